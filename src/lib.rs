@@ -1,0 +1,16 @@
+//! wspack: builds MED-V 2.0 style workspace packages from a TOML policy and a VHD.
+//!
+//! Data flow: [`policy::Policy::load`] → [`vhd::open`] → [`build::run`], which writes
+//! the sidecar ([`sidecar`]), the MSI ([`msi`]), the `.reg` export ([`reg`]) and the
+//! manifest ([`manifest`]) into a temporary folder and renames it into place.
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod msi;
+pub mod policy;
+pub mod reg;
+pub mod sidecar;
+pub mod stage;
+pub mod vhd;
+
+pub use error::{Error, Result};

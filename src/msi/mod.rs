@@ -1,0 +1,1 @@
+//! The MSI database. (Issue 5.)

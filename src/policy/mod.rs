@@ -1,0 +1,62 @@
+//! The workspace policy: `workspace.toml` parsed once into checked types.
+//!
+//! This is the only module that reads TOML. [`Policy::registry_values`] turns a
+//! policy into the ordered registry values that every output is written from.
+
+mod values;
+
+pub use values::{RegData, RegValue, ROOT_KEY};
+
+use std::path::PathBuf;
+
+/// A product version `a.b.c` (a, b ≤ 255; c ≤ 65535), as Windows Installer compares them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    /// Major (0–255).
+    pub major: u8,
+    /// Minor (0–255).
+    pub minor: u8,
+    /// Build (0–65535).
+    pub build: u16,
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.build)
+    }
+}
+
+/// The `[workspace]` table: identity and packaging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    /// Display name (`VM\Name`, ARP name "MED-V Workspace - <name>").
+    pub name: String,
+    /// `[A-Za-z0-9_-]{1,32}`: base of every output file name and of the staged VHD.
+    pub internal_name: String,
+    /// MSI ProductVersion.
+    pub version: Version,
+    /// MSI Manufacturer.
+    pub manufacturer: String,
+    /// The disk, resolved relative to the TOML file's folder.
+    pub vhd: PathBuf,
+    /// MSI UpgradeCode, if the TOML pins one (else derived from `internal_name`).
+    pub upgrade_code: Option<uuid::Uuid>,
+}
+
+/// A checked workspace policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// The TOML file it was read from.
+    pub source: PathBuf,
+    /// Identity and packaging.
+    pub workspace: Workspace,
+    /// Every declared registry value, in contract order.
+    pub values: Vec<RegValue>,
+}
+
+impl Policy {
+    /// Returns the registry values a build writes, in contract order.
+    pub fn registry_values(&self) -> &[RegValue] {
+        &self.values
+    }
+}
