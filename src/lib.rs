@@ -5,10 +5,13 @@
 //! manifest ([`manifest`]) into a temporary folder and renames it into place.
 #![warn(missing_docs)]
 
+pub mod build;
+pub mod check;
 pub mod error;
 pub mod msi;
 pub mod policy;
 pub mod reg;
+pub mod report;
 pub mod sidecar;
 pub mod stage;
 pub mod vhd;

@@ -1,5 +1,177 @@
 //! The `wspack` command line: parse arguments, call the library, pick the exit code.
 
-fn main() {
-    std::process::exit(0);
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use wspack::report::OutputMode;
+
+/// Builds MED-V 2.0 style workspace packages (MSI, compressed disk, setup.exe) from a TOML policy.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a commented workspace.toml naming every key with its default.
+    Init {
+        /// Folder to write workspace.toml into.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Validate a workspace policy and its disk; write nothing.
+    Check {
+        /// The workspace TOML.
+        workspace: PathBuf,
+        /// List every registry value a build writes, and the defaults the agent applies.
+        #[arg(long)]
+        explain: bool,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build the package: <name>.msi, <name>.medv, setup.exe, <name>.reg, <name>.json.
+    Build {
+        /// The workspace TOML.
+        workspace: PathBuf,
+        /// Output folder.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Compression threads (default: all cores).
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Deflate level.
+        #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=9))]
+        level: u32,
+        /// Replace what an existing output folder holds.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Re-read a build's sidecar and check the disk's size and SHA-256 against the manifest.
+    Verify {
+        /// A build's output folder.
+        out_dir: PathBuf,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Show what an MSI (or a build's output folder) will install.
+    Inspect {
+        /// An .msi file or a build's output folder.
+        path: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct Output {
+    /// Print errors only.
+    #[arg(long, short, conflicts_with = "json")]
+    quiet: bool,
+    /// Print one JSON object at the end instead of progress.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Output {
+    fn mode(&self) -> OutputMode {
+        match (self.quiet, self.json) {
+            (true, _) => OutputMode::Quiet,
+            (_, true) => OutputMode::Json,
+            _ => OutputMode::Human,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            let mut source = std::error::Error::source(&err);
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            if let Some(help) = err.help() {
+                eprintln!("help: {help}");
+            }
+            ExitCode::from(err.exit_code() as u8)
+        }
+    }
+}
+
+fn print_json(value: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("JSON values always serialize")
+    );
+}
+
+fn run(command: Command) -> wspack::Result<()> {
+    match command {
+        Command::Init { dir } => {
+            let path = wspack::check::init(&dir)?;
+            println!("wrote {}", path.display());
+        }
+        Command::Check {
+            workspace,
+            explain,
+            json,
+        } => {
+            let report = wspack::check::check(&workspace)?;
+            if json {
+                print_json(&report.to_json(explain));
+            } else {
+                print!("{}", report.render(explain));
+            }
+        }
+        Command::Build {
+            workspace,
+            out,
+            jobs,
+            level,
+            force,
+            output,
+        } => {
+            let jobs = jobs.unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1)
+            });
+            let opts = wspack::build::BuildOptions {
+                workspace,
+                out_dir: out,
+                jobs: jobs.max(1),
+                level,
+                force,
+                mode: output.mode(),
+            };
+            let summary = wspack::build::run(&opts)?;
+            if opts.mode == OutputMode::Json {
+                print_json(&summary);
+            }
+        }
+        Command::Verify { out_dir, output } => {
+            let summary = wspack::build::verify(&out_dir, output.mode())?;
+            if output.mode() == OutputMode::Json {
+                print_json(&summary);
+            }
+        }
+        Command::Inspect { path, json } => {
+            let inspection = wspack::msi::inspect(&path)?;
+            if json {
+                print_json(&inspection.to_json());
+            } else {
+                print!("{inspection}");
+            }
+        }
+    }
+    Ok(())
 }
