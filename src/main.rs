@@ -93,16 +93,8 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
-            let mut source = std::error::Error::source(&err);
-            while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
-                source = cause.source();
-            }
-            if let Some(help) = err.help() {
-                eprintln!("help: {help}");
-            }
-            ExitCode::from(err.exit_code() as u8)
+            eprint!("{}", err.render());
+            ExitCode::from(err.exit_code())
         }
     }
 }

@@ -3,8 +3,13 @@
 //! This is the only module that reads TOML. [`Policy::registry_values`] turns a
 //! policy into the ordered registry values that every output is written from.
 
+pub(crate) mod contract;
+mod diagnostic;
+mod load;
+mod rules;
 mod values;
 
+pub use diagnostic::{Diagnostic, PolicyError};
 pub use values::{RegData, RegValue, ROOT_KEY};
 
 use std::path::PathBuf;
@@ -58,5 +63,23 @@ impl Policy {
     /// Returns the registry values a build writes, in contract order.
     pub fn registry_values(&self) -> &[RegValue] {
         &self.values
+    }
+}
+
+impl Policy {
+    /// Reads and checks a policy file; every problem of the file is reported at once.
+    pub fn load(path: &std::path::Path) -> crate::Result<Policy> {
+        let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Input {
+            what: "read the workspace policy",
+            path: path.to_path_buf(),
+            source,
+            help: "pass the path of a workspace.toml (`wspack init` writes one)",
+        })?;
+        Ok(load::parse(&text, path)?)
+    }
+
+    /// Parses policy text; `source` names the file in messages and anchors relative paths.
+    pub fn parse(text: &str, source: &std::path::Path) -> Result<Policy, PolicyError> {
+        load::parse(text, source)
     }
 }

@@ -1,0 +1,285 @@
+//! The policy → registry contract of `medv-policy.md` as one table. The loader,
+//! `check --explain`, `init` and the policy reference are all generated from it.
+
+/// How a TOML value is checked and which registry type it becomes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind {
+    /// `true`/`false` → DWORD 0/1.
+    Bool,
+    /// Integer in `min..=max` → DWORD.
+    Int { min: u32, max: u32 },
+    /// One of the TOML words → its registry word (SZ).
+    Choice(&'static [(&'static str, &'static str)]),
+    /// A string checked by a rule → SZ (or a `[workspace]` field).
+    Text(Rule),
+    /// An array of strings, each checked by a rule → MULTI_SZ.
+    Lines(Rule),
+    /// An array of integers in `min..=max` → MULTI_SZ holding one comma-separated line.
+    IntList { min: u32, max: u32 },
+}
+
+/// Checks on strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rule {
+    /// 1–64 chars: Unicode letters, digits, space, `-_.()`.
+    Name,
+    /// `[A-Za-z0-9_-]{1,32}`.
+    InternalName,
+    /// `a.b.c`, a,b ≤ 255, c ≤ 65535.
+    Version,
+    /// 1–128 chars.
+    Manufacturer,
+    /// A file path relative to the TOML file.
+    RelativePath,
+    /// A GUID.
+    Guid,
+    /// `HH:MM`, 24 hours.
+    Time,
+    /// `yyyy-MM-dd hh:mm`.
+    DateTime,
+    /// ≤ 63 chars with `%username%`, `%hostname%`, `[n]`, `#`, `*` tokens.
+    ComputerNameMask,
+    /// An `http://` or `https://` URL.
+    HttpUrl,
+    /// A URL redirection pattern.
+    UrlPattern,
+    /// A Windows path (drive, UNC or `%VAR%` based).
+    WindowsPath,
+    /// One line of a dialog message.
+    MessageLine,
+}
+
+/// Where a field goes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Target {
+    /// A `[workspace]` field: packaging, not a registry value.
+    Workspace,
+    /// A registry value below `ROOT_KEY`.
+    Registry {
+        key: &'static str,
+        name: &'static str,
+    },
+}
+
+/// One key of the contract.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Field {
+    /// TOML table, e.g. `vm`.
+    pub section: &'static str,
+    /// Key within the table; nested tables are dotted (`guest_update.time`).
+    pub key: &'static str,
+    pub kind: Kind,
+    pub target: Target,
+    /// The value the agent applies when the key is left out, as registry data.
+    pub default: Option<&'static str>,
+    /// Whether `[workspace]` requires it.
+    pub required: bool,
+    /// One line for `init`, `--explain` and the reference.
+    pub doc: &'static str,
+    /// An example value for `init`, as TOML.
+    pub example: &'static str,
+}
+
+const SECONDS: Kind = Kind::Int {
+    min: 0,
+    max: 2_147_483_647,
+};
+
+const fn ws(
+    key: &'static str,
+    kind: Kind,
+    required: bool,
+    doc: &'static str,
+    example: &'static str,
+) -> Field {
+    Field {
+        section: "workspace",
+        key,
+        kind,
+        target: Target::Workspace,
+        default: None,
+        required,
+        doc,
+        example,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+const fn reg(
+    section: &'static str,
+    key: &'static str,
+    kind: Kind,
+    reg_key: &'static str,
+    name: &'static str,
+    default: Option<&'static str>,
+    doc: &'static str,
+    example: &'static str,
+) -> Field {
+    Field {
+        section,
+        key,
+        kind,
+        target: Target::Registry { key: reg_key, name },
+        default,
+        required: false,
+        doc,
+        example,
+    }
+}
+
+const fn ux(
+    key: &'static str,
+    name: &'static str,
+    default: &'static str,
+    doc: &'static str,
+) -> Field {
+    let example = if matches!(default.as_bytes(), b"1") {
+        "true"
+    } else {
+        "false"
+    };
+    reg(
+        "user_experience",
+        key,
+        Kind::Bool,
+        "UserExperience",
+        name,
+        Some(default),
+        doc,
+        example,
+    )
+}
+
+const fn ux_secs(
+    key: &'static str,
+    name: &'static str,
+    default: &'static str,
+    doc: &'static str,
+) -> Field {
+    reg(
+        "user_experience",
+        key,
+        SECONDS,
+        "UserExperience",
+        name,
+        Some(default),
+        doc,
+        default,
+    )
+}
+
+const fn fts_bool(key: &'static str, name: &'static str, doc: &'static str) -> Field {
+    reg(
+        "first_time_setup",
+        key,
+        Kind::Bool,
+        "Fts",
+        name,
+        None,
+        doc,
+        "true",
+    )
+}
+
+const fn fts_secs(
+    key: &'static str,
+    name: &'static str,
+    default: &'static str,
+    doc: &'static str,
+) -> Field {
+    reg(
+        "first_time_setup",
+        key,
+        SECONDS,
+        "Fts",
+        name,
+        Some(default),
+        doc,
+        default,
+    )
+}
+
+/// The sections in file order, with what each is for.
+pub(crate) static SECTIONS: &[(&str, &str)] = &[
+    ("workspace", "identity and packaging (not registry values)"),
+    ("vm", r"the virtual machine → VM\"),
+    (
+        "url_redirection",
+        r"URLs that open in the guest's browser → UserExperience\RedirectUrls",
+    ),
+    (
+        "user_experience",
+        r"integration with the host → UserExperience\",
+    ),
+    ("first_time_setup", r"first-time setup of the guest → Fts\"),
+    ("diagnostics", r"logging → Diagnostics\"),
+];
+
+/// Every key of the contract, in the order values are written.
+#[rustfmt::skip]
+pub(crate) static FIELDS: &[Field] = &[
+    ws("name", Kind::Text(Rule::Name), true, "display name; VM\\Name and the ARP name \"MED-V Workspace - <name>\"", "\"Contoso Legacy Apps\""),
+    ws("internal_name", Kind::Text(Rule::InternalName), true, "[A-Za-z0-9_-]{1,32}: the staged <internal_name>.vhd and every output file name", "\"contoso\""),
+    ws("version", Kind::Text(Rule::Version), true, "a.b.c (a, b ≤ 255; c ≤ 65535): MSI ProductVersion; a change is a major upgrade", "\"1.0.0\""),
+    ws("manufacturer", Kind::Text(Rule::Manufacturer), true, "1–128 characters: MSI Manufacturer", "\"Contoso IT\""),
+    ws("vhd", Kind::Text(Rule::RelativePath), true, "the fixed or dynamic VHD, relative to this file", "\"guest.vhd\""),
+    ws("upgrade_code", Kind::Text(Rule::Guid), false, "MSI UpgradeCode; default: derived from internal_name (UUIDv5)", "\"{6F1B5C2E-8A43-4D3A-9E7B-2C1D0F4A5B6C}\""),
+    reg("vm", "memory_mb", Kind::Int { min: 128, max: 2048 }, "VM", "Memory", Some("512"), "fixed guest memory in MB (128–2048); excludes [vm.memory]", "512"),
+    reg("vm", "memory.host_mb", Kind::IntList { min: 1, max: 2_147_483_647 }, "VM", "HostMemToGuestMem", Some("1024,2048,4096,8192,16384"), "host memory steps in MB, ascending; excludes memory_mb", "[1024, 2048, 4096, 8192, 16384]"),
+    reg("vm", "memory.guest_mb", Kind::IntList { min: 128, max: 3712 }, "VM", "GuestMemFromHostMem", Some("378,512,1024,1536,2048"), "guest memory in MB for each host step (128–3712), ascending", "[378, 512, 1024, 1536, 2048]"),
+    reg("vm", "networking", Kind::Choice(&[("nat", "NAT"), ("bridged", "Bridged")]), "VM", "NetworkingMode", Some("NAT"), "\"nat\" or \"bridged\"", "\"nat\""),
+    reg("vm", "close_action", Kind::Choice(&[("hibernate", "HIBERNATE"), ("shutdown", "SHUTDOWN"), ("turn-off", "TURN-OFF")]), "VM", "CloseAction", Some("HIBERNATE"), "\"hibernate\", \"shutdown\" or \"turn-off\"", "\"hibernate\""),
+    reg("vm", "multi_user", Kind::Bool, "VM", "MultiUserEnabled", Some("0"), "one workspace shared by every user of the host", "false"),
+    reg("vm", "task_timeout_s", SECONDS, "VM", "TaskTimeout", Some("600"), "seconds a guest task may take", "600"),
+    reg("vm", "guest_update.time", Kind::Text(Rule::Time), "VM", "GuestUpdateTime", Some("00:00"), "HH:MM (24 h) when the guest may install updates", "\"00:00\""),
+    reg("vm", "guest_update.duration_min", Kind::Int { min: 0, max: 1440 }, "VM", "GuestUpdateDuration", Some("240"), "minutes the update window lasts (0–1440)", "240"),
+    reg("url_redirection", "to_guest", Kind::Lines(Rule::UrlPattern), "UserExperience\\RedirectUrls", "RedirectUrls", None, "URL patterns opened in the guest: [http[s]://]host[/path], `*` in host or path", "[\"*.contoso.com\", \"http://intranet/apps/*\"]"),
+    ux("app_publishing", "AppPublishingEnabled", "1", "publish the guest's applications to the host's Start menu"),
+    ux("audio_sharing", "AudioSharingEnabled", "1", "play the guest's audio on the host"),
+    ux("clipboard_sharing", "ClipboardSharingEnabled", "1", "share the clipboard"),
+    ux("printer_sharing", "PrinterSharingEnabled", "1", "share the host's printers"),
+    ux("smart_card_sharing", "SmartCardSharingEnabled", "1", "share smart card readers"),
+    ux("usb_sharing", "USBDeviceSharingEnabled", "1", "share USB devices"),
+    ux("smart_card_logon", "SmartCardLogonEnabled", "0", "log on to the guest with a smart card"),
+    ux("start_at_logon", "LogonStartEnabled", "1", "start the workspace when the user logs on"),
+    ux("credential_cache", "CredentialCacheEnabled", "1", "cache the user's credentials for the guest"),
+    ux("show_exit", "ShowExit", "0", "show Exit in the notification-area menu"),
+    ux_secs("dialog_timeout_s", "DialogTimeout", "300", "seconds before a dialog times out"),
+    ux_secs("hide_vm_timeout_s", "HideVmTimeout", "30", "seconds before the full-screen guest is hidden"),
+    ux_secs("reboot_delay_min", "RebootAbsoluteDelayTimeout", "1440", "minutes a guest restart may be postponed"),
+    reg("first_time_setup", "mode", Kind::Choice(&[("unattended", "Unattended"), ("attended", "Attended"), ("silent", "Silent")]), "Fts", "Mode", None, "\"unattended\", \"attended\" or \"silent\"", "\"unattended\""),
+    reg("first_time_setup", "computer_name_mask", Kind::Text(Rule::ComputerNameMask), "Fts", "ComputerNameMask", Some("MEDV*"), "≤ 63 chars; tokens %username%, %hostname%, [n], #, *", "\"MEDV*\""),
+    fts_bool("add_user_to_admin_group", "AddUserToAdminGroupEnabled", "add the user to the guest's Administrators"),
+    fts_bool("set_computer_name", "SetComputerNameEnabled", "name the guest from computer_name_mask"),
+    fts_bool("join_domain", "SetJoinDomainEnabled", "join the guest to the domain"),
+    fts_bool("set_machine_ou", "SetMachineObjectOUEnabled", "place the guest's computer object in an OU"),
+    fts_bool("set_regional_settings", "SetRegionalSettingsEnabled", "copy the host's regional settings"),
+    fts_bool("set_user_data", "SetUserDataEnabled", "copy the user's name and organization"),
+    reg("first_time_setup", "dialog_url", Kind::Text(Rule::HttpUrl), "Fts", "DialogUrl", None, "http(s) URL shown in the setup dialog", "\"https://helpdesk.contoso.com/medv\""),
+    reg("first_time_setup", "start_message", Kind::Lines(Rule::MessageLine), "Fts", "StartDialogMsg", None, "lines shown when setup starts", "[\"Your workspace is being prepared.\"]"),
+    reg("first_time_setup", "failure_message", Kind::Lines(Rule::MessageLine), "Fts", "FailureDialogMsg", None, "lines shown when setup fails", "[\"Setup failed.\", \"Call the helpdesk.\"]"),
+    reg("first_time_setup", "retry_message", Kind::Lines(Rule::MessageLine), "Fts", "RetryDialogMsg", None, "lines shown before a retry", "[\"Setup will try again.\"]"),
+    reg("first_time_setup", "max_postpone_h", SECONDS, "Fts", "MaxPostponeTime", Some("120"), "hours the user may postpone setup", "120"),
+    reg("first_time_setup", "postpone_until_utc", Kind::Text(Rule::DateTime), "Fts", "PostponeUtcDateTimeLimit", None, "yyyy-MM-dd hh:mm (UTC): no postponing after this", "\"2027-01-31 18:00\""),
+    reg("first_time_setup", "max_retry_count", SECONDS, "Fts", "MaxRetryCount", Some("3"), "times setup is retried", "3"),
+    reg("first_time_setup", "log_file_paths", Kind::Lines(Rule::WindowsPath), "Fts", "LogFilePaths", None, "Windows paths of logs collected on failure", "[\"C:\\\\Windows\\\\Debug\\\\NetSetup.log\"]"),
+    fts_secs("delete_vm_state_timeout_s", "DeleteVMStateTimeout", "90", "seconds"),
+    fts_secs("detach_vfd_timeout_s", "DetachVfdTimeout", "120", "seconds"),
+    fts_secs("explorer_timeout_s", "ExplorerTimeout", "900", "seconds"),
+    fts_secs("give_user_group_rights_timeout_s", "GiveUserGroupRightsTimeout", "300", "seconds"),
+    fts_secs("give_user_group_rights_max_retry_count", "GiveUserGroupRightsMaxRetryCount", "3", "count"),
+    fts_secs("non_interactive_timeout_s", "NonInteractiveTimeout", "45", "seconds"),
+    fts_secs("non_interactive_retry_timeout_inc_s", "NonInteractiveRetryTimeoutInc", "15", "seconds"),
+    fts_secs("task_cancel_timeout_s", "TaskCancelTimeout", "30", "seconds"),
+    fts_secs("task_vm_turn_off_timeout_s", "TaskVMTurnOffTimeout", "60", "seconds"),
+    fts_secs("upgrade_timeout_s", "UpgradeTimeout", "600", "seconds"),
+    reg("diagnostics", "event_log_level", Kind::Int { min: 0, max: 4 }, "Diagnostics", "EventLogLevel", Some("3"), "0 off … 4 verbose", "3"),
+];
+
+/// The value both memory forms add: 0 for `memory_mb`, 1 for the `[vm.memory]` table.
+pub(crate) const MEMORY_CALC: (&str, &str) = ("VM", "HostMemToGuestMemCalcEnabled");
+
+/// Looks a field up by section and (dotted) key.
+pub(crate) fn field(section: &str, key: &str) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.section == section && f.key == key)
+}

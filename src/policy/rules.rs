@@ -1,0 +1,363 @@
+//! Checks on policy strings. Each returns what was expected when a value fails.
+
+use super::contract::Rule;
+use super::Version;
+
+/// A failed check: what was expected, and how to fix it.
+pub(crate) struct Broken {
+    pub expected: String,
+    pub help: String,
+}
+
+fn broken(expected: impl Into<String>, help: impl Into<String>) -> Result<(), Broken> {
+    Err(Broken {
+        expected: expected.into(),
+        help: help.into(),
+    })
+}
+
+/// Checks `s` against `rule`.
+pub(crate) fn check(rule: Rule, s: &str) -> Result<(), Broken> {
+    match rule {
+        Rule::Name => name(s),
+        Rule::InternalName => internal_name(s),
+        Rule::Version => parse_version(s).map(|_| ()),
+        Rule::Manufacturer => length(s, 1, 128),
+        Rule::RelativePath => length(s, 1, 4096),
+        Rule::Guid => parse_guid(s).map(|_| ()),
+        Rule::Time => time(s),
+        Rule::DateTime => date_time(s),
+        Rule::ComputerNameMask => computer_name_mask(s),
+        Rule::HttpUrl => http_url(s),
+        Rule::UrlPattern => url_pattern(s),
+        Rule::WindowsPath => windows_path(s),
+        Rule::MessageLine => message_line(s),
+    }
+}
+
+fn length(s: &str, min: usize, max: usize) -> Result<(), Broken> {
+    let n = s.chars().count();
+    if n < min || n > max {
+        return broken(
+            format!("{min}–{max} characters, found {n}"),
+            "shorten or fill in the value",
+        );
+    }
+    Ok(())
+}
+
+fn name(s: &str) -> Result<(), Broken> {
+    length(s, 1, 64)?;
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || " -_.()".contains(*c)))
+    {
+        return broken(
+            format!("letters, digits, spaces and -_.() only, found {c:?}"),
+            "remove or replace that character",
+        );
+    }
+    Ok(())
+}
+
+fn internal_name(s: &str) -> Result<(), Broken> {
+    let ok = (1..=32).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !ok {
+        return broken(
+            "1–32 characters from A–Z, a–z, 0–9, _ and -",
+            "it names files on Windows: use e.g. \"contoso_apps\"",
+        );
+    }
+    Ok(())
+}
+
+/// Parses `a.b.c` with a, b ≤ 255 and c ≤ 65535.
+pub(crate) fn parse_version(s: &str) -> Result<Version, Broken> {
+    let parts: Vec<&str> = s.split('.').collect();
+    let num = |p: &str, max: u32| -> Option<u32> {
+        if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        p.parse().ok().filter(|n| *n <= max)
+    };
+    if let [a, b, c] = parts[..] {
+        if let (Some(a), Some(b), Some(c)) = (num(a, 255), num(b, 255), num(c, 65535)) {
+            return Ok(Version {
+                major: a as u8,
+                minor: b as u8,
+                build: c as u16,
+            });
+        }
+    }
+    Err(Broken {
+        expected: "a version a.b.c with a and b ≤ 255 and c ≤ 65535".into(),
+        help: "Windows Installer compares only these three fields: e.g. \"1.2.0\"".into(),
+    })
+}
+
+/// Parses a GUID with or without braces.
+pub(crate) fn parse_guid(s: &str) -> Result<uuid::Uuid, Broken> {
+    let inner = s
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(s);
+    match uuid::Uuid::try_parse(inner) {
+        Ok(u) if inner.len() == 36 => Ok(u),
+        _ => Err(Broken {
+            expected: "a GUID like {6F1B5C2E-8A43-4D3A-9E7B-2C1D0F4A5B6C}".into(),
+            help:
+                "keep the UpgradeCode of the package you replace, or remove the key to derive one"
+                    .into(),
+        }),
+    }
+}
+
+fn two_digits(s: &str, max: u32) -> Option<u32> {
+    if s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()) {
+        s.parse().ok().filter(|n| *n <= max)
+    } else {
+        None
+    }
+}
+
+fn time(s: &str) -> Result<(), Broken> {
+    match s.split_once(':') {
+        Some((h, m)) if two_digits(h, 23).is_some() && two_digits(m, 59).is_some() => Ok(()),
+        _ => broken("a time HH:MM from 00:00 to 23:59", "e.g. \"02:30\""),
+    }
+}
+
+fn date_time(s: &str) -> Result<(), Broken> {
+    let bad = || {
+        broken(
+            "a UTC date and time yyyy-MM-dd hh:mm",
+            "e.g. \"2027-01-31 18:00\"",
+        )
+    };
+    let Some((date, clock)) = s.split_once(' ') else {
+        return bad();
+    };
+    let d: Vec<&str> = date.split('-').collect();
+    let [y, m, day] = d[..] else { return bad() };
+    if y.len() != 4 || !y.bytes().all(|b| b.is_ascii_digit()) || time(clock).is_err() {
+        return bad();
+    }
+    let year: u32 = y.parse().unwrap_or(0);
+    let Some(month) = two_digits(m, 12).filter(|m| *m >= 1) else {
+        return bad();
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    match two_digits(day, days[month as usize - 1]) {
+        Some(d) if d >= 1 => Ok(()),
+        _ => bad(),
+    }
+}
+
+fn computer_name_mask(s: &str) -> Result<(), Broken> {
+    length(s, 1, 63)?;
+    let help = "use letters, digits and -, with the tokens %username%, %hostname%, [n], # and *";
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if let Some(tail) = rest.strip_prefix('%') {
+            let Some((token, after)) = tail.split_once('%') else {
+                return broken("a closing % after a % token", help);
+            };
+            if !token.eq_ignore_ascii_case("username") && !token.eq_ignore_ascii_case("hostname") {
+                return broken(format!("%username% or %hostname%, found %{token}%"), help);
+            }
+            rest = after;
+        } else if let Some(tail) = rest.strip_prefix('[') {
+            let Some((n, after)) = tail.split_once(']') else {
+                return broken("[n] with a closing ]", help);
+            };
+            if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+                return broken(format!("a number inside [n], found [{n}]"), help);
+            }
+            rest = after;
+        } else if c.is_ascii_alphanumeric() || "-#*".contains(c) {
+            rest = &rest[1..];
+        } else {
+            return broken(format!("a computer-name character, found {c:?}"), help);
+        }
+    }
+    Ok(())
+}
+
+fn http_url(s: &str) -> Result<(), Broken> {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+    match host {
+        Some(h) if !h.is_empty() && !s.contains(char::is_whitespace) => Ok(()),
+        _ => broken(
+            "an http:// or https:// URL",
+            "e.g. \"https://helpdesk.contoso.com/medv\"",
+        ),
+    }
+}
+
+fn url_pattern(s: &str) -> Result<(), Broken> {
+    let help = "write [http[s]://]host[/path]; `*` may stand in the host (*.contoso.com) or the path (/apps/*)";
+    if s.is_empty() {
+        return broken("a URL pattern, found an empty string", help);
+    }
+    if let Some(c) = s.chars().find(|c| c.is_whitespace() || "?[]".contains(*c)) {
+        return broken(format!("a URL pattern without {c:?}"), help);
+    }
+    let rest = match s.split_once("://") {
+        Some(("http" | "https", rest)) => rest,
+        Some((scheme, _)) => {
+            return broken(format!("http:// or https://, found {scheme}://"), help)
+        }
+        None => s,
+    };
+    let host = rest.split('/').next().unwrap_or("");
+    let host_ok = !host.is_empty()
+        && host.split('.').all(|label| {
+            label == "*"
+                || (!label.is_empty()
+                    && label
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || c == '-' || c == '*' || c == ':'))
+        });
+    if !host_ok {
+        return broken(format!("a host name, found {host:?}"), help);
+    }
+    Ok(())
+}
+
+fn windows_path(s: &str) -> Result<(), Broken> {
+    let help =
+        r#"write e.g. "C:\\Windows\\Debug\\NetSetup.log" or "%SystemRoot%\\Debug\\NetSetup.log""#;
+    let b = s.as_bytes();
+    let drive = b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\';
+    let unc = s.starts_with(r"\\") && s.len() > 2;
+    let var = s.starts_with('%') && s[1..].contains('%');
+    if !(drive || unc || var) {
+        return broken(
+            "a Windows path starting with a drive (C:\\), \\\\server or %VARIABLE%",
+            help,
+        );
+    }
+    if let Some(c) = s[2..]
+        .chars()
+        .find(|c| "<>\"|?*/".contains(*c) || c.is_control())
+    {
+        return broken(format!("a Windows path without {c:?}"), help);
+    }
+    Ok(())
+}
+
+fn message_line(s: &str) -> Result<(), Broken> {
+    if s.is_empty() || s.contains(['\n', '\r', '\0']) {
+        return broken(
+            "a non-empty line without line breaks",
+            "give each line its own array element; REG_MULTI_SZ cannot hold an empty line, use \" \"",
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(rule: Rule, s: &str) -> bool {
+        check(rule, s).is_ok()
+    }
+
+    #[test]
+    fn names() {
+        assert!(ok(Rule::Name, "Contoso Apps (v2)"));
+        assert!(ok(Rule::Name, "経理 ワークスペース"));
+        assert!(!ok(Rule::Name, ""));
+        assert!(!ok(Rule::Name, "a/b"));
+        assert!(!ok(Rule::Name, &"x".repeat(65)));
+        assert!(ok(Rule::InternalName, "contoso_apps-2"));
+        assert!(!ok(Rule::InternalName, "contoso apps"));
+        assert!(!ok(Rule::InternalName, &"x".repeat(33)));
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(
+            parse_version("1.2.65535").ok(),
+            Some(Version {
+                major: 1,
+                minor: 2,
+                build: 65535
+            })
+        );
+        for bad in [
+            "1.2",
+            "256.0.0",
+            "1.2.65536",
+            "1.2.3.4",
+            "a.b.c",
+            "1..2",
+            "+1.2.3",
+        ] {
+            assert!(parse_version(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn guids() {
+        assert!(parse_guid("{6F1B5C2E-8A43-4D3A-9E7B-2C1D0F4A5B6C}").is_ok());
+        assert!(parse_guid("6f1b5c2e-8a43-4d3a-9e7b-2c1d0f4a5b6c").is_ok());
+        assert!(parse_guid("6f1b5c2e8a434d3a9e7b2c1d0f4a5b6c").is_err());
+    }
+
+    #[test]
+    fn times_and_dates() {
+        assert!(ok(Rule::Time, "23:59"));
+        assert!(!ok(Rule::Time, "24:00"));
+        assert!(!ok(Rule::Time, "7:00"));
+        assert!(ok(Rule::DateTime, "2028-02-29 18:00"));
+        assert!(!ok(Rule::DateTime, "2027-02-29 18:00"));
+        assert!(!ok(Rule::DateTime, "2027-01-31T18:00"));
+    }
+
+    #[test]
+    fn url_patterns() {
+        for good in [
+            "*.contoso.com",
+            "http://intranet/apps/*",
+            "https://a.b:8080/x",
+            "intranet",
+        ] {
+            assert!(ok(Rule::UrlPattern, good), "{good}");
+        }
+        for bad in ["ftp://x", "a b", "x?y", "[x]", "", "http:///path"] {
+            assert!(!ok(Rule::UrlPattern, bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn masks_and_paths() {
+        assert!(ok(Rule::ComputerNameMask, "MEDV-%username%[4]#*"));
+        assert!(!ok(Rule::ComputerNameMask, "MEDV_%user%"));
+        assert!(ok(Rule::WindowsPath, r"C:\Windows\Debug\NetSetup.log"));
+        assert!(ok(Rule::WindowsPath, r"%SystemRoot%\Debug\x.log"));
+        assert!(ok(Rule::WindowsPath, r"\\server\share\x.log"));
+        assert!(!ok(Rule::WindowsPath, "/var/log/x"));
+        assert!(!ok(Rule::MessageLine, ""));
+    }
+}
