@@ -37,3 +37,12 @@ pub fn open(path: &Path) -> Result<VhdInfo, VhdError> {
     let _ = path;
     todo!("vhd::open")
 }
+
+impl std::fmt::Display for DiskKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DiskKind::Fixed => "fixed",
+            DiskKind::Dynamic => "dynamic",
+        })
+    }
+}

@@ -283,3 +283,36 @@ pub(crate) const MEMORY_CALC: (&str, &str) = ("VM", "HostMemToGuestMemCalcEnable
 pub(crate) fn field(section: &str, key: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.section == section && f.key == key)
 }
+
+impl Field {
+    /// Returns the agent's default as typed registry data, when the contract gives one.
+    pub(crate) fn default_data(&self) -> Option<super::RegData> {
+        use super::RegData;
+        let d = self.default?;
+        Some(match self.kind {
+            Kind::Bool | Kind::Int { .. } => RegData::Dword(d.parse().ok()?),
+            Kind::Choice(_) | Kind::Text(_) => RegData::Sz(d.to_string()),
+            Kind::IntList { .. } | Kind::Lines(_) => RegData::MultiSz(vec![d.to_string()]),
+        })
+    }
+
+    /// Returns the default written as TOML (for `init`), else the example.
+    pub(crate) fn default_toml(&self) -> String {
+        let Some(d) = self.default else {
+            return self.example.to_string();
+        };
+        match self.kind {
+            Kind::Bool => (d == "1").to_string(),
+            Kind::Int { .. } => d.to_string(),
+            Kind::Choice(words) => {
+                let word = words
+                    .iter()
+                    .find(|(_, reg)| *reg == d)
+                    .map_or(d, |(w, _)| w);
+                format!("{word:?}")
+            }
+            Kind::IntList { .. } => format!("[{}]", d.replace(',', ", ")),
+            Kind::Text(_) | Kind::Lines(_) => format!("{d:?}"),
+        }
+    }
+}

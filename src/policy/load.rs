@@ -8,11 +8,11 @@ use std::path::Path;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-/// A declared field and its checked value.
+/// A declared field and its checked value (`None` when the check failed).
 struct Declared {
     field: &'static Field,
     at: usize,
-    value: Checked,
+    value: Option<Checked>,
 }
 
 /// A value that passed its field's checks.
@@ -73,6 +73,7 @@ pub(crate) fn parse(text: &str, source: &Path) -> Result<Policy, PolicyError> {
     } else {
         None
     };
+    diag.diagnostics.sort_by_key(|d| (d.line, d.column));
     match policy {
         Some(p) if diag.diagnostics.is_empty() => Ok(p),
         _ => Err(PolicyError {
@@ -93,13 +94,11 @@ fn walk(
     for (key, value) in table {
         let dotted = format!("{prefix}{}", key.get_ref());
         if let Some(field) = contract::field(section, &dotted) {
-            if let Some(checked) = check_value(field, value, diag) {
-                declared.push(Declared {
-                    field,
-                    at: value.span().start,
-                    value: checked,
-                });
-            }
+            declared.push(Declared {
+                field,
+                at: value.span().start,
+                value: check_value(field, value, diag),
+            });
             continue;
         }
         let nested = format!("{dotted}.");
@@ -355,18 +354,13 @@ fn assemble(
             .iter()
             .find(|d| d.field.section == "workspace" && d.field.key == key)
     };
-    let text = |key: &str| match get(key).map(|d| &d.value) {
+    let text = |key: &str| match get(key).and_then(|d| d.value.as_ref()) {
         Some(Checked::Text(s)) => Some(s.clone()),
         _ => None,
     };
     let mut missing = false;
     for f in FIELDS.iter().filter(|f| f.required) {
-        if get(f.key).is_none()
-            && !diag
-                .diagnostics
-                .iter()
-                .any(|d| d.message.contains(&format!("workspace.{}", f.key)))
-        {
+        if get(f.key).is_none() {
             let (at, message) = match workspace_at {
                 Some(at) => (
                     at,
@@ -410,7 +404,7 @@ fn assemble(
         );
     }
     if let [a, b] = memory_table[..] {
-        if let (Checked::Ints(x), Checked::Ints(y)) = (&a.value, &b.value) {
+        if let (Some(Checked::Ints(x)), Some(Checked::Ints(y))) = (&a.value, &b.value) {
             if x.len() != y.len() {
                 diag.error(
                     b.at,
@@ -449,7 +443,10 @@ fn assemble(
         let Some(d) = declared.iter().find(|d| std::ptr::eq(d.field, field)) else {
             continue;
         };
-        let data = match &d.value {
+        let Some(value) = &d.value else {
+            continue;
+        };
+        let data = match value {
             Checked::Dword(n) => RegData::Dword(*n),
             Checked::Text(s) => RegData::Sz(s.clone()),
             Checked::Lines(l) => RegData::MultiSz(l.clone()),
