@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The one test command (CI runs it through .ci/run): installs the system packages
+# the tests drive for real (qemu-img, Wine, msitools, gzip/7-Zip, the Windows
+# runtime toolchain), then formatting, lints and every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have qemu-img || need+=(qemu-utils)
+have wine || need+=(wine wine64)
+[ -x /usr/lib/wine/wine64 ] || need+=(wine64)
+have msiinfo || need+=(msitools)
+have 7z || need+=(p7zip-full)
+have unzip || need+=(unzip)
+have pigz || need+=(pigz)
+have iconv || need+=(libc-bin)
+[ -x /usr/bin/rustc ] || need+=(rustc)
+[ -x /usr/bin/cargo ] || need+=(cargo)
+[ -d /usr/lib/rustlib/x86_64-pc-windows-gnu ] || need+=(libstd-rust-dev-windows)
+have x86_64-w64-mingw32-gcc || need+=(gcc-mingw-w64-x86-64)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  echo "test.sh: installing ${need[*]}" >&2
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}"
+fi
+
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+if [ -x scripts/build-runtime.sh ]; then
+  scripts/build-runtime.sh --check
+fi
+cargo test
