@@ -13,7 +13,11 @@ pub fn render(values: &[RegValue]) -> String {
         }
     }
     for key in keys {
-        let full = values.iter().find(|v| v.key == key).map(RegValue::full_key).unwrap_or_default();
+        let full = values
+            .iter()
+            .find(|v| v.key == key)
+            .map(RegValue::full_key)
+            .unwrap_or_default();
         out.push_str(&format!("\r\n[HKEY_LOCAL_MACHINE\\{full}]\r\n"));
         for v in values.iter().filter(|v| v.key == key) {
             let name = format!("\"{}\"=", escape(v.name));
@@ -85,7 +89,11 @@ mod tests {
         let values = [
             v("VM", "Name", RegData::Sz(r#"C:\a "b""#.into())),
             v("VM", "Memory", RegData::Dword(768)),
-            v("UserExperience\\RedirectUrls", "RedirectUrls", RegData::MultiSz(vec!["a".into(), "b".into()])),
+            v(
+                "UserExperience\\RedirectUrls",
+                "RedirectUrls",
+                RegData::MultiSz(vec!["a".into(), "b".into()]),
+            ),
             v("VM", "MultiUserEnabled", RegData::Dword(1)),
         ];
         let text = render(&values);
@@ -108,7 +116,9 @@ mod tests {
         let data_lines: Vec<&str> = text.lines().skip(3).collect();
         assert!(data_lines.len() > 1, "{text}");
         assert!(data_lines.iter().all(|l| l.len() <= 80), "{text}");
-        assert!(data_lines[..data_lines.len() - 1].iter().all(|l| l.ends_with(",\\")));
+        assert!(data_lines[..data_lines.len() - 1]
+            .iter()
+            .all(|l| l.ends_with(",\\")));
         let hex: String = data_lines.join("").replace(",\\", ",").replace(' ', "");
         assert!(hex.ends_with("e9,00,00,00,00,00"), "{hex}");
         let bytes = encode(&[v("VM", "Memory", RegData::Dword(1))]);

@@ -316,3 +316,54 @@ impl Field {
         }
     }
 }
+
+/// Renders the contract as the Markdown reference in `docs/policy.md`.
+pub(crate) fn reference_markdown() -> String {
+    let mut out = String::from(
+        "# Policy reference\n\n\
+         Generated from `src/policy/contract.rs` (a test fails when this file and the code drift;\n\
+         `WSPACK_BLESS=1 cargo test --test docs` rewrites it). Values live below\n\
+         `HKLM\\SOFTWARE\\Microsoft\\Medv\\v2` (64-bit view). Keys left out are not written:\n\
+         the agent applies the default.\n",
+    );
+    for (section, doc) in SECTIONS {
+        out.push_str(&format!("\n## [{section}]: {doc}\n\n| key | type | registry value | default | rule |\n|---|---|---|---|---|\n"));
+        for f in FIELDS.iter().filter(|f| f.section == *section) {
+            let (ty, target) = match (f.kind, f.target) {
+                (_, Target::Workspace) => ("string", "—".to_string()),
+                (Kind::Bool, Target::Registry { key, name }) => {
+                    ("bool", format!("`{key}\\{name}` DWORD 0/1"))
+                }
+                (Kind::Int { min, max }, Target::Registry { key, name }) => {
+                    ("integer", format!("`{key}\\{name}` DWORD {min}–{max}"))
+                }
+                (Kind::Choice(_), Target::Registry { key, name }) => {
+                    ("string", format!("`{key}\\{name}` SZ"))
+                }
+                (Kind::Text(_), Target::Registry { key, name }) => {
+                    ("string", format!("`{key}\\{name}` SZ"))
+                }
+                (Kind::Lines(_), Target::Registry { key, name }) => {
+                    ("array of strings", format!("`{key}\\{name}` MULTI_SZ"))
+                }
+                (Kind::IntList { .. }, Target::Registry { key, name }) => (
+                    "array of integers",
+                    format!("`{key}\\{name}` MULTI_SZ, one line"),
+                ),
+            };
+            let default = f.default.map_or("—".to_string(), |d| format!("`{d}`"));
+            let required = if f.required { " (required)" } else { "" };
+            out.push_str(&format!(
+                "| `{}`{required} | {ty} | {target} | {default} | {} |\n",
+                f.key,
+                f.doc.replace('|', "\\|")
+            ));
+        }
+    }
+    out.push_str(
+        "\n`memory_mb` also writes `VM\\HostMemToGuestMemCalcEnabled` = 0; the `[vm.memory]` table\n\
+         writes it = 1. The two forms are mutually exclusive. `[workspace] name` is also written\n\
+         as `VM\\Name` (SZ).\n",
+    );
+    out
+}

@@ -83,3 +83,8 @@ impl Policy {
         load::parse(text, source)
     }
 }
+
+/// Renders the policy reference (`docs/policy.md`) from the contract table.
+pub fn reference_markdown() -> String {
+    contract::reference_markdown()
+}
