@@ -32,7 +32,10 @@ impl Error {
 
     /// Returns a `help:` line saying how to fix the problem, when there is one.
     pub fn help(&self) -> Option<String> {
-        None
+        match self {
+            Error::Vhd(e) => Some(e.help()),
+            Error::Io { .. } => None,
+        }
     }
 }
 
