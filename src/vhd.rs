@@ -126,7 +126,11 @@ pub struct VhdInfo {
 
 /// Why a file is not a usable workspace disk: the file, the byte offset the
 /// problem applies to (when there is one) and the problem.
-#[derive(Debug)]
+///
+/// Displays as `PATH: byte OFFSET: PROBLEM` (or `PATH: PROBLEM` without an
+/// offset); [`VhdError::help`] says how to fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {}{problem}", path.display(), offset.map(|o| format!("byte {o}: ")).unwrap_or_default())]
 pub struct VhdError {
     /// The file.
     pub path: PathBuf,
@@ -135,19 +139,6 @@ pub struct VhdError {
     /// What is wrong.
     pub problem: VhdProblem,
 }
-
-impl fmt::Display for VhdError {
-    /// Writes `PATH: byte OFFSET: PROBLEM` (or `PATH: PROBLEM` without an offset).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: ", self.path.display())?;
-        if let Some(offset) = self.offset {
-            write!(f, "byte {offset}: ")?;
-        }
-        write!(f, "{}", self.problem)
-    }
-}
-
-impl std::error::Error for VhdError {}
 
 /// What is wrong with a disk file; one variant per way a file can fail the checks.
 #[derive(Debug, thiserror::Error)]
