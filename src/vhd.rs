@@ -356,7 +356,7 @@ impl VhdError {
                 format!("the footer is damaged or was edited without updating its checksum: {recopy}")
             }
             VhdProblem::BadSparseChecksum { .. } | VhdProblem::BadSparseCookie { .. } => format!(
-                "the dynamic disk's header (1024 bytes at this offset) is damaged or was edited without updating its checksum: {recopy}"
+                "the dynamic disk's sparse header (the 1024 bytes at the offset shown) is damaged or was edited without updating its checksum: {recopy}"
             ),
             VhdProblem::FooterCopyMismatch { .. } => format!(
                 "a dynamic disk keeps two identical copies of its footer (at byte 0 and at the end); \

@@ -159,7 +159,7 @@ fn bad_sparse_header_fixture() {
     );
     assert_eq!(
         help,
-        "the dynamic disk's header (1024 bytes at this offset) is damaged or was edited without updating its checksum: \
+        "the dynamic disk's sparse header (the 1024 bytes at the offset shown) is damaged or was edited without updating its checksum: \
          copy or export the disk again from its source and compare the file sizes"
     );
 }
