@@ -50,6 +50,7 @@ impl Error {
     pub fn help(&self) -> Option<String> {
         match self {
             Error::Input { help, .. } => Some(help.to_string()),
+            Error::Vhd(e) => Some(e.help()),
             _ => None,
         }
     }
