@@ -373,14 +373,6 @@ fn check_out_dir(out_dir: &Path, force: bool, policy: &Policy) -> Result<bool> {
             path: out_dir.to_path_buf(),
         });
     }
-    if entries
-        .iter()
-        .any(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(true))
-    {
-        return Err(unusable(
-            "it holds subfolders, so it is not a package folder; --force replaces only package folders",
-        ));
-    }
     let dir = fs::canonicalize(out_dir).map_err(io_err("read", out_dir))?;
     for input in [&policy.source, &policy.workspace.vhd] {
         if let Ok(p) = fs::canonicalize(input) {
@@ -391,6 +383,14 @@ fn check_out_dir(out_dir: &Path, force: bool, policy: &Policy) -> Result<bool> {
                 )));
             }
         }
+    }
+    if entries
+        .iter()
+        .any(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(true))
+    {
+        return Err(unusable(
+            "it holds subfolders, so it is not a package folder; --force replaces only package folders",
+        ));
     }
     Ok(true)
 }
