@@ -35,14 +35,68 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The output folder holds files and `--force` was not given (invalid input).
+    #[error("the output folder is not empty: {}", path.display())]
+    OutDirNotEmpty {
+        /// The output folder.
+        path: PathBuf,
+    },
+    /// The output folder can't be used at all, even with `--force` (invalid input).
+    #[error("can't use {} as the output folder: {reason}", path.display())]
+    OutDirUnusable {
+        /// The output folder.
+        path: PathBuf,
+        /// Why not.
+        reason: String,
+    },
+    /// `SOURCE_DATE_EPOCH` is set but not a whole number of seconds (invalid input).
+    #[error("SOURCE_DATE_EPOCH={value:?} is not a whole number of seconds since 1970-01-01")]
+    SourceDateEpoch {
+        /// What the variable held.
+        value: String,
+    },
+    /// The user pressed Ctrl-C (or the process got SIGTERM); nothing was published.
+    #[error("interrupted: no package was written")]
+    Interrupted,
+    /// Compressing the disk failed for a reason other than reading or writing a file.
+    #[error("can't compress {}: {message}", path.display())]
+    Compress {
+        /// The disk.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A folder given to `verify` has no manifest to check against (invalid input).
+    #[error("no wspack manifest in {}: {reason}", path.display())]
+    NoManifest {
+        /// The folder.
+        path: PathBuf,
+        /// What was found instead.
+        reason: String,
+    },
+    /// A build's output does not match its manifest.
+    #[error("verification failed: {}: {problem}", path.display())]
+    Verify {
+        /// The file that is wrong.
+        path: PathBuf,
+        /// What is wrong, with the expected and actual values.
+        problem: String,
+    },
 }
 
 impl Error {
     /// Returns the process exit code: 2 for invalid input, 1 for any other failure.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Policy(_) | Error::Vhd(_) | Error::Input { .. } => 2,
-            Error::Io { .. } => 1,
+            Error::Policy(_)
+            | Error::Input { .. }
+            | Error::Vhd(_)
+            | Error::OutDirNotEmpty { .. }
+            | Error::OutDirUnusable { .. }
+            | Error::SourceDateEpoch { .. }
+            | Error::NoManifest { .. } => 2,
+            Error::Interrupted => 130,
+            Error::Io { .. } | Error::Compress { .. } | Error::Verify { .. } => 1,
         }
     }
 
@@ -51,6 +105,24 @@ impl Error {
         match self {
             Error::Input { help, .. } => Some(help.to_string()),
             Error::Vhd(e) => Some(e.help()),
+            Error::OutDirNotEmpty { .. } => Some(
+                "pass --force to replace what it holds, or choose an empty or new folder".into(),
+            ),
+            Error::SourceDateEpoch { .. } => Some(
+                "set it to a Unix time, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), or unset it"
+                    .into(),
+            ),
+            Error::NoManifest { .. } => {
+                Some("pass the folder that `wspack build -o` wrote".into())
+            }
+            Error::Verify { .. } => Some(
+                "the package is damaged or incomplete: copy it again from the build, or rebuild it"
+                    .into(),
+            ),
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => Some(
+                "the disk is full: free space (the sidecar needs about a third of the VHD's size) and build again"
+                    .into(),
+            ),
             _ => None,
         }
     }

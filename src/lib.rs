@@ -8,6 +8,7 @@
 pub mod build;
 pub mod check;
 pub mod error;
+pub mod manifest;
 pub mod msi;
 pub mod policy;
 pub mod reg;
