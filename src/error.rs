@@ -19,6 +19,42 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A text that goes into the MSI has a character its codepage cannot carry (invalid input).
+    #[error("{field} = {value:?}: {ch:?} can't be written in an MSI with codepage Windows-1252")]
+    MsiCodepage {
+        /// Where the text comes from, e.g. `workspace.name`.
+        field: String,
+        /// The text.
+        value: String,
+        /// The first character outside Windows-1252.
+        ch: char,
+    },
+    /// The MSI database could not be written.
+    #[error("can't write MSI database: {}", path.display())]
+    MsiWrite {
+        /// The MSI file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file given to `inspect` is not a readable MSI (invalid input).
+    #[error("can't read MSI: {}", path.display())]
+    MsiRead {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A folder given to `inspect` holds no `.msi`, or more than one (invalid input).
+    #[error("{reason}: {}", path.display())]
+    MsiNotFound {
+        /// The folder.
+        path: PathBuf,
+        /// What is wrong ("no .msi file in", "more than one .msi file in").
+        reason: &'static str,
+    },
 }
 
 impl Error {
@@ -27,12 +63,27 @@ impl Error {
         match self {
             Error::Vhd(_) => 2,
             Error::Io { .. } => 1,
+            Error::MsiCodepage { .. } | Error::MsiRead { .. } | Error::MsiNotFound { .. } => 2,
+            Error::MsiWrite { .. } => 1,
         }
     }
 
     /// Returns a `help:` line saying how to fix the problem, when there is one.
     pub fn help(&self) -> Option<String> {
-        None
+        match self {
+            Error::MsiCodepage { .. } => Some(
+                "wspack writes Windows-1252 MSIs (msiexec refuses UTF-8 databases); \
+                 use Western European characters in this field"
+                    .into(),
+            ),
+            Error::MsiRead { .. } => {
+                Some("pass an .msi written by wspack build, or its output folder".into())
+            }
+            Error::MsiNotFound { .. } => {
+                Some("pass the .msi itself, or a build's output folder holding one".into())
+            }
+            _ => None,
+        }
     }
 }
 
