@@ -82,6 +82,42 @@ pub enum Error {
         /// What is wrong, with the expected and actual values.
         problem: String,
     },
+    /// A text that goes into the MSI has a character its codepage cannot carry (invalid input).
+    #[error("{field} = {value:?}: {ch:?} can't be written in an MSI with codepage Windows-1252")]
+    MsiCodepage {
+        /// Where the text comes from, e.g. `workspace.name`.
+        field: String,
+        /// The text.
+        value: String,
+        /// The first character outside Windows-1252.
+        ch: char,
+    },
+    /// The MSI database could not be written.
+    #[error("can't write MSI database: {}", path.display())]
+    MsiWrite {
+        /// The MSI file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file given to `inspect` is not a readable MSI (invalid input).
+    #[error("can't read MSI: {}", path.display())]
+    MsiRead {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A folder given to `inspect` holds no `.msi`, or more than one (invalid input).
+    #[error("{reason}: {}", path.display())]
+    MsiNotFound {
+        /// The folder.
+        path: PathBuf,
+        /// What is wrong ("no .msi file in", "more than one .msi file in").
+        reason: &'static str,
+    },
 }
 
 impl Error {
@@ -97,6 +133,8 @@ impl Error {
             | Error::NoManifest { .. } => 2,
             Error::Interrupted => 130,
             Error::Io { .. } | Error::Compress { .. } | Error::Verify { .. } => 1,
+            Error::MsiCodepage { .. } | Error::MsiRead { .. } | Error::MsiNotFound { .. } => 2,
+            Error::MsiWrite { .. } => 1,
         }
     }
 
@@ -123,6 +161,17 @@ impl Error {
                 "the disk is full: free space (the sidecar needs about a third of the VHD's size) and build again"
                     .into(),
             ),
+            Error::MsiCodepage { .. } => Some(
+                "wspack writes Windows-1252 MSIs (msiexec refuses UTF-8 databases); \
+                 use Western European characters in this field"
+                    .into(),
+            ),
+            Error::MsiRead { .. } => {
+                Some("pass an .msi written by wspack build, or its output folder".into())
+            }
+            Error::MsiNotFound { .. } => {
+                Some("pass the .msi itself, or a build's output folder holding one".into())
+            }
             _ => None,
         }
     }

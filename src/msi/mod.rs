@@ -1,26 +1,320 @@
-//! The MSI database. (Issue 5.)
+//! The MSI database: a standard per-machine Windows Installer package (issue 5).
+//!
+//! [`write`] turns a [`PackageSpec`] (policy, disk facts, optional runtime rows)
+//! into an x64, per-machine MSI whose Registry table writes every policy value to
+//! `HKLM\SOFTWARE\Microsoft\Medv\v2` (64-bit view), whose Upgrade table makes every
+//! new version a major upgrade of the previous one, and whose ReserveCost and
+//! RemoveFile rows account for the disk that the staging action (see [`runtime`])
+//! writes. [`inspect`] reads any such MSI back.
+//!
+//! Same spec, same bytes: strings are Windows-1252 (database and summary), the
+//! summary's times are the spec's build time, GUIDs are derived (see [`codes`]),
+//! and the `msi` crate sorts rows and writes stream timestamps as zero.
 
-use std::path::Path;
+pub mod codes;
+pub mod format;
+mod inspect;
+pub mod runtime;
+mod summary;
+pub mod tables;
 
-/// What an MSI will install, read back with the `msi` crate.
-#[derive(Debug)]
-pub struct Inspection {}
+pub use codes::{codes, Codes, PackageCodes};
+pub use inspect::{inspect, InspectedValue, Inspection, InstallProperty};
 
-impl Inspection {
-    /// Renders the inspection as JSON.
-    pub fn to_json(&self) -> serde_json::Value {
-        todo!("Inspection::to_json")
+use crate::policy::Policy;
+use msi::{CodePage, Insert, Package, PackageType, Value};
+use sha2::{Digest, Sha256};
+use std::io::{self, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+use tables::TableData;
+
+/// Everything an MSI is written from.
+#[derive(Debug, Clone)]
+pub struct PackageSpec<'a> {
+    /// Identity and registry values.
+    pub policy: &'a Policy,
+    /// The uncompressed disk's size in bytes (reserved on INSTALLDIR).
+    pub disk_size: u64,
+    /// The uncompressed disk's SHA-256, hex.
+    pub disk_sha256: String,
+    /// The sidecar's file name, e.g. `contoso.medv`, beside the MSI.
+    pub medv_file_name: String,
+    /// The build time (from `SOURCE_DATE_EPOCH`, never `now()`): the summary's times.
+    pub build_time: SystemTime,
+    /// The staging custom action's rows; `None` until the runtime lands.
+    pub runtime: Option<&'a runtime::RuntimeRows>,
+}
+
+/// The template summary property: x64 package, US English.
+pub const TEMPLATE: &str = "x64;1033";
+/// Windows Installer schema of the package (summary page count).
+pub const SCHEMA: i32 = 200;
+/// The codepage of the database and the summary stream.
+pub const CODEPAGE: i32 = 1252;
+
+/// Writes the MSI for `spec` to `out` (created or replaced); returns its codes.
+///
+/// Invalid input (text outside Windows-1252) is refused before `out` is touched.
+pub fn write(spec: &PackageSpec, out: &Path) -> crate::Result<PackageCodes> {
+    let prepared = prepare(spec)?;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(out)
+        .map_err(|source| crate::Error::Io {
+            op: "create",
+            path: out.to_path_buf(),
+            source,
+        })?;
+    let codes = prepared.codes;
+    let file = prepared
+        .write(spec, file)
+        .map_err(|source| crate::Error::MsiWrite {
+            path: out.to_path_buf(),
+            source,
+        })?;
+    file.sync_all().map_err(|source| crate::Error::Io {
+        op: "write",
+        path: out.to_path_buf(),
+        source,
+    })?;
+    Ok(codes)
+}
+
+/// Writes the MSI for `spec` into any empty `Read + Write + Seek` (e.g. a `Cursor<Vec<u8>>`).
+pub fn write_to<F: Read + Write + Seek>(
+    spec: &PackageSpec,
+    inner: F,
+) -> crate::Result<(PackageCodes, F)> {
+    let prepared = prepare(spec)?;
+    let codes = prepared.codes;
+    let inner = prepared
+        .write(spec, inner)
+        .map_err(|source| crate::Error::MsiWrite {
+            path: PathBuf::from("(in-memory MSI)"),
+            source,
+        })?;
+    Ok((codes, inner))
+}
+
+/// Tables, summary and codes of a package, checked, not yet written.
+struct Prepared {
+    tables: Vec<TableData>,
+    summary: Summary,
+    codes: PackageCodes,
+}
+
+fn prepare(spec: &PackageSpec) -> crate::Result<Prepared> {
+    check_codepage(spec)?;
+    let product = codes(spec.policy);
+    let tables = tables::build(spec, &product);
+    for table in &tables {
+        for row in &table.rows {
+            for (col, value) in table.columns.iter().zip(row) {
+                if let Value::Str(text) = value {
+                    ensure_1252(&format!("{}.{}", table.name, col.name()), text)?;
+                }
+            }
+        }
+    }
+    let summary = Summary::new(spec);
+    ensure_1252("summary comments", &summary.comments)?;
+    let package_code = codes::package_code(&content_hash(&summary, &tables, spec));
+    Ok(Prepared {
+        tables,
+        summary,
+        codes: PackageCodes {
+            upgrade_code: product.upgrade_code,
+            product_code: product.product_code,
+            package_code,
+        },
+    })
+}
+
+impl Prepared {
+    fn write<F: Read + Write + Seek>(self, spec: &PackageSpec, inner: F) -> io::Result<F> {
+        write_package(
+            &self.summary,
+            self.tables,
+            spec,
+            self.codes.package_code,
+            inner,
+        )
     }
 }
 
-impl std::fmt::Display for Inspection {
-    fn fmt(&self, _f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        todo!("Inspection Display")
+/// The summary information stream's text fields.
+struct Summary {
+    subject: String,
+    author: String,
+    keywords: Vec<String>,
+    comments: String,
+    creating_app: String,
+}
+
+impl Summary {
+    fn new(spec: &PackageSpec) -> Self {
+        let ws = &spec.policy.workspace;
+        Summary {
+            subject: tables::product_name(spec),
+            author: ws.manufacturer.clone(),
+            keywords: vec![
+                "Installer".into(),
+                "MED-V".into(),
+                "Workspace".into(),
+                ws.internal_name.clone(),
+            ],
+            comments: format!(
+                "MED-V workspace {} {}: {} ({} bytes, SHA-256 {}) staged from {}.",
+                ws.name,
+                ws.version,
+                tables::vhd_name(spec),
+                spec.disk_size,
+                spec.disk_sha256.to_ascii_lowercase(),
+                spec.medv_file_name
+            ),
+            creating_app: format!("wspack {}", env!("CARGO_PKG_VERSION")),
+        }
     }
 }
 
-/// Reads an `.msi` (or the one in a build's output folder) back.
-pub fn inspect(path: &Path) -> crate::Result<Inspection> {
-    let _ = path;
-    todo!("msi::inspect")
+fn write_package<F: Read + Write + Seek>(
+    summary: &Summary,
+    tables: Vec<TableData>,
+    spec: &PackageSpec,
+    package_code: uuid::Uuid,
+    inner: F,
+) -> io::Result<F> {
+    let mut package = Package::create(PackageType::Installer, inner)?;
+    package.set_database_codepage(CodePage::Windows1252);
+    for table in tables {
+        package.create_table(table.name, table.columns)?;
+        package.insert_rows(Insert::into(table.name).rows(table.rows))?;
+    }
+    if let Some(rt) = spec.runtime {
+        for (name, bytes) in &rt.binaries {
+            let mut stream = package.write_stream(&format!("Binary.{name}"))?;
+            stream.write_all(bytes)?;
+        }
+    }
+    package.flush()?;
+    let inner = package.into_inner()?;
+
+    // The summary stream, written here (see `summary` for why not by the crate).
+    use summary::{pid, Prop};
+    let props = vec![
+        (pid::CODEPAGE, Prop::I2(CODEPAGE as i16)),
+        (pid::TITLE, Prop::Str("Installation Database".into())),
+        (pid::SUBJECT, Prop::Str(summary.subject.clone())),
+        (pid::AUTHOR, Prop::Str(summary.author.clone())),
+        (pid::KEYWORDS, Prop::Str(summary.keywords.join("; "))),
+        (pid::COMMENTS, Prop::Str(summary.comments.clone())),
+        (pid::TEMPLATE, Prop::Str(TEMPLATE.into())),
+        (pid::REVISION, Prop::Str(codes::guid(package_code))),
+        (pid::CREATED, Prop::Time(spec.build_time)),
+        (pid::SAVED, Prop::Time(spec.build_time)),
+        (pid::PAGE_COUNT, Prop::I4(SCHEMA)),
+        // 2: compressed (no uncompressed source files to lay out).
+        (pid::WORD_COUNT, Prop::I4(2)),
+        (pid::APP, Prop::Str(summary.creating_app.clone())),
+        // 2: read-only recommended.
+        (pid::SECURITY, Prop::I4(2)),
+    ];
+    let bytes = summary::serialize(&props, CodePage::Windows1252);
+    let mut comp = cfb::CompoundFile::open(inner)?;
+    comp.create_stream(summary::STREAM_NAME)?
+        .write_all(&bytes)?;
+    comp.flush()?;
+    Ok(comp.into_inner())
+}
+
+/// Hashes everything that goes into the file except the PackageCode itself.
+fn content_hash(summary: &Summary, tables: &[TableData], spec: &PackageSpec) -> [u8; 32] {
+    let mut h = Sha256::new();
+    let mut put = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    put(b"wspack-msi-1");
+    put(summary.subject.as_bytes());
+    put(summary.author.as_bytes());
+    for k in &summary.keywords {
+        put(k.as_bytes());
+    }
+    put(summary.comments.as_bytes());
+    put(summary.creating_app.as_bytes());
+    let time = spec
+        .build_time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i128)
+        .unwrap_or_else(|e| -(e.duration().as_nanos() as i128));
+    put(&time.to_le_bytes());
+    for table in tables {
+        put(table.name.as_bytes());
+        for col in &table.columns {
+            put(format!("{}:{:?}", col.name(), col.coltype()).as_bytes());
+        }
+        for row in &table.rows {
+            put(b"row");
+            for value in row {
+                match value {
+                    Value::Null => put(b"n"),
+                    Value::Int(n) => put(format!("i{n}").as_bytes()),
+                    Value::Str(text) => put(format!("s{text}").as_bytes()),
+                    Value::Binary => put(b"b"),
+                }
+            }
+        }
+    }
+    if let Some(rt) = spec.runtime {
+        for (name, bytes) in &rt.binaries {
+            put(name.as_bytes());
+            put(bytes);
+        }
+    }
+    h.finalize().into()
+}
+
+/// Refuses text that Windows-1252 cannot carry, naming the field it came from.
+fn check_codepage(spec: &PackageSpec) -> crate::Result<()> {
+    let ws = &spec.policy.workspace;
+    ensure_1252("workspace.name", &ws.name)?;
+    ensure_1252("workspace.manufacturer", &ws.manufacturer)?;
+    ensure_1252("workspace.internal_name", &ws.internal_name)?;
+    ensure_1252("sidecar file name", &spec.medv_file_name)?;
+    for value in spec.policy.registry_values() {
+        let field = format!(r"registry value {}\{}", value.key, value.name);
+        match &value.data {
+            crate::policy::RegData::Dword(_) => {}
+            crate::policy::RegData::Sz(text) => ensure_1252(&field, text)?,
+            crate::policy::RegData::MultiSz(items) => {
+                for item in items {
+                    ensure_1252(&field, item)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn ensure_1252(field: &str, text: &str) -> crate::Result<()> {
+    let bytes = CodePage::Windows1252.encode(text);
+    let back = CodePage::Windows1252.decode(&bytes);
+    if back == text && !text.contains('\0') {
+        return Ok(());
+    }
+    let ch = text
+        .chars()
+        .zip(back.chars())
+        .find(|(a, b)| a != b)
+        .map(|(a, _)| a)
+        .unwrap_or('\0');
+    Err(crate::Error::MsiCodepage {
+        field: field.to_string(),
+        value: text.to_string(),
+        ch,
+    })
 }

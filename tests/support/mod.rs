@@ -1,0 +1,126 @@
+//! Shared helpers for the integration tests: sample policies, MSI specs, and the
+//! Wine harness ([`wine`]). Each test file uses what it needs (`mod support;`).
+#![allow(dead_code)]
+
+pub mod wine;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+use wspack::policy::{Policy, RegData, RegValue, Version, Workspace};
+
+/// A fixed build time (2023-11-14T22:13:20Z), as `SOURCE_DATE_EPOCH` would give.
+pub fn build_time() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+}
+
+fn v(key: &'static str, name: &'static str, data: RegData) -> RegValue {
+    RegValue { key, name, data }
+}
+
+fn sz(s: &str) -> RegData {
+    RegData::Sz(s.to_string())
+}
+
+fn multi(items: &[&str]) -> RegData {
+    RegData::MultiSz(items.iter().map(|s| s.to_string()).collect())
+}
+
+/// A policy with every kind of value: DWORDs (incl. 0 and 2^31-1), SZ (one starting
+/// with `#`, one with `[`/`]`/`{`/`}`), MULTI_SZ (one element, several, URLs with `*`),
+/// and text in Windows-1252 beyond ASCII.
+///
+/// `minor` = 0 gives version 1.0.0; `minor` = 1 gives 1.1.0 with different values
+/// (Memory changes, ShowExit is dropped, AudioSharingEnabled is new).
+pub fn sample_policy(minor: u8) -> Policy {
+    let mut values = vec![
+        v("VM", "Name", sz("Contoso Finance")),
+        v(
+            "VM",
+            "Memory",
+            RegData::Dword(if minor == 0 { 768 } else { 1024 }),
+        ),
+        v("VM", "HostMemToGuestMemCalcEnabled", RegData::Dword(0)),
+        v("VM", "NetworkingMode", sz("NAT")),
+        v("VM", "TaskTimeout", RegData::Dword(2_147_483_647)),
+        v(
+            r"UserExperience\RedirectUrls",
+            "RedirectUrls",
+            multi(&[
+                "*.contoso.com",
+                "http://intranet.contoso.com/apps/*",
+                "https://www.contoso.com/a/*",
+            ]),
+        ),
+        v(
+            "UserExperience",
+            "ClipboardSharingEnabled",
+            RegData::Dword(1),
+        ),
+        v("UserExperience", "SmartCardLogonEnabled", RegData::Dword(0)),
+        v("Fts", "Mode", sz("Unattended")),
+        v("Fts", "ComputerNameMask", sz("#%username%-[3]*")),
+        v(
+            "Fts",
+            "StartDialogMsg",
+            multi(&["Welcome to [Contoso] {Finance}", "Café · prêt en 5 min"]),
+        ),
+        v("Fts", "LogFilePaths", multi(&[r"C:\Logs\fts.log"])),
+        v("Fts", "DialogUrl", sz("https://setup.contoso.com/fts")),
+        v("Diagnostics", "EventLogLevel", RegData::Dword(4)),
+    ];
+    if minor == 0 {
+        values.insert(8, v("UserExperience", "ShowExit", RegData::Dword(1)));
+    } else {
+        values.insert(
+            8,
+            v("UserExperience", "AudioSharingEnabled", RegData::Dword(0)),
+        );
+    }
+    Policy {
+        source: PathBuf::from("workspace.toml"),
+        workspace: Workspace {
+            name: "Contoso Finance".into(),
+            internal_name: "contoso-fin".into(),
+            version: Version {
+                major: 1,
+                minor,
+                build: 0,
+            },
+            manufacturer: "Contoso Ltd.".into(),
+            vhd: PathBuf::from("disk.vhd"),
+            upgrade_code: None,
+        },
+        values,
+    }
+}
+
+/// A spec for `policy` with a made-up 3 GiB disk (so ReserveCost needs several rows).
+pub fn sample_spec(policy: &Policy) -> wspack::msi::PackageSpec<'_> {
+    wspack::msi::PackageSpec {
+        policy,
+        disk_size: 3 * (1 << 30) + 12_345,
+        disk_sha256: "ab".repeat(32),
+        medv_file_name: format!("{}.medv", policy.workspace.internal_name),
+        build_time: build_time(),
+        runtime: None,
+    }
+}
+
+/// Writes the MSI of `policy` into `dir` as `<internal_name>.msi`; returns its path.
+pub fn write_msi(policy: &Policy, dir: &Path, file_name: &str) -> PathBuf {
+    let path = dir.join(file_name);
+    wspack::msi::write(&sample_spec(policy), &path).expect("write MSI");
+    path
+}
+
+/// Fails with a clear message when a tool the test needs is not installed.
+pub fn require_tool(tool: &str, package: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "`{tool}` is not on PATH: install it (Debian: apt-get install {package}); \
+         this test needs the real tool and does not skip"
+    );
+}
