@@ -42,9 +42,10 @@ pub fn remove(custom_action_data: &str, profiles: &[String], host: &mut dyn Host
         }
     };
     host.log(&format!(
-        "RemoveDiffDisks: deleting \"{}\" differencing disks and saved states in {} user profile(s){}",
+        "RemoveDiffDisks: deleting \"{}\" differencing disks and saved states in {} user profile(s) ({}){}",
         d.name,
         profiles.len(),
+        profiles.join("; "),
         match &d.allusers {
             Some(a) => format!(" and {}", a),
             None => String::new(),

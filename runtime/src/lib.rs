@@ -80,7 +80,10 @@ mod exports {
     #[no_mangle]
     pub extern "system" fn RemoveDiffDisks(h: MsiHandle) -> u32 {
         with_data(h, "RemoveDiffDisks", |d, s| {
-            let profiles = crate::win::profiles();
+            let (profiles, notes) = crate::win::profiles();
+            for n in notes {
+                s.log(&format!("RemoveDiffDisks: {}", n));
+            }
             crate::diffdisks::remove(d, &profiles, s)
         })
     }

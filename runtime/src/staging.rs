@@ -335,7 +335,7 @@ pub fn stage_parsed(d: &StageData, host: &mut dyn Host) -> u32 {
 
     let total_ticks = ticks_for(d.expected.size);
     let mut reported_ticks = 0u64;
-    let mut next_status = 0u64;
+    let mut next_status;
     let step = (d.expected.size / 20).max(64 << 20);
     let mut cancelled = false;
     let started = Instant::now();
@@ -345,6 +345,13 @@ pub fn stage_parsed(d: &StageData, host: &mut dyn Host) -> u32 {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if !host.status(&format!("{}: 0 of {} MiB", name, mib(size))) {
+        drop(file);
+        let _ = fsx::remove_file(&p.tmp);
+        host.log("StageVhd: cancelled by the user before staging began");
+        return ERROR_INSTALL_USEREXIT;
+    }
+    next_status = step;
     let mut progress = |bytes: u64| -> bool {
         let due = ticks_for(bytes.min(size)).min(total_ticks);
         // One message per MiB at most.
@@ -596,6 +603,8 @@ pub fn commit(custom_action_data: &str, host: &mut dyn Host) -> u32 {
                 e
             ));
             code = ERROR_INSTALL_FAILURE;
+        } else {
+            host.log(&format!("StageVhdCommit: done ({} removed)", p.journal.display()));
         }
     }
     code

@@ -156,7 +156,6 @@ const HKEY_LOCAL_MACHINE: Hkey = 0x8000_0002u32 as i32 as isize;
 const KEY_READ: u32 = 0x20019;
 const KEY_WOW64_64KEY: u32 = 0x0100;
 const RRF_RT_REG_SZ: u32 = 0x2;
-const RRF_RT_REG_EXPAND_SZ: u32 = 0x4;
 
 #[link(name = "advapi32")]
 extern "system" {
@@ -184,16 +183,18 @@ extern "system" {
 }
 
 /// Reads a REG_SZ / REG_EXPAND_SZ value (expanded) under `key\sub`.
-fn reg_string(key: Hkey, sub: &str, value: &str) -> Option<String> {
+fn reg_string(key: Hkey, sub: &str, value: &str) -> Result<String, u32> {
     let sub = wide(sub);
     let value = wide(value);
-    let flags = RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ;
+    // RRF_RT_REG_SZ alone: without RRF_NOEXPAND, REG_EXPAND_SZ values are expanded and
+    // match it (asking for RRF_RT_REG_EXPAND_SZ too is ERROR_INVALID_PARAMETER).
+    let flags = RRF_RT_REG_SZ;
     let mut len = 0u32;
     let r = unsafe {
         RegGetValueW(key, sub.as_ptr(), value.as_ptr(), flags, ptr::null_mut(), ptr::null_mut(), &mut len)
     };
     if r != 0 && r != ERROR_MORE_DATA {
-        return None;
+        return Err(r);
     }
     // Expansion may need more than the raw size: retry a few times with room to spare.
     let mut cap = (len as usize / 2 + 1).max(260);
@@ -212,12 +213,12 @@ fn reg_string(key: Hkey, sub: &str, value: &str) -> Option<String> {
             )
         };
         match r {
-            0 => return Some(from_wide(&buf)),
+            0 => return Ok(from_wide(&buf)),
             ERROR_MORE_DATA => cap = (bytes as usize / 2 + 1).max(cap * 2),
-            _ => return None,
+            e => return Err(e),
         }
     }
-    None
+    Err(ERROR_MORE_DATA)
 }
 
 const PROFILE_LIST: &str = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList";
@@ -225,8 +226,10 @@ const PROFILE_LIST: &str = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Pro
 /// Every user profile folder: each ProfileList entry's ProfileImagePath, and each
 /// folder in ProfilesDirectory (profiles of users who never logged on through the
 /// profile service, and Wine, whose ProfileList may be sparse). Deduplicated.
-pub fn profiles() -> Vec<String> {
+/// The second list says what could not be read, for the log.
+pub fn profiles() -> (Vec<String>, Vec<String>) {
     let mut out: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
     let mut push = |p: String| {
         let p = p.trim_end_matches('\\').to_string();
         if !p.is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(&p)) {
@@ -235,25 +238,31 @@ pub fn profiles() -> Vec<String> {
     };
     let mut key: Hkey = 0;
     let sub = wide(PROFILE_LIST);
-    if unsafe { RegOpenKeyExW(HKEY_LOCAL_MACHINE, sub.as_ptr(), 0, KEY_READ | KEY_WOW64_64KEY, &mut key) } == 0 {
-        let mut i = 0u32;
-        loop {
-            let mut name = [0u16; 256];
-            let mut len = name.len() as u32;
-            let r = unsafe {
-                RegEnumKeyExW(key, i, name.as_mut_ptr(), &mut len, ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), ptr::null_mut())
-            };
-            if r != 0 {
-                break;
-            }
-            i += 1;
-            let sid = String::from_utf16_lossy(&name[..len as usize]);
-            if let Some(p) = reg_string(key, &sid, "ProfileImagePath") {
-                push(p);
-            }
+    let r = unsafe { RegOpenKeyExW(HKEY_LOCAL_MACHINE, sub.as_ptr(), 0, KEY_READ | KEY_WOW64_64KEY, &mut key) };
+    if r != 0 {
+        notes.push(format!("can't open HKLM\\{} (error {})", PROFILE_LIST, r));
+        return (out, notes);
+    }
+    let mut i = 0u32;
+    loop {
+        let mut name = [0u16; 256];
+        let mut len = name.len() as u32;
+        let r = unsafe {
+            RegEnumKeyExW(key, i, name.as_mut_ptr(), &mut len, ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), ptr::null_mut())
+        };
+        if r != 0 {
+            break;
         }
-        if let Some(dir) = reg_string(key, "", "ProfilesDirectory") {
-            if let Ok(rd) = std::fs::read_dir(&dir) {
+        i += 1;
+        let sid = String::from_utf16_lossy(&name[..len as usize]);
+        match reg_string(key, &sid, "ProfileImagePath") {
+            Ok(p) => push(p),
+            Err(e) => notes.push(format!("no ProfileImagePath under ProfileList\\{} (error {})", sid, e)),
+        }
+    }
+    match reg_string(key, "", "ProfilesDirectory") {
+        Ok(dir) => match std::fs::read_dir(&dir) {
+            Ok(rd) => {
                 let mut found: Vec<String> = rd
                     .filter_map(|e| e.ok())
                     .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
@@ -264,8 +273,10 @@ pub fn profiles() -> Vec<String> {
                     push(p);
                 }
             }
-        }
-        unsafe { RegCloseKey(key) };
+            Err(e) => notes.push(format!("can't list ProfilesDirectory {}: {}", dir, e)),
+        },
+        Err(e) => notes.push(format!("no ProfilesDirectory value (error {})", e)),
     }
-    out
+    unsafe { RegCloseKey(key) };
+    (out, notes)
 }
