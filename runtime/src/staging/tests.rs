@@ -292,3 +292,23 @@ fn ticks_come_from_the_size_field() {
     assert_eq!(ticks_from("vhd=y"), None);
     assert_eq!(ticks_for(u64::MAX / 2), i32::MAX as u64);
 }
+
+/// Manual benchmark: `WSPACK_BENCH_MEDV=x.medv WSPACK_BENCH_OUT=/tmp/x.vhd cargo test --release -- --ignored bench`
+#[test]
+#[ignore]
+fn bench_stage_a_real_sidecar() {
+    let medv = std::env::var("WSPACK_BENCH_MEDV").expect("WSPACK_BENCH_MEDV");
+    let out = std::env::var("WSPACK_BENCH_OUT").unwrap_or_else(|_| "/dev/null".into());
+    let t = Instant::now();
+    let src = GzReader::new(File::open(&medv).unwrap());
+    let mut sink = File::create(&out).unwrap();
+    let got = crate::stage::copy_hashed(src, &mut sink, &mut |_| true).unwrap();
+    let s = t.elapsed().as_secs_f64();
+    eprintln!(
+        "{} bytes, sha256 {}, {:.2} s, {:.0} MiB/s",
+        got.size,
+        crate::stage::to_hex(&got.sha256),
+        s,
+        got.size as f64 / 1048576.0 / s
+    );
+}
