@@ -1,0 +1,223 @@
+//! CustomActionData: `key=value` fields joined by `|` (see README.md for the contract).
+//! `|` cannot occur in a Windows path; a value may contain `=` (split at the first one).
+
+use crate::stage::{parse_sha256, Expected};
+
+/// The parsed fields, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// Splits `a=1|b=2`. Empty fields are skipped; a field without `=` is an error.
+    pub fn parse(data: &str) -> Result<Fields, String> {
+        let mut out = Vec::new();
+        for field in data.split('|') {
+            if field.trim().is_empty() {
+                continue;
+            }
+            match field.find('=') {
+                Some(i) => {
+                    let key = field[..i].trim().to_ascii_lowercase();
+                    if out.iter().any(|(k, _): &(String, String)| *k == key) {
+                        return Err(format!("CustomActionData has \"{}\" twice", key));
+                    }
+                    out.push((key, field[i + 1..].to_string()));
+                }
+                None => {
+                    return Err(format!(
+                        "CustomActionData field \"{}\" is not key=value",
+                        field
+                    ))
+                }
+            }
+        }
+        Ok(Fields(out))
+    }
+
+    /// A field's value, if present.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A field that must be present and not empty.
+    pub fn require(&self, key: &str) -> Result<&str, String> {
+        match self.get(key) {
+            Some(v) if !v.is_empty() => Ok(v),
+            _ => Err(format!(
+                "CustomActionData has no \"{}=\" value (got keys: {})",
+                key,
+                self.0
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+}
+
+/// What StageVhd needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageData {
+    /// The sidecar's full path.
+    pub sidecar: String,
+    /// The .msi being installed (`[OriginalDatabase]`), for messages.
+    pub msi: String,
+    /// Where the disk goes (full path of `<internal_name>.vhd`).
+    pub vhd: String,
+    /// Size and SHA-256 of the disk.
+    pub expected: Expected,
+    /// `OVERWRITEVHD=1` was given.
+    pub overwrite: bool,
+}
+
+/// Joins a folder and a file name with exactly one backslash.
+pub fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() || dir.ends_with('\\') || dir.ends_with('/') {
+        format!("{}{}", dir, name)
+    } else {
+        format!("{}\\{}", dir, name)
+    }
+}
+
+/// The folder part of a Windows path (everything up to the last `\` or `/`).
+pub fn parent(path: &str) -> &str {
+    match path.rfind(|c| c == '\\' || c == '/') {
+        Some(i) => &path[..i],
+        None => "",
+    }
+}
+
+/// True for `C:\...`, `\\server\...` and `/...` (a path, not a bare file name).
+pub fn is_absolute(p: &str) -> bool {
+    let b = p.as_bytes();
+    (b.len() >= 3 && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/'))
+        || p.starts_with("\\\\")
+        || p.starts_with('/')
+}
+
+impl StageData {
+    /// Reads StageVhd's CustomActionData.
+    pub fn parse(data: &str) -> Result<StageData, String> {
+        let f = Fields::parse(data)?;
+        let msi = f.get("msi").unwrap_or("").to_string();
+        let medv = f.require("medv")?;
+        let sidecar = if is_absolute(medv) {
+            medv.to_string()
+        } else if let Some(dir) = f.get("medvdir").filter(|d| !d.is_empty()) {
+            join(dir, medv)
+        } else if !msi.is_empty() {
+            join(parent(&msi), medv)
+        } else {
+            return Err("CustomActionData has neither \"msi=\" nor \"medvdir=\": can't tell which folder holds the sidecar".into());
+        };
+        let vhd = f.require("vhd")?.to_string();
+        if !is_absolute(&vhd) {
+            return Err(format!("CustomActionData \"vhd={}\" is not a full path", vhd));
+        }
+        let sha = f.require("sha256")?;
+        let sha256 = parse_sha256(&sha.to_ascii_lowercase())
+            .ok_or_else(|| format!("CustomActionData \"sha256={}\" is not 64 hex digits", sha))?;
+        let size_s = f.require("size")?;
+        let size = size_s
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| format!("CustomActionData \"size={}\" is not a byte count", size_s))?;
+        let overwrite = f.get("overwrite").map(|v| v.trim() == "1").unwrap_or(false);
+        Ok(StageData {
+            sidecar,
+            msi,
+            vhd,
+            expected: Expected { size, sha256 },
+            overwrite,
+        })
+    }
+}
+
+/// What RemoveDiffDisks needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffData {
+    /// The workspace name (`[workspace] name`): the agent names its files `<name>.vhd/.vsv`.
+    pub name: String,
+    /// `%ProgramData%\Microsoft\Medv\AllUsers\`, where shared workspaces keep them.
+    pub allusers: Option<String>,
+}
+
+impl DiffData {
+    /// Reads RemoveDiffDisks' CustomActionData.
+    pub fn parse(data: &str) -> Result<DiffData, String> {
+        let f = Fields::parse(data)?;
+        let name = f.require("name")?.to_string();
+        if name.contains(|c| matches!(c, '\\' | '/' | ':' | '*' | '?' | '"' | '<' | '>'))
+            || name.trim() != name
+            || name == "."
+            || name == ".."
+        {
+            return Err(format!(
+                "CustomActionData \"name={}\" is not a plain file name",
+                name
+            ));
+        }
+        let allusers = f.get("allusers").filter(|v| !v.is_empty()).map(String::from);
+        Ok(DiffData { name, allusers })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    #[test]
+    fn parses_the_stage_contract() {
+        let d = StageData::parse(&format!(
+            "msi=Z:\\tmp\\out\\ws.msi|medv=ws.medv|vhd=C:\\ProgramData\\Microsoft\\Medv\\Workspace\\ws.vhd|sha256={}|size=4096|overwrite=",
+            SHA.to_uppercase()
+        ))
+        .unwrap();
+        assert_eq!(d.sidecar, "Z:\\tmp\\out\\ws.medv");
+        assert_eq!(d.vhd, "C:\\ProgramData\\Microsoft\\Medv\\Workspace\\ws.vhd");
+        assert_eq!(d.expected.size, 4096);
+        assert_eq!(crate::stage::to_hex(&d.expected.sha256), SHA);
+        assert!(!d.overwrite);
+        let d = StageData::parse(&format!(
+            "medvdir=\\\\srv\\share=x\\|medv=ws.medv|vhd=C:\\a.vhd|sha256={}|size=1|overwrite=1",
+            SHA
+        ))
+        .unwrap();
+        assert_eq!(d.sidecar, "\\\\srv\\share=x\\ws.medv");
+        assert!(d.overwrite);
+    }
+
+    #[test]
+    fn names_what_is_wrong() {
+        let e = StageData::parse("msi=C:\\x.msi|medv=ws.medv|sha256=00|size=1").unwrap_err();
+        assert!(e.contains("no \"vhd=\""), "{}", e);
+        let e = StageData::parse("msi=C:\\x.msi|medv=a|vhd=C:\\a.vhd|sha256=00|size=1")
+            .unwrap_err();
+        assert!(e.contains("not 64 hex digits"), "{}", e);
+        let e = StageData::parse(&format!(
+            "msi=C:\\x.msi|medv=a|vhd=C:\\a.vhd|sha256={}|size=big",
+            SHA
+        ))
+        .unwrap_err();
+        assert!(e.contains("not a byte count"), "{}", e);
+        let e = StageData::parse("garbage").unwrap_err();
+        assert!(e.contains("not key=value"), "{}", e);
+        let e = StageData::parse("vhd=a|vhd=b").unwrap_err();
+        assert!(e.contains("twice"), "{}", e);
+    }
+
+    #[test]
+    fn parses_diff_data() {
+        let d = DiffData::parse("name=Contoso Legacy (IE8)|allusers=C:\\ProgramData\\Microsoft\\Medv\\AllUsers\\").unwrap();
+        assert_eq!(d.name, "Contoso Legacy (IE8)");
+        assert_eq!(d.allusers.as_deref(), Some("C:\\ProgramData\\Microsoft\\Medv\\AllUsers\\"));
+        assert!(DiffData::parse("name=..\\x").is_err());
+        assert!(DiffData::parse("allusers=C:\\").is_err());
+    }
+}

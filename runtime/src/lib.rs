@@ -1,0 +1,90 @@
+//! wspack's custom-action DLL (`wspack_runtime.dll`): stages the workspace disk from
+//! the `.medv` sidecar at install, undoes or commits that, and deletes the agent's
+//! differencing disks at uninstall. Exports (all `UINT __stdcall f(MSIHANDLE)`):
+//!
+//! - `StageVhdTicks`   immediate: adds the disk's ticks to the progress bar's total
+//! - `StageVhd`        deferred, no impersonation: inflate, verify, rename into place
+//! - `StageVhdRollback` rollback: undo what the journal says StageVhd did
+//! - `StageVhdCommit`  commit: delete the replaced disk kept aside, and the journal
+//! - `RemoveDiffDisks` deferred, on uninstall with DELETEDIFFDISKS=1
+//!
+//! The CustomActionData contract is in README.md. Everything but the msi.dll glue
+//! (`win`) is plain Rust, unit-tested natively.
+
+#[path = "../../src/stage.rs"]
+#[allow(dead_code)]
+pub mod stage;
+
+pub mod data;
+pub mod diffdisks;
+pub mod fsx;
+pub mod gzip;
+pub mod staging;
+
+#[cfg(windows)]
+pub mod win;
+
+#[cfg(windows)]
+mod exports {
+    use crate::staging::{self, Host, ERROR_INSTALL_FAILURE, ERROR_SUCCESS};
+    use crate::win::{MsiHandle, Session};
+
+    fn with_data(h: MsiHandle, action: &str, f: impl FnOnce(&str, &mut Session) -> u32) -> u32 {
+        let mut s = Session::new(h);
+        match s.property("CustomActionData") {
+            Ok(d) => f(&d, &mut s),
+            Err(e) => {
+                s.error(&format!("{}: can't read CustomActionData (error {})", action, e));
+                ERROR_INSTALL_FAILURE
+            }
+        }
+    }
+
+    /// Immediate: adds the disk's progress ticks to the total. Reads the property
+    /// `StageVhd` (set by the type-51 action before it), so it must run after that.
+    #[no_mangle]
+    pub extern "system" fn StageVhdTicks(h: MsiHandle) -> u32 {
+        let mut s = Session::new(h);
+        match s.property("StageVhd").ok().and_then(|v| staging::ticks_from(&v)) {
+            Some(t) => {
+                s.add_to_total(t);
+                s.log(&format!("StageVhdTicks: added {} progress ticks for the disk", t));
+            }
+            None => s.log("StageVhdTicks: the StageVhd property has no size=; no ticks added"),
+        }
+        ERROR_SUCCESS
+    }
+
+    /// Deferred: stages the disk.
+    #[no_mangle]
+    pub extern "system" fn StageVhd(h: MsiHandle) -> u32 {
+        with_data(h, "StageVhd", |d, s| {
+            s.explicit_progress();
+            staging::stage(d, s)
+        })
+    }
+
+    /// Rollback: undoes StageVhd by its journal.
+    #[no_mangle]
+    pub extern "system" fn StageVhdRollback(h: MsiHandle) -> u32 {
+        with_data(h, "StageVhdRollback", |d, s| staging::rollback(d, s))
+    }
+
+    /// Commit: deletes the replaced disk and the journal.
+    #[no_mangle]
+    pub extern "system" fn StageVhdCommit(h: MsiHandle) -> u32 {
+        with_data(h, "StageVhdCommit", |d, s| staging::commit(d, s))
+    }
+
+    /// Deferred, uninstall: deletes the agent's per-user and shared diff disks.
+    #[no_mangle]
+    pub extern "system" fn RemoveDiffDisks(h: MsiHandle) -> u32 {
+        with_data(h, "RemoveDiffDisks", |d, s| {
+            let (profiles, notes) = crate::win::profiles();
+            for n in notes {
+                s.log(&format!("RemoveDiffDisks: {}", n));
+            }
+            crate::diffdisks::remove(d, &profiles, s)
+        })
+    }
+}

@@ -1,0 +1,314 @@
+use super::*;
+use crate::gzip::gzip_bytes;
+use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[derive(Default)]
+struct Rec {
+    logs: Vec<String>,
+    errors: Vec<String>,
+    ticks: u64,
+    statuses: usize,
+    /// Cancel once this many ticks were reported.
+    cancel_after: Option<u64>,
+}
+
+impl Host for Rec {
+    fn log(&mut self, m: &str) {
+        self.logs.push(m.to_string());
+    }
+    fn error(&mut self, m: &str) {
+        self.errors.push(m.to_string());
+    }
+    fn tick(&mut self, t: u64) -> bool {
+        self.ticks += t;
+        match self.cancel_after {
+            Some(c) => self.ticks < c,
+            None => true,
+        }
+    }
+    fn status(&mut self, _t: &str) -> bool {
+        self.statuses += 1;
+        true
+    }
+}
+
+impl Rec {
+    fn all(&self) -> String {
+        let mut v = self.logs.clone();
+        v.extend(self.errors.iter().cloned());
+        v.join("\n")
+    }
+}
+
+struct Tmp(PathBuf);
+
+impl Tmp {
+    fn new() -> Tmp {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "wspack-runtime-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = fs::remove_dir_all(&p);
+        fs::create_dir_all(&p).unwrap();
+        Tmp(p)
+    }
+    fn path(&self, rel: &str) -> String {
+        self.0.join(rel).display().to_string()
+    }
+}
+
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn disk(n: usize, seed: u8) -> Vec<u8> {
+    (0..n)
+        .map(|i| if i % 5 == 0 { 0 } else { (i as u8).wrapping_mul(seed) ^ (i >> 9) as u8 })
+        .collect()
+}
+
+/// Writes the sidecar for `data` and returns StageVhd's CustomActionData.
+fn setup(t: &Tmp, data: &[u8], overwrite: bool) -> String {
+    fs::write(t.path("out/ws.medv"), gzip_bytes(data)).unwrap_or_else(|_| {
+        fs::create_dir_all(t.path("out")).unwrap();
+        fs::write(t.path("out/ws.medv"), gzip_bytes(data)).unwrap();
+    });
+    format!(
+        "msi={}|medv={}|vhd={}|sha256={}|size={}|overwrite={}",
+        t.path("out/ws.msi"),
+        t.path("out/ws.medv"),
+        t.path("ProgramData/Medv/Workspace/ws.vhd"),
+        crate::stage::to_hex(&Sha256::digest(data)),
+        data.len(),
+        if overwrite { "1" } else { "" }
+    )
+}
+
+fn leftovers(t: &Tmp) -> Vec<String> {
+    let dir = t.0.join("ProgramData/Medv/Workspace");
+    let mut v: Vec<String> = match fs::read_dir(&dir) {
+        Ok(rd) => rd
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => return vec!["<no folder>".into()],
+    };
+    v.sort();
+    v
+}
+
+#[test]
+fn stages_a_new_disk_then_commits() {
+    let t = Tmp::new();
+    let data = disk(3 << 20, 7);
+    let cad = setup(&t, &data, false);
+    let mut h = Rec::default();
+    assert_eq!(stage(&cad, &mut h), 0, "{}", h.all());
+    assert_eq!(fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(), data);
+    assert_eq!(h.ticks, ticks_for(data.len() as u64));
+    assert!(h.statuses >= 1);
+    assert!(h.all().contains("verified"), "{}", h.all());
+    assert_eq!(leftovers(&t), vec!["ws.vhd", "ws.vhd.wspack-journal"]);
+    assert_eq!(commit(&cad, &mut h), 0, "{}", h.all());
+    assert_eq!(leftovers(&t), vec!["ws.vhd"]);
+    assert!(h.errors.is_empty(), "{}", h.all());
+}
+
+#[test]
+fn rollback_removes_a_created_disk_and_the_folders_it_made() {
+    let t = Tmp::new();
+    let data = disk(100_000, 3);
+    let cad = setup(&t, &data, false);
+    let mut h = Rec::default();
+    assert_eq!(stage(&cad, &mut h), 0, "{}", h.all());
+    assert_eq!(rollback(&cad, &mut h), 0, "{}", h.all());
+    assert!(!t.0.join("ProgramData").exists(), "{}", h.all());
+    // A second rollback (no journal) changes nothing.
+    assert_eq!(rollback(&cad, &mut h), 0);
+}
+
+#[test]
+fn an_existing_disk_needs_overwritevhd() {
+    let t = Tmp::new();
+    let data = disk(50_000, 5);
+    let cad = setup(&t, &data, false);
+    fs::create_dir_all(t.path("ProgramData/Medv/Workspace")).unwrap();
+    fs::write(t.path("ProgramData/Medv/Workspace/ws.vhd"), b"old disk").unwrap();
+    let mut h = Rec::default();
+    assert_eq!(stage(&cad, &mut h), 1603);
+    assert!(
+        h.errors[0].contains("ws.vhd already exists; pass OVERWRITEVHD=1 to replace it"),
+        "{}",
+        h.all()
+    );
+    assert_eq!(rollback(&cad, &mut h), 0);
+    assert_eq!(fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(), b"old disk");
+    assert_eq!(leftovers(&t), vec!["ws.vhd"]);
+}
+
+#[test]
+fn overwrite_keeps_the_old_disk_until_commit_and_restores_it_on_rollback() {
+    for commit_it in [true, false] {
+        let t = Tmp::new();
+        let data = disk(200_000, 9);
+        let cad = setup(&t, &data, true);
+        fs::create_dir_all(t.path("ProgramData/Medv/Workspace")).unwrap();
+        fs::write(t.path("ProgramData/Medv/Workspace/ws.vhd"), b"old disk").unwrap();
+        let mut h = Rec::default();
+        assert_eq!(stage(&cad, &mut h), 0, "{}", h.all());
+        assert_eq!(fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(), data);
+        assert_eq!(
+            fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-old")).unwrap(),
+            b"old disk"
+        );
+        if commit_it {
+            assert_eq!(commit(&cad, &mut h), 0, "{}", h.all());
+            assert_eq!(fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(), data);
+        } else {
+            assert_eq!(rollback(&cad, &mut h), 0, "{}", h.all());
+            assert_eq!(
+                fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(),
+                b"old disk"
+            );
+        }
+        assert_eq!(leftovers(&t), vec!["ws.vhd"], "{}", h.all());
+    }
+}
+
+#[test]
+fn a_wrong_hash_or_size_fails_and_leaves_nothing() {
+    let t = Tmp::new();
+    let data = disk(300_000, 11);
+    let good = setup(&t, &data, false);
+    let other_sha = crate::stage::to_hex(&Sha256::digest(b"x"));
+    let sha_field = good.split('|').find(|f| f.starts_with("sha256=")).unwrap().to_string();
+    let bad_hash = good.replace(&sha_field, &format!("sha256={}", other_sha));
+    let mut h = Rec::default();
+    assert_eq!(stage(&bad_hash, &mut h), 1603);
+    assert!(h.errors[0].contains("does not match this package: SHA-256 mismatch"), "{}", h.all());
+    assert_eq!(leftovers(&t), vec!["ws.vhd.wspack-journal"]);
+    assert_eq!(rollback(&bad_hash, &mut h), 0);
+    assert!(!t.0.join("ProgramData").exists());
+
+    // Promised smaller than it is: stops one byte over.
+    let small = good.replace(&format!("size={}", data.len()), "size=1000");
+    let mut h = Rec::default();
+    assert_eq!(stage(&small, &mut h), 1603);
+    assert!(
+        h.errors[0].contains("size mismatch: the disk should be 1000 bytes, the sidecar gave 1001 bytes"),
+        "{}",
+        h.all()
+    );
+    assert_eq!(rollback(&small, &mut h), 0);
+    assert!(!t.0.join("ProgramData").exists());
+}
+
+#[test]
+fn a_damaged_or_missing_sidecar_fails_with_the_path() {
+    let t = Tmp::new();
+    let data = disk(300_000, 13);
+    let cad = setup(&t, &data, false);
+    let medv = t.path("out/ws.medv");
+    let mut gz = fs::read(&medv).unwrap();
+    let mid = gz.len() / 2;
+    gz[mid] ^= 0x10;
+    fs::write(&medv, &gz).unwrap();
+    let mut h = Rec::default();
+    assert_eq!(stage(&cad, &mut h), 1603);
+    assert!(h.errors[0].contains("is damaged or truncated"), "{}", h.all());
+    assert!(h.errors[0].contains(&medv), "{}", h.all());
+    assert_eq!(rollback(&cad, &mut h), 0);
+
+    fs::remove_file(&medv).unwrap();
+    let mut h = Rec::default();
+    assert_eq!(stage(&cad, &mut h), 1603);
+    assert!(
+        h.errors[0].contains(&format!("can't open the workspace disk sidecar {}", medv)),
+        "{}",
+        h.all()
+    );
+    assert!(h.errors[0].contains("same folder as the package"), "{}", h.all());
+    assert!(!t.0.join("ProgramData").exists());
+}
+
+#[test]
+fn cancel_stops_and_cleans_up() {
+    let t = Tmp::new();
+    let data = disk(8 << 20, 17);
+    let cad = setup(&t, &data, true);
+    fs::create_dir_all(t.path("ProgramData/Medv/Workspace")).unwrap();
+    fs::write(t.path("ProgramData/Medv/Workspace/ws.vhd"), b"old disk").unwrap();
+    let mut h = Rec {
+        cancel_after: Some(2048),
+        ..Rec::default()
+    };
+    assert_eq!(stage(&cad, &mut h), 1602);
+    assert!(h.all().contains("cancelled by the user"), "{}", h.all());
+    assert_eq!(leftovers(&t), vec!["ws.vhd.wspack-journal", "ws.vhd.wspack-old"]);
+    assert_eq!(rollback(&cad, &mut h), 0, "{}", h.all());
+    assert_eq!(fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(), b"old disk");
+    assert_eq!(leftovers(&t), vec!["ws.vhd"]);
+}
+
+#[test]
+fn a_journal_from_an_interrupted_install_is_undone_first() {
+    let t = Tmp::new();
+    let data = disk(100_000, 19);
+    let cad = setup(&t, &data, false);
+    let mut h = Rec::default();
+    assert_eq!(stage(&cad, &mut h), 0);
+    // Neither commit nor rollback ran (power loss). A new install:
+    let mut h = Rec::default();
+    assert_eq!(stage(&cad, &mut h), 0, "{}", h.all());
+    assert!(h.all().contains("left from an interrupted install"), "{}", h.all());
+    assert_eq!(fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(), data);
+
+    // A disk set aside with no journal is never touched.
+    assert_eq!(commit(&cad, &mut h), 0);
+    fs::write(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-old"), b"keep").unwrap();
+    let over = setup(&t, &data, true);
+    let mut h = Rec::default();
+    assert_eq!(stage(&over, &mut h), 1603);
+    assert!(h.errors[0].contains("set aside by an interrupted install"), "{}", h.all());
+    assert_eq!(fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-old")).unwrap(), b"keep");
+}
+
+#[test]
+fn bad_custom_action_data_fails_clearly() {
+    let mut h = Rec::default();
+    assert_eq!(stage("msi=C:\\a.msi|medv=a.medv", &mut h), 1603);
+    assert!(h.errors[0].starts_with("StageVhd: CustomActionData has no \"vhd=\""), "{}", h.all());
+    assert_eq!(rollback("", &mut h), 1603);
+}
+
+#[test]
+fn ticks_come_from_the_size_field() {
+    assert_eq!(ticks_from("msi=x|size=1048576|vhd=y"), Some(1024));
+    assert_eq!(ticks_from("size=1"), Some(1));
+    assert_eq!(ticks_from("vhd=y"), None);
+    assert_eq!(ticks_for(u64::MAX / 2), i32::MAX as u64);
+}
+
+/// Manual benchmark: `WSPACK_BENCH_MEDV=x.medv WSPACK_BENCH_OUT=/tmp/x.vhd cargo test --release -- --ignored bench`
+#[test]
+#[ignore]
+fn bench_stage_a_real_sidecar() {
+    let medv = std::env::var("WSPACK_BENCH_MEDV").expect("WSPACK_BENCH_MEDV");
+    let out = std::env::var("WSPACK_BENCH_OUT").unwrap_or_else(|_| "/dev/null".into());
+    let t = Instant::now();
+    let src = GzReader::new(File::open(&medv).unwrap());
+    let mut sink = File::create(&out).unwrap();
+    let got = crate::stage::copy_hashed(src, &mut sink, &mut |_| true).unwrap();
+    let s = t.elapsed().as_secs_f64();
+    eprintln!(
+        "{} bytes, sha256 {}, {:.2} s, {:.0} MiB/s",
+        got.size,
+        crate::stage::to_hex(&got.sha256),
+        s,
+        got.size as f64 / 1048576.0 / s
+    );
+}
