@@ -11,7 +11,9 @@
 //! facts the later steps need (the disk's SHA-256 and size for the MSI's
 //! CustomActionData and ReserveCost) are in [`Context::sidecar`].
 
-use crate::manifest::{self, DiskEntry, FileEntry, Manifest, SidecarEntry, WorkspaceEntry};
+use crate::manifest::{
+    self, DiskEntry, FileEntry, Manifest, MsiEntry, SidecarEntry, WorkspaceEntry,
+};
 use crate::policy::Policy;
 use crate::report::{self, OutputMode, Reporter};
 use crate::sidecar::{self, CompressError, CompressOptions, InflateError};
@@ -78,8 +80,12 @@ pub struct Context<'a> {
     pub opts: &'a BuildOptions,
     /// Progress and warnings.
     pub reporter: &'a Reporter,
+    /// Build time, seconds since 1970 (from `SOURCE_DATE_EPOCH`, never the clock).
+    pub build_secs: i64,
     /// Set by the sidecar step.
     pub sidecar: Option<SidecarFacts>,
+    /// Set by the MSI step.
+    pub msi: Option<MsiEntry>,
     /// Each file written so far, in order.
     pub files: Vec<FileEntry>,
 }
@@ -99,8 +105,13 @@ pub fn plan(policy: Policy, disk: VhdInfo) -> Plan {
     Plan {
         policy,
         disk,
-        // The MSI (issue 5) and setup.exe steps go after the sidecar: they need its facts.
-        steps: vec![Box::new(SidecarStep), Box::new(RegStep)],
+        // The MSI needs the sidecar's facts (disk size and SHA-256).
+        steps: vec![
+            Box::new(SidecarStep),
+            Box::new(MsiStep),
+            Box::new(SetupStep),
+            Box::new(RegStep),
+        ],
     }
 }
 
@@ -118,7 +129,7 @@ pub fn run_plan(plan: Plan, opts: &BuildOptions) -> Result<serde_json::Value> {
     report::catch_interrupts();
     let out_dir = &opts.out_dir;
     let replace = check_out_dir(out_dir, opts.force, &plan.policy)?;
-    let (build_time, time_source) =
+    let (build_secs, time_source) =
         manifest::build_time(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref())?;
     if time_source == manifest::BuildTimeSource::Fixed {
         reporter.status(
@@ -133,7 +144,9 @@ pub fn run_plan(plan: Plan, opts: &BuildOptions) -> Result<serde_json::Value> {
         disk: &plan.disk,
         opts,
         reporter: &reporter,
+        build_secs,
         sidecar: None,
+        msi: None,
         files: Vec::new(),
     };
     for step in &plan.steps {
@@ -143,7 +156,7 @@ pub fn run_plan(plan: Plan, opts: &BuildOptions) -> Result<serde_json::Value> {
             return Err(Error::Interrupted);
         }
     }
-    let manifest = manifest_of(&ctx, build_time)?;
+    let manifest = manifest_of(&ctx, manifest::rfc3339(build_secs))?;
     let manifest_name = format!("{}.json", plan.policy.workspace.internal_name);
     let manifest_path = staging.path().join(&manifest_name);
     write_file(&manifest_path, &manifest.to_bytes())?;
@@ -169,6 +182,7 @@ pub fn run_plan(plan: Plan, opts: &BuildOptions) -> Result<serde_json::Value> {
         "workspace": manifest.workspace,
         "disk": manifest.disk,
         "sidecar": manifest.sidecar,
+        "msi": manifest.msi,
         "files": manifest.files,
         "build_time": manifest.build_time,
     }))
@@ -307,6 +321,62 @@ impl Step for RegStep {
     }
 }
 
+/// The MSI, `<internal_name>.msi`, with the staging action when the runtime is built in.
+pub struct MsiStep;
+
+impl Step for MsiStep {
+    fn file_name(&self, ctx: &Context) -> String {
+        format!("{}.msi", ctx.policy.workspace.internal_name)
+    }
+
+    fn write(&self, ctx: &mut Context, out: StepWriter, path: &Path) -> Result<Digested> {
+        let facts = ctx.sidecar.as_ref().ok_or_else(|| Error::Compress {
+            path: ctx.policy.workspace.vhd.clone(),
+            message: "the MSI step needs the sidecar step before it".into(),
+        })?;
+        let rows = crate::msi::runtime::staging_rows(ctx.policy);
+        let spec = crate::msi::PackageSpec {
+            policy: ctx.policy,
+            disk_size: facts.disk.size,
+            disk_sha256: stage::to_hex(&facts.disk.sha256),
+            medv_file_name: facts.file.clone(),
+            build_time: std::time::UNIX_EPOCH
+                + std::time::Duration::from_secs(ctx.build_secs.unsigned_abs()),
+            runtime: Some(&rows),
+        };
+        // An MSI is a compound file that needs Seek; it is small (tables + the DLL).
+        let (codes, cursor) = crate::msi::write_to(&spec, io::Cursor::new(Vec::new()))?;
+        let file = self.file_name(ctx);
+        let product = crate::msi::codes::guid(codes.product_code);
+        ctx.msi = Some(MsiEntry {
+            install_command: format!("msiexec /i \"{file}\" /qn"),
+            uninstall_command: format!("msiexec /x {product} /qn"),
+            detection: format!("Windows Installer ProductCode {product}"),
+            file,
+            product_code: product,
+            upgrade_code: crate::msi::codes::guid(codes.upgrade_code),
+            package_code: crate::msi::codes::guid(codes.package_code),
+        });
+        write_bytes(out, &cursor.into_inner(), path)
+    }
+}
+
+/// The bootstrapper `setup.exe`: runs the MSI beside it with its own arguments.
+pub struct SetupStep;
+
+/// The prebuilt bootstrapper (`scripts/build-runtime.sh` rebuilds it byte for byte).
+const SETUP_EXE: &[u8] = include_bytes!("../templates/setup.exe");
+
+impl Step for SetupStep {
+    fn file_name(&self, _ctx: &Context) -> String {
+        "setup.exe".into()
+    }
+
+    fn write(&self, _ctx: &mut Context, out: StepWriter, path: &Path) -> Result<Digested> {
+        write_bytes(out, SETUP_EXE, path)
+    }
+}
+
 fn manifest_of(ctx: &Context, build_time: String) -> Result<Manifest> {
     let ws = &ctx.policy.workspace;
     let facts = ctx.sidecar.as_ref().ok_or_else(|| Error::Compress {
@@ -341,6 +411,10 @@ fn manifest_of(ctx: &Context, build_time: String) -> Result<Manifest> {
             size: facts.sidecar.size,
             sha256: stage::to_hex(&facts.sidecar.sha256),
         },
+        msi: ctx.msi.clone().ok_or_else(|| Error::Compress {
+            path: ws.vhd.clone(),
+            message: "the plan has no MSI step".into(),
+        })?,
         files: ctx.files.clone(),
     })
 }

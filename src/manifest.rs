@@ -25,6 +25,8 @@ pub struct Manifest {
     pub disk: DiskEntry,
     /// The compressed disk.
     pub sidecar: SidecarEntry,
+    /// The MSI's codes and the commands an SCCM deployment type needs.
+    pub msi: MsiEntry,
     /// Every output file but the manifest itself, in the order the build wrote them.
     pub files: Vec<FileEntry>,
 }
@@ -72,6 +74,25 @@ pub struct SidecarEntry {
     pub sha256: String,
 }
 
+/// The MSI's identity and how to deploy it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MsiEntry {
+    /// File name: `<internal_name>.msi`.
+    pub file: String,
+    /// Same for every build of one version; SCCM detects the install by it.
+    pub product_code: String,
+    /// Same for every version of the workspace.
+    pub upgrade_code: String,
+    /// Different for every distinct MSI file.
+    pub package_code: String,
+    /// Silent install, run from the package folder.
+    pub install_command: String,
+    /// Silent uninstall by ProductCode.
+    pub uninstall_command: String,
+    /// SCCM detection method: Windows Installer, this ProductCode.
+    pub detection: String,
+}
+
 /// One output file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {
@@ -117,9 +138,9 @@ pub enum BuildTimeSource {
 /// Returns the build time: `SOURCE_DATE_EPOCH` (seconds since 1970, UTC) when set,
 /// else the fixed epoch 0, so that a build never depends on the clock or on file
 /// times (a policy file's mtime differs between clones of the same commit).
-pub fn build_time(source_date_epoch: Option<&str>) -> crate::Result<(String, BuildTimeSource)> {
+pub fn build_time(source_date_epoch: Option<&str>) -> crate::Result<(i64, BuildTimeSource)> {
     match source_date_epoch.map(str::trim) {
-        None | Some("") => Ok((rfc3339(0), BuildTimeSource::Fixed)),
+        None | Some("") => Ok((0, BuildTimeSource::Fixed)),
         Some(v) => {
             let secs: i64 = v.parse().map_err(|_| crate::Error::SourceDateEpoch {
                 value: v.to_string(),
@@ -130,7 +151,7 @@ pub fn build_time(source_date_epoch: Option<&str>) -> crate::Result<(String, Bui
                     value: v.to_string(),
                 });
             }
-            Ok((rfc3339(secs), BuildTimeSource::SourceDateEpoch))
+            Ok((secs, BuildTimeSource::SourceDateEpoch))
         }
     }
 }
@@ -171,14 +192,8 @@ mod tests {
 
     #[test]
     fn build_time_rule() {
-        assert_eq!(
-            build_time(None).unwrap(),
-            ("1970-01-01T00:00:00Z".into(), BuildTimeSource::Fixed)
-        );
-        assert_eq!(
-            build_time(Some("1700000000")).unwrap().0,
-            "2023-11-14T22:13:20Z"
-        );
+        assert_eq!(build_time(None).unwrap(), (0, BuildTimeSource::Fixed));
+        assert_eq!(build_time(Some("1700000000")).unwrap().0, 1_700_000_000);
         let err = build_time(Some("yesterday")).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -213,6 +228,15 @@ mod tests {
                 size: 1,
                 sha256: "00".into(),
             },
+            msi: MsiEntry {
+                file: "w.msi".into(),
+                product_code: "{P}".into(),
+                upgrade_code: "{U}".into(),
+                package_code: "{K}".into(),
+                install_command: "msiexec /i \"w.msi\" /qn".into(),
+                uninstall_command: "msiexec /x {P} /qn".into(),
+                detection: "Windows Installer ProductCode {P}".into(),
+            },
             files: vec![],
         };
         let text = String::from_utf8(m.to_bytes()).unwrap();
@@ -223,6 +247,7 @@ mod tests {
             "workspace",
             "disk",
             "sidecar",
+            "msi",
             "files",
         ]
         .iter()
@@ -231,7 +256,7 @@ mod tests {
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "{text}");
         assert!(text.ends_with("]\n}\n"));
         let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        v["product_code"] = "{X}".into();
+        v["added_by_a_newer_writer"] = "{X}".into();
         let back: Manifest = serde_json::from_value(v).unwrap();
         assert_eq!(back, m);
     }

@@ -160,7 +160,10 @@ fn stock_tools_accept_the_sidecar_and_restore_the_exact_disk() {
         .iter()
         .map(|f| f["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["testws.medv", "testws.reg"]);
+    assert_eq!(
+        names,
+        ["testws.medv", "testws.msi", "setup.exe", "testws.reg"]
+    );
     for f in manifest["files"].as_array().unwrap() {
         let p = ws.path("out").join(f["name"].as_str().unwrap());
         assert_eq!(f["sha256"], sha256_file(&p), "{}", p.display());
@@ -362,7 +365,7 @@ fn json_quiet_and_plain_progress() {
     let v: serde_json::Value =
         serde_json::from_slice(&json.stdout).expect("stdout is one JSON object");
     assert_eq!(v["command"], "build");
-    assert_eq!(v["files"].as_array().unwrap().len(), 2);
+    assert_eq!(v["files"].as_array().unwrap().len(), 4);
     assert!(v["seconds"].as_f64().unwrap() >= 0.0);
     assert_eq!(v["disk"]["sha256"], sha256_file(&ws.path("disk.vhd")));
     assert!(!stderr(&json).contains("compressing"), "{}", stderr(&json));

