@@ -299,10 +299,11 @@ fn msiinfo_exports_every_table_as_expected() {
             "RemoveFile\tFileKey",
         ],
         &rows(&[
-            "RemoveVhd\tWorkspacePolicy\tcontoso-fin.vhd\tINSTALLDIR\t2",
-            "RemoveVhdTemp\tWorkspacePolicy\tcontoso-fin.wspack-*\tINSTALLDIR\t2",
-            "RemoveInstallDir\tWorkspacePolicy\t\tINSTALLDIR\t2",
-            "RemoveMedvDir\tWorkspacePolicy\t\tMedvDir\t2",
+            "RemoveFileVhd\tWorkspacePolicy\tcontoso-fin.vhd\tINSTALLDIR\t2",
+            "RemoveFileVhdOld\tWorkspacePolicy\tcontoso-fin.wspack-old\tINSTALLDIR\t2",
+            "RemoveFileVhdTmp\tWorkspacePolicy\tcontoso-fin.wspack-tmp\tINSTALLDIR\t2",
+            "RemoveFolder1Install\tWorkspacePolicy\t\tINSTALLDIR\t2",
+            "RemoveFolder2Medv\tWorkspacePolicy\t\tMedvDir\t2",
         ]),
     );
     // 3 GiB + 12345 bytes: ReserveLocal is 32-bit signed, so 1 GiB rows.

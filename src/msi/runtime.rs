@@ -17,10 +17,10 @@
 //! elevated part): `INSTALLDIR`, `OVERWRITEVHD`, `SUPPRESSMEDVLAUNCH`, `DELETEDIFFDISKS`.
 //! Treat `OVERWRITEVHD="1"` (not merely "set") as on.
 //!
-//! Uninstall already removes `INSTALLDIR\<internal_name>.vhd` and every
-//! `INSTALLDIR\<internal_name>`[`TEMP_INFIX`]`*` file (RemoveFile rows): name the
-//! staging temp file and the kept-aside old disk with that infix
-//! (e.g. `<internal_name>.wspack-tmp`, `<internal_name>.wspack-old`).
+//! Uninstall already removes (RemoveFile rows) `INSTALLDIR\<internal_name>.vhd`,
+//! `INSTALLDIR\<internal_name>`[`TMP_SUFFIX`] and `INSTALLDIR\<internal_name>`[`OLD_SUFFIX`]:
+//! name the staging temp file and the kept-aside old disk exactly so (Wine's
+//! msiexec does not expand wildcards in RemoveFile, so there is no `*` row).
 //!
 //! Standard sequence numbers used by the MSI (pick free numbers between them):
 //! InstallInitialize 1500, RemoveExistingProducts 1501, ProcessComponents 1600,
@@ -39,8 +39,10 @@ pub const PROP_VHD_NAME: &str = "WspackVhdName";
 /// Name of the custom action that stages the disk; `wspack inspect` reports the
 /// package as staging the disk when this action is in InstallExecuteSequence.
 pub const STAGE_ACTION: &str = "StageVhd";
-/// Infix of the runtime's temporary and kept-aside files: `<internal_name>.wspack-…`.
-pub const TEMP_INFIX: &str = ".wspack-";
+/// Suffix of the runtime's temporary file while staging: `<internal_name>.wspack-tmp`.
+pub const TMP_SUFFIX: &str = ".wspack-tmp";
+/// Suffix of the old disk kept aside until commit (OVERWRITEVHD=1): `<internal_name>.wspack-old`.
+pub const OLD_SUFFIX: &str = ".wspack-old";
 
 /// Rows the runtime adds to the MSI.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -7,7 +7,9 @@
 
 use super::codes::{self, guid, Codes};
 use super::format::{encode_value, escape_formatted};
-use super::runtime::{PROP_DISK_SHA256, PROP_DISK_SIZE, PROP_SIDECAR, PROP_VHD_NAME, TEMP_INFIX};
+use super::runtime::{
+    OLD_SUFFIX, PROP_DISK_SHA256, PROP_DISK_SIZE, PROP_SIDECAR, PROP_VHD_NAME, TMP_SUFFIX,
+};
 use super::PackageSpec;
 use msi::{Category, Column, Value};
 
@@ -321,8 +323,9 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
         rows: vec![vec![s("INSTALLDIR"), s(COMPONENT)]],
     });
 
-    // RemoveFile: the staged disk and the runtime's temporary files, then the
-    // folders if they are empty (InstallMode 2 = on uninstall).
+    // RemoveFile: the staged disk and the runtime's two side files (exact names:
+    // Wine's msiexec ignores wildcards here), then the folders if they are empty
+    // (InstallMode 2 = on uninstall).
     let internal = &ws.internal_name;
     tables.push(TableData {
         name: "RemoveFile",
@@ -346,28 +349,36 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
         ],
         rows: vec![
             vec![
-                s("RemoveVhd"),
+                s("RemoveFileVhd"),
                 s(COMPONENT),
                 s(format!("{internal}.vhd")),
                 s("INSTALLDIR"),
                 Value::Int(2),
             ],
             vec![
-                s("RemoveVhdTemp"),
+                s("RemoveFileVhdOld"),
                 s(COMPONENT),
-                s(format!("{internal}{TEMP_INFIX}*")),
+                s(format!("{internal}{OLD_SUFFIX}")),
                 s("INSTALLDIR"),
                 Value::Int(2),
             ],
             vec![
-                s("RemoveInstallDir"),
+                s("RemoveFileVhdTmp"),
+                s(COMPONENT),
+                s(format!("{internal}{TMP_SUFFIX}")),
+                s("INSTALLDIR"),
+                Value::Int(2),
+            ],
+            // Folders last, innermost first (keys sort in this order).
+            vec![
+                s("RemoveFolder1Install"),
                 s(COMPONENT),
                 Value::Null,
                 s("INSTALLDIR"),
                 Value::Int(2),
             ],
             vec![
-                s("RemoveMedvDir"),
+                s("RemoveFolder2Medv"),
                 s(COMPONENT),
                 Value::Null,
                 s(MEDV_DIR),

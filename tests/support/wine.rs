@@ -9,8 +9,8 @@
 //!
 //! Facts this harness encodes (see `design.md`, "Facts checked here"):
 //! - `wineboot -i` takes 10–60 s: create one `Wine` per test file and reuse it.
-//! - Wine's `msiexec` returns before its work is done, so every call is followed
-//!   by `wineserver -w` before anything looks at files or the registry.
+//! - Wine's `msiexec` returns before its work is done, so every `msiexec` call is
+//!   followed by `wineserver -w` before anything looks at files or the registry.
 //! - `wine reg query` prints through the OEM codepage 437: the output is converted
 //!   with `iconv -f CP437 -t UTF-8` (characters outside CP437 are lost by Wine itself).
 //! - Wine reports some failures as success: assert outcomes (registry, files),
@@ -42,16 +42,39 @@ pub type KeyValues = BTreeMap<String, RegQueryData>;
 /// The result of one `msiexec` call.
 #[derive(Debug)]
 pub struct MsiRun {
-    /// msiexec's exit code (Wine's; may claim success for a failed custom action).
+    /// The Unix exit status of `wine msiexec`: the Windows exit code modulo 256
+    /// (0 success, 67 = 1603 fatal error, 194 = 3010 reboot, 102 = 1638 other version).
+    /// Wine may claim success for a failed custom action: assert outcomes.
     pub code: Option<i32>,
     /// The verbose log (`/l*v`), decoded from UTF-16 or ANSI.
     pub log: String,
 }
 
 impl MsiRun {
-    /// Whether the log says the installation or removal succeeded.
+    /// The return value of the top-level action as Wine logs it
+    /// (`Action ended …: INSTALL. Return value N.`): 1 success, 0 or 3 failure.
+    pub fn top_level_result(&self) -> Option<u32> {
+        self.log
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("Action ended") && l.contains(": INSTALL. Return value "))
+            .and_then(|l| l.rsplit("Return value ").next())
+            .and_then(|v| v.trim_end_matches('.').trim().parse().ok())
+    }
+
+    /// Whether the log says the install (or removal) succeeded.
     pub fn log_says_success(&self) -> bool {
-        self.log.contains("completed successfully")
+        self.log.contains("completed successfully") || self.top_level_result() == Some(1)
+    }
+
+    /// The value of a property as the log's final property dump shows it.
+    pub fn property(&self, name: &str) -> Option<String> {
+        let prefix = format!("Property(S): {name} = ");
+        self.log
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .map(str::to_string)
     }
 }
 
@@ -151,7 +174,9 @@ impl Wine {
         }
     }
 
-    /// Runs `wine reg ARGS` in the 64-bit view; returns its output as UTF-8 (from CP437).
+    /// Runs `wine reg ARGS` in the 64-bit view; returns success and its output as
+    /// UTF-8 (from CP437). No `wineserver -w` here: `reg` is synchronous and the
+    /// registry lives in the running wineserver (waiting would cost ~2 s a call).
     pub fn reg(&self, args: &[&str]) -> (bool, String) {
         let out: Output = self
             .command("wine")
@@ -160,7 +185,6 @@ impl Wine {
             .arg("/reg:64")
             .output()
             .expect("run wine reg");
-        self.wait();
         (out.status.success(), cp437_to_utf8(&out.stdout))
     }
 
@@ -170,41 +194,53 @@ impl Wine {
         ok && !text.contains("Unable to find")
     }
 
-    /// `reg query KEY /s`: every value below KEY, by full key path. `None` if KEY is absent.
+    /// `reg query KEY /s`: every key at and below KEY (as `HKLM\…`) with its values.
+    /// `None` if KEY is absent. (Wine omits KEY's own line when it has no values;
+    /// KEY is always in the map.)
     pub fn reg_query(&self, key: &str) -> Option<BTreeMap<String, KeyValues>> {
         let (ok, text) = self.reg(&["query", key, "/s"]);
         if !ok {
             return None;
         }
-        Some(parse_reg_query(&text))
+        let mut keys = parse_reg_query(&text);
+        keys.entry(normalize_root(key)).or_default();
+        Some(keys)
     }
 
-    /// The Uninstall entry of a product (64-bit view): DisplayName, DisplayVersion, ….
-    pub fn uninstall_entry(&self, product_code: &str) -> Option<KeyValues> {
-        let key =
-            format!(r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{product_code}");
-        self.reg_query(&key)?.remove(&key)
-    }
-
-    /// Every Uninstall entry whose DisplayName starts with `prefix`: (subkey, DisplayVersion).
-    pub fn uninstall_entries_named(&self, prefix: &str) -> Vec<(String, String)> {
+    /// Every Uninstall entry (64-bit view), by ProductCode or subkey name.
+    pub fn uninstall_entries(&self) -> BTreeMap<String, KeyValues> {
         let root = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall";
-        let Some(keys) = self.reg_query(root) else {
-            return Vec::new();
-        };
-        keys.into_iter()
-            .filter_map(|(key, values)| match values.get("DisplayName") {
-                Some(RegQueryData::Sz(name)) if name.starts_with(prefix) => {
-                    let version = match values.get("DisplayVersion") {
-                        Some(RegQueryData::Sz(v)) => v.clone(),
-                        _ => String::new(),
-                    };
-                    Some((key, version))
-                }
-                _ => None,
+        self.reg_query(root)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(key, values)| {
+                let sub = key.strip_prefix(root)?.strip_prefix('\\')?.to_string();
+                Some((sub, values))
             })
             .collect()
     }
+
+    /// The Uninstall entry of a product: DisplayName, DisplayVersion, Publisher, ….
+    pub fn uninstall_entry(&self, product_code: &str) -> Option<KeyValues> {
+        self.uninstall_entries().remove(product_code)
+    }
+}
+
+/// The entries whose DisplayName starts with `prefix`: (subkey, DisplayVersion).
+pub fn entries_named(entries: &BTreeMap<String, KeyValues>, prefix: &str) -> Vec<(String, String)> {
+    entries
+        .iter()
+        .filter_map(|(key, values)| match values.get("DisplayName") {
+            Some(RegQueryData::Sz(name)) if name.starts_with(prefix) => {
+                let version = match values.get("DisplayVersion") {
+                    Some(RegQueryData::Sz(v)) => v.clone(),
+                    _ => String::new(),
+                };
+                Some((key.clone(), version))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 impl Drop for Wine {

@@ -1,0 +1,283 @@
+//! The MSI installed, upgraded, downgraded and removed by Wine's msiexec.
+//!
+//! One Wine prefix for the whole file (wineboot is slow), so the scenarios run in
+//! order inside one test, each starting and ending with nothing installed.
+//! Every check asserts outcomes (registry, Uninstall entries, files), never
+//! msiexec's exit code alone.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use support::wine::{KeyValues, RegQueryData, Wine};
+use wspack::policy::{Policy, RegData};
+
+const MEDV: &str = r"HKLM\SOFTWARE\Microsoft\Medv";
+const V2: &str = r"HKLM\SOFTWARE\Microsoft\Medv\v2";
+const DISPLAY_NAME: &str = "MED-V Workspace - Contoso Finance";
+
+/// What `reg query HKLM\...\Medv\v2 /s` must show for a policy: every key the
+/// package writes (and v2 itself, without values), every value with its type and data.
+fn expected_registry(policy: &Policy) -> BTreeMap<String, KeyValues> {
+    let mut keys = BTreeMap::new();
+    keys.insert(V2.to_string(), KeyValues::new());
+    for v in &policy.values {
+        let data = match &v.data {
+            RegData::Dword(n) => RegQueryData::Dword(*n),
+            RegData::Sz(s) => RegQueryData::Sz(s.clone()),
+            RegData::MultiSz(items) => RegQueryData::MultiSz(items.clone()),
+        };
+        keys.entry(format!(r"HKLM\{}", v.full_key()))
+            .or_insert_with(KeyValues::new)
+            .insert(v.name.to_string(), data);
+    }
+    keys
+}
+
+fn product_code(policy: &Policy) -> String {
+    wspack::msi::codes::guid(wspack::msi::codes(policy).product_code)
+}
+
+struct Fixture {
+    wine: Wine,
+    _dir: tempfile::TempDir,
+    v100: PathBuf,
+    v110: PathBuf,
+    v110_new_disk: PathBuf,
+    p100: Policy,
+    p110: Policy,
+}
+
+impl Fixture {
+    fn install(&self, msi: &Path, what: &str) -> support::wine::MsiRun {
+        let run = self.wine.msiexec(&["/i", &self.wine.win_path(msi), "/qn"]);
+        eprintln!(
+            "{what}: exit {:?}, top-level result {:?}",
+            run.code,
+            run.top_level_result()
+        );
+        run
+    }
+
+    fn uninstall(&self, product_code: &str, what: &str) -> support::wine::MsiRun {
+        let run = self.wine.msiexec(&["/x", product_code, "/qn"]);
+        eprintln!(
+            "{what}: exit {:?}, top-level result {:?}",
+            run.code,
+            run.top_level_result()
+        );
+        run
+    }
+
+    fn entries(&self) -> Vec<(String, String)> {
+        support::wine::entries_named(&self.wine.uninstall_entries(), "MED-V Workspace")
+    }
+
+    fn install_dir(&self) -> PathBuf {
+        self.wine
+            .drive_c()
+            .join(r"ProgramData/Microsoft/Medv/Workspace")
+    }
+
+    fn assert_installed(&self, policy: &Policy, what: &str) {
+        let code = product_code(policy);
+        let version = policy.workspace.version.to_string();
+        let all = self.wine.uninstall_entries();
+        assert_eq!(
+            support::wine::entries_named(&all, "MED-V Workspace"),
+            vec![(code.clone(), version.clone())],
+            "{what}: exactly one Uninstall entry, {code} {version}"
+        );
+        let entry = &all[&code];
+        assert_eq!(
+            entry.get("DisplayName"),
+            Some(&RegQueryData::Sz(DISPLAY_NAME.into()))
+        );
+        assert_eq!(
+            entry.get("DisplayVersion"),
+            Some(&RegQueryData::Sz(version))
+        );
+        assert_eq!(
+            entry.get("Publisher"),
+            Some(&RegQueryData::Sz("Contoso Ltd.".into()))
+        );
+        assert_eq!(
+            entry.get("NoModify"),
+            Some(&RegQueryData::Dword(1)),
+            "ARPNOMODIFY"
+        );
+        let got = self.wine.reg_query(V2).expect("Medv\\v2 exists");
+        assert_eq!(
+            got,
+            expected_registry(policy),
+            "{what}: registry below {V2}"
+        );
+        assert!(self.install_dir().is_dir(), "{what}: INSTALLDIR created");
+    }
+
+    fn assert_nothing_installed(&self, what: &str) {
+        assert_eq!(self.entries(), vec![], "{what}: no Uninstall entry");
+        assert!(!self.wine.key_exists(MEDV), "{what}: {MEDV} is gone");
+        let medv_dir = self.wine.drive_c().join("ProgramData/Microsoft/Medv");
+        assert!(!medv_dir.exists(), "{what}: {} is gone", medv_dir.display());
+    }
+}
+
+#[test]
+fn wine_installs_upgrades_refuses_downgrade_and_removes() {
+    support::require_tool("msiinfo", "msitools");
+    let dir = tempfile::tempdir().unwrap();
+    let p100 = support::sample_policy(0);
+    let p110 = support::sample_policy(1);
+    let v100 = support::write_msi(&p100, dir.path(), "contoso-fin-1.0.0.msi");
+    let v110 = support::write_msi(&p110, dir.path(), "contoso-fin-1.1.0.msi");
+    let v110_new_disk = dir.path().join("contoso-fin-1.1.0-newdisk.msi");
+    let mut spec = support::sample_spec(&p110);
+    spec.disk_sha256 = "cd".repeat(32);
+    wspack::msi::write(&spec, &v110_new_disk).unwrap();
+
+    let started = std::time::Instant::now();
+    let f = Fixture {
+        wine: Wine::new(),
+        _dir: dir,
+        v100,
+        v110,
+        v110_new_disk,
+        p100,
+        p110,
+    };
+    eprintln!("wineboot: {:?}", started.elapsed());
+    f.assert_nothing_installed("fresh prefix");
+
+    install_then_uninstall(&f);
+    upgrade_then_downgrade(&f);
+    same_version_new_disk(&f);
+    uninstall_keeps_what_others_wrote(&f);
+    eprintln!("total: {:?}", started.elapsed());
+}
+
+/// Install 1.0.0: every value with its type and data, the Uninstall entry, an empty
+/// INSTALLDIR (no staging action: no disk pretends to be there). `/x` removes
+/// every value, every key and the folders.
+fn install_then_uninstall(f: &Fixture) {
+    let run = f.install(&f.v100, "install 1.0.0");
+    assert!(run.log_says_success(), "install 1.0.0 failed:\n{}", run.log);
+    assert_eq!(run.code, Some(0));
+    f.assert_installed(&f.p100, "install 1.0.0");
+    assert_eq!(
+        std::fs::read_dir(f.install_dir()).unwrap().count(),
+        0,
+        "no staging action yet: INSTALLDIR stays empty"
+    );
+    assert_eq!(run.property("WSPACK_UPGRADE"), None);
+
+    // A staged disk and the runtime's temp files are removed by the RemoveFile rows.
+    std::fs::write(f.install_dir().join("contoso-fin.vhd"), b"disk").unwrap();
+    std::fs::write(f.install_dir().join("contoso-fin.wspack-tmp"), b"tmp").unwrap();
+    std::fs::write(f.install_dir().join("contoso-fin.wspack-old"), b"old").unwrap();
+
+    let run = f.uninstall(&product_code(&f.p100), "uninstall 1.0.0");
+    assert!(run.log_says_success(), "uninstall failed:\n{}", run.log);
+    f.assert_nothing_installed("after /x 1.0.0");
+}
+
+/// 1.0.0 then 1.1.0: one product, 1.1.0's values only (ShowExit gone, Memory
+/// changed, AudioSharingEnabled new). Then 1.0.0 again: refused, 1.1.0 intact.
+fn upgrade_then_downgrade(f: &Fixture) {
+    let run = f.install(&f.v100, "install 1.0.0");
+    assert!(run.log_says_success(), "{}", run.log);
+    f.assert_installed(&f.p100, "1.0.0 before upgrade");
+
+    let run = f.install(&f.v110, "upgrade to 1.1.0");
+    assert!(run.log_says_success(), "upgrade failed:\n{}", run.log);
+    assert_eq!(run.property("WSPACK_UPGRADE"), Some(product_code(&f.p100)));
+    f.assert_installed(&f.p110, "after upgrade 1.0.0 -> 1.1.0");
+
+    let run = f.install(&f.v100, "downgrade to 1.0.0");
+    assert!(
+        !run.log_says_success(),
+        "a downgrade must fail:\n{}",
+        run.log
+    );
+    assert_eq!(
+        run.property("WSPACK_NEWER_FOUND"),
+        Some(product_code(&f.p110))
+    );
+    assert!(
+        run.log.contains("LaunchConditions. Return value 0."),
+        "the launch condition stops it:\n{}",
+        run.log
+    );
+    assert_eq!(run.code, Some(1603 % 256), "msiexec exits 1603");
+    f.assert_installed(&f.p110, "after refused downgrade");
+
+    let run = f.uninstall(&product_code(&f.p110), "uninstall 1.1.0");
+    assert!(run.log_says_success(), "{}", run.log);
+    f.assert_nothing_installed("after /x 1.1.0");
+}
+
+/// Same version, new disk (same ProductCode, new PackageCode). Wine reinstalls it
+/// over the installed one: one product, same values. (Windows refuses it with
+/// 1638 unless REINSTALL=ALL REINSTALLMODE=vomus: ship a new disk as a new version.)
+fn same_version_new_disk(f: &Fixture) {
+    let run = f.install(&f.v110, "install 1.1.0");
+    assert!(run.log_says_success(), "{}", run.log);
+    let run = f.install(&f.v110_new_disk, "install 1.1.0 rebuilt with a new disk");
+    eprintln!(
+        "same version, new disk: Wine exit {:?}, success in log: {}",
+        run.code,
+        run.log_says_success()
+    );
+    f.assert_installed(&f.p110, "after same-version rebuild");
+    let run = f.uninstall(&product_code(&f.p110), "uninstall 1.1.0");
+    assert!(run.log_says_success(), "{}", run.log);
+    f.assert_nothing_installed("after /x of the rebuild");
+}
+
+/// Values and files the package did not write survive `/x`: a value the agent
+/// wrote into `v2\VM`, another workspace's disk in INSTALLDIR.
+fn uninstall_keeps_what_others_wrote(f: &Fixture) {
+    let run = f.install(&f.v100, "install 1.0.0");
+    assert!(run.log_says_success(), "{}", run.log);
+    let vm = format!(r"{V2}\VM");
+    let (ok, out) = f.wine.reg(&[
+        "add",
+        &vm,
+        "/v",
+        "AgentState",
+        "/t",
+        "REG_SZ",
+        "/d",
+        "keep",
+        "/f",
+    ]);
+    assert!(ok, "reg add: {out}");
+    std::fs::write(f.install_dir().join("other.vhd"), b"other").unwrap();
+
+    let run = f.uninstall(&product_code(&f.p100), "uninstall 1.0.0");
+    assert!(run.log_says_success(), "{}", run.log);
+    assert_eq!(f.entries(), vec![]);
+    let left = f
+        .wine
+        .reg_query(MEDV)
+        .expect("the agent's value keeps its key");
+    let mut expected = BTreeMap::new();
+    expected.insert(MEDV.to_string(), KeyValues::new());
+    expected.insert(V2.to_string(), KeyValues::new());
+    expected.insert(
+        vm.clone(),
+        KeyValues::from([("AgentState".to_string(), RegQueryData::Sz("keep".into()))]),
+    );
+    assert_eq!(
+        left, expected,
+        "only the foreign value (and its keys) is left"
+    );
+    assert!(
+        f.install_dir().join("other.vhd").is_file(),
+        "other.vhd stays"
+    );
+
+    // Clean up for whoever runs next in this prefix.
+    let (ok, out) = f.wine.reg(&["delete", MEDV, "/f"]);
+    assert!(ok, "reg delete: {out}");
+}
