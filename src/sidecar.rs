@@ -455,20 +455,31 @@ impl std::error::Error for InflateError {}
 type Chunk = Vec<u8>;
 
 /// A `BufRead` over chunks arriving on a channel; ends when the sender hangs up.
+/// Spent chunks go back to their producer, so buffers are reused, not re-faulted.
 struct ChannelReader {
     rx: Receiver<io::Result<Chunk>>,
+    back: std::sync::mpsc::Sender<Chunk>,
     chunk: Chunk,
     pos: usize,
 }
 
 impl ChannelReader {
-    fn new(rx: Receiver<io::Result<Chunk>>) -> Self {
+    fn new(rx: Receiver<io::Result<Chunk>>, back: std::sync::mpsc::Sender<Chunk>) -> Self {
         ChannelReader {
             rx,
+            back,
             chunk: Vec::new(),
             pos: 0,
         }
     }
+}
+
+/// Returns a spent chunk from `back`, or a new one.
+fn recycled(back: &Receiver<Chunk>) -> Chunk {
+    let mut chunk = back.try_recv().unwrap_or_default();
+    chunk.clear();
+    chunk.reserve(CHUNK);
+    chunk
 }
 
 impl Read for ChannelReader {
@@ -486,7 +497,8 @@ impl BufRead for ChannelReader {
         while self.pos == self.chunk.len() {
             match self.rx.recv() {
                 Ok(Ok(chunk)) => {
-                    self.chunk = chunk;
+                    let spent = std::mem::replace(&mut self.chunk, chunk);
+                    let _ = self.back.send(spent);
                     self.pos = 0;
                 }
                 Ok(Err(e)) => return Err(e),
@@ -510,10 +522,22 @@ const CHUNK: usize = 1 << 20;
 pub fn inflate<R: Read + Send>(src: R, progress: &mut dyn FnMut(u64) -> bool) -> Inflation {
     std::thread::scope(|scope| {
         let (raw_tx, raw_rx) = sync_channel::<io::Result<Chunk>>(4);
+        let (raw_back_tx, raw_back_rx) = std::sync::mpsc::channel::<Chunk>();
         let (disk_tx, disk_rx) = sync_channel::<io::Result<Chunk>>(4);
-        let reader = scope.spawn(move || read_hashed(src, raw_tx));
-        let inflater = scope.spawn(move || inflate_chunks(ChannelReader::new(raw_rx), disk_tx));
-        let staged = stage::copy_hashed(ChannelReader::new(disk_rx), io::sink(), progress);
+        let (disk_back_tx, disk_back_rx) = std::sync::mpsc::channel::<Chunk>();
+        let reader = scope.spawn(move || read_hashed(src, raw_tx, raw_back_rx));
+        let inflater = scope.spawn(move || {
+            inflate_chunks(
+                ChannelReader::new(raw_rx, raw_back_tx),
+                disk_tx,
+                disk_back_rx,
+            )
+        });
+        let staged = stage::copy_hashed(
+            ChannelReader::new(disk_rx, disk_back_tx),
+            io::sink(),
+            progress,
+        );
         let inflated = inflater
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
@@ -532,11 +556,15 @@ pub fn inflate<R: Read + Send>(src: R, progress: &mut dyn FnMut(u64) -> bool) ->
 }
 
 /// Reads `src` to the end in chunks, hashing them, and sends them on.
-fn read_hashed<R: Read>(mut src: R, tx: SyncSender<io::Result<Chunk>>) -> io::Result<Digested> {
+fn read_hashed<R: Read>(
+    mut src: R,
+    tx: SyncSender<io::Result<Chunk>>,
+    back: Receiver<Chunk>,
+) -> io::Result<Digested> {
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     loop {
-        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut chunk = recycled(&back);
         match src.by_ref().take(CHUNK as u64).read_to_end(&mut chunk) {
             Ok(0) => break,
             Ok(n) => {
@@ -582,11 +610,12 @@ impl<R: Read> Read for HashingReader<'_, R> {
 fn inflate_chunks(
     raw: ChannelReader,
     tx: SyncSender<io::Result<Chunk>>,
+    back: Receiver<Chunk>,
 ) -> Result<(), InflateError> {
     let mut decoder = flate2::bufread::GzDecoder::new(raw);
     let mut at = 0u64;
     loop {
-        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut chunk = recycled(&back);
         match decoder.by_ref().take(CHUNK as u64).read_to_end(&mut chunk) {
             Ok(0) => break,
             Ok(n) => {
