@@ -117,9 +117,9 @@ pub fn plan(policy: Policy, disk: VhdInfo) -> Plan {
 
 /// Runs a build; returns the summary (printed as JSON under `--json`).
 pub fn run(opts: &BuildOptions) -> Result<serde_json::Value> {
-    let policy = Policy::load(&opts.workspace)?;
-    let disk = crate::vhd::open(&policy.workspace.vhd)?;
-    run_plan(plan(policy, disk), opts)
+    // The same checks as `wspack check`: invalid input fails before any work.
+    let checked = crate::check::check(&opts.workspace)?;
+    run_plan(plan(checked.policy, checked.disk), opts)
 }
 
 /// Runs the steps of `plan` and publishes the package into `opts.out_dir`.

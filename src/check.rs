@@ -205,6 +205,7 @@ pub fn human_bytes(n: u64) -> String {
 /// Validates a workspace TOML and its disk; writes nothing.
 pub fn check(workspace: &Path) -> crate::Result<CheckReport> {
     let policy = Policy::load(workspace)?;
+    crate::msi::check_policy_text(&policy)?;
     let disk = vhd::open(&policy.workspace.vhd)?;
     Ok(CheckReport { policy, disk })
 }

@@ -121,3 +121,38 @@ fn a_bad_disk_fails_check_with_its_offset_and_help() {
         "check writes nothing"
     );
 }
+
+#[test]
+fn a_name_outside_windows_1252_is_refused_by_check_and_build_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("w.toml");
+    let disk = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/disks/fixed.vhd");
+    std::fs::write(
+        &toml,
+        format!("[workspace]\nname = \"経理 Apps\"\ninternal_name = \"keiri\"\nversion = \"1.0.0\"\nmanufacturer = \"m\"\nvhd = {disk:?}\n"),
+    )
+    .unwrap();
+    let expected = "error: workspace.name = \"経理 Apps\": '経' can't be written in an MSI with codepage Windows-1252";
+    for args in [vec!["check"], vec!["build", "-o", "out"]] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wspack"));
+        let out = cmd
+            .current_dir(dir.path())
+            .args(&args)
+            .arg(&toml)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with(expected), "{args:?}: {stderr}");
+        assert!(stderr.contains("help: "), "{stderr}");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        [std::ffi::OsString::from("w.toml")],
+        "a refused build leaves nothing"
+    );
+}

@@ -280,12 +280,18 @@ fn content_hash(summary: &Summary, tables: &[TableData], spec: &PackageSpec) -> 
 
 /// Refuses text that Windows-1252 cannot carry, naming the field it came from.
 fn check_codepage(spec: &PackageSpec) -> crate::Result<()> {
-    let ws = &spec.policy.workspace;
+    check_policy_text(spec.policy)?;
+    ensure_1252("sidecar file name", &spec.medv_file_name)
+}
+
+/// Checks that every text of a policy fits the MSI's codepage (Windows-1252), so
+/// that `wspack check` refuses what a build would refuse.
+pub fn check_policy_text(policy: &Policy) -> crate::Result<()> {
+    let ws = &policy.workspace;
     ensure_1252("workspace.name", &ws.name)?;
     ensure_1252("workspace.manufacturer", &ws.manufacturer)?;
     ensure_1252("workspace.internal_name", &ws.internal_name)?;
-    ensure_1252("sidecar file name", &spec.medv_file_name)?;
-    for value in spec.policy.registry_values() {
+    for value in policy.registry_values() {
         let field = format!(r"registry value {}\{}", value.key, value.name);
         match &value.data {
             crate::policy::RegData::Dword(_) => {}
