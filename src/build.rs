@@ -346,16 +346,15 @@ impl Step for MsiStep {
         };
         // An MSI is a compound file that needs Seek; it is small (tables + the DLL).
         let (codes, cursor) = crate::msi::write_to(&spec, io::Cursor::new(Vec::new()))?;
-        let file = self.file_name(ctx);
-        let product = crate::msi::codes::guid(codes.product_code);
+        let deploy = crate::msi::deployment(ctx.policy);
         ctx.msi = Some(MsiEntry {
-            install_command: format!("msiexec /i \"{file}\" /qn"),
-            uninstall_command: format!("msiexec /x {product} /qn"),
-            detection: format!("Windows Installer ProductCode {product}"),
-            file,
-            product_code: product,
-            upgrade_code: crate::msi::codes::guid(codes.upgrade_code),
+            detection: format!("Windows Installer ProductCode {}", deploy.product_code),
+            file: deploy.msi_file_name,
+            product_code: deploy.product_code,
+            upgrade_code: deploy.upgrade_code,
             package_code: crate::msi::codes::guid(codes.package_code),
+            install_command: deploy.install_command,
+            uninstall_command: deploy.uninstall_command,
         });
         write_bytes(out, &cursor.into_inner(), path)
     }

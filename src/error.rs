@@ -92,6 +92,12 @@ pub enum Error {
         /// The first character outside Windows-1252.
         ch: char,
     },
+    /// A REG_MULTI_SZ value has an empty string, which the type cannot hold (invalid input).
+    #[error("{field}: a REG_MULTI_SZ value can't hold an empty string")]
+    MsiEmptyMultiSzItem {
+        /// Which value, e.g. `registry value Fts\StartDialogMsg`.
+        field: String,
+    },
     /// The MSI database could not be written.
     #[error("can't write MSI database: {}", path.display())]
     MsiWrite {
@@ -133,7 +139,10 @@ impl Error {
             | Error::NoManifest { .. } => 2,
             Error::Interrupted => 130,
             Error::Io { .. } | Error::Compress { .. } | Error::Verify { .. } => 1,
-            Error::MsiCodepage { .. } | Error::MsiRead { .. } | Error::MsiNotFound { .. } => 2,
+            Error::MsiCodepage { .. }
+            | Error::MsiEmptyMultiSzItem { .. }
+            | Error::MsiRead { .. }
+            | Error::MsiNotFound { .. } => 2,
             Error::MsiWrite { .. } => 1,
         }
     }
@@ -164,6 +173,10 @@ impl Error {
             Error::MsiCodepage { .. } => Some(
                 "wspack writes Windows-1252 MSIs (msiexec refuses UTF-8 databases); \
                  use Western European characters in this field"
+                    .into(),
+            ),
+            Error::MsiEmptyMultiSzItem { .. } => Some(
+                "an empty string ends a REG_MULTI_SZ list; remove the empty line or put a space in it"
                     .into(),
             ),
             Error::MsiRead { .. } => {

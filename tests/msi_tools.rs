@@ -505,6 +505,13 @@ fn codes_are_derived_and_pinned() {
     // The internal name's case does not matter (Windows file names ignore it).
     policy.workspace.internal_name = "Contoso-FIN".into();
     assert_eq!(msi::codes(&policy).upgrade_code, codes.upgrade_code);
+    let d = msi::deployment(&policy);
+    assert_eq!(d.msi_file_name, "Contoso-FIN.msi");
+    assert_eq!(d.install_command, r#"msiexec /i "Contoso-FIN.msi" /qn"#);
+    assert_eq!(
+        d.uninstall_command,
+        "msiexec /x {04DD9197-0A39-56F2-8ED0-C3E33BB8C190} /qn"
+    );
     // A pinned upgrade code wins.
     let pinned = uuid::Uuid::parse_str("6f1e1b2a-0000-4000-8000-000000000001").unwrap();
     policy.workspace.upgrade_code = Some(pinned);
@@ -655,6 +662,10 @@ fn inspect_reads_back_what_was_written() {
         r"HKLM\SOFTWARE\Microsoft\Medv\v2\VM",
         "Memory                             REG_DWORD    0x00000300 (768)",
         r##"ComputerNameMask                   REG_SZ       "#%username%-[3]*""##,
+        r#"LogFilePaths                       REG_MULTI_SZ "C:\Logs\fts.log""#,
+        r#"RedirectUrls                       REG_MULTI_SZ "*.contoso.com" "http://intranet.contoso.com/apps/*" "https://www.contoso.com/a/*""#,
+        "versions < 1.0.0: removed (major upgrade), sets WSPACK_UPGRADE",
+        "versions > 1.0.0: detected, not removed, sets WSPACK_NEWER_FOUND",
         "NOT staged: this MSI has no staging custom action",
         "VersionNT >= 601",
     ] {
@@ -732,6 +743,20 @@ fn text_outside_windows_1252_is_refused_by_field() {
         err.to_string()
             .starts_with(r#"registry value Fts\StartDialogMsg = "Привет": 'П'"#),
         "{err}"
+    );
+
+    // An empty line in a REG_MULTI_SZ would end the list early.
+    let mut policy = support::sample_policy(0);
+    for v in &mut policy.values {
+        if v.name == "StartDialogMsg" {
+            v.data = RegData::MultiSz(vec!["one".into(), "".into(), "three".into()]);
+        }
+    }
+    let err = msi::write(&support::sample_spec(&policy), &out).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert_eq!(
+        err.to_string(),
+        r"registry value Fts\StartDialogMsg: a REG_MULTI_SZ value can't hold an empty string"
     );
 
     // Western European text beyond ASCII is fine.

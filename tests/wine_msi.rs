@@ -160,7 +160,13 @@ fn wine_installs_upgrades_refuses_downgrade_and_removes() {
 /// INSTALLDIR (no staging action: no disk pretends to be there). `/x` removes
 /// every value, every key and the folders.
 fn install_then_uninstall(f: &Fixture) {
-    let run = f.install(&f.v100, "install 1.0.0");
+    let run = f.wine.msiexec(&[
+        "/i",
+        &f.wine.win_path(&f.v100),
+        "/qn",
+        "OVERWRITEVHD=1",
+        "SUPPRESSMEDVLAUNCH=1",
+    ]);
     assert!(run.log_says_success(), "install 1.0.0 failed:\n{}", run.log);
     assert_eq!(run.code, Some(0));
     f.assert_installed(&f.p100, "install 1.0.0");
@@ -170,6 +176,8 @@ fn install_then_uninstall(f: &Fixture) {
         "no staging action yet: INSTALLDIR stays empty"
     );
     assert_eq!(run.property("WSPACK_UPGRADE"), None);
+    assert_eq!(run.property("OVERWRITEVHD").as_deref(), Some("1"));
+    assert_eq!(run.property("SUPPRESSMEDVLAUNCH").as_deref(), Some("1"));
 
     // A staged disk and the runtime's temp files are removed by the RemoveFile rows.
     std::fs::write(f.install_dir().join("contoso-fin.vhd"), b"disk").unwrap();

@@ -37,9 +37,13 @@ impl InspectedValue {
     fn data_text(&self) -> String {
         match &self.data {
             Ok(RegData::Dword(n)) => format!("0x{n:08x} ({n})"),
-            Ok(RegData::Sz(s)) => format!("{s:?}"),
-            Ok(RegData::MultiSz(items)) => format!("{items:?}"),
-            Err(raw) => format!("{raw:?}"),
+            Ok(RegData::Sz(s)) => format!("\"{s}\""),
+            Ok(RegData::MultiSz(items)) => items
+                .iter()
+                .map(|i| format!("\"{i}\""))
+                .collect::<Vec<_>>()
+                .join(" "),
+            Err(raw) => format!("(as written in the MSI) {raw}"),
         }
     }
 
@@ -569,11 +573,26 @@ impl fmt::Display for Inspection {
             } else {
                 "removed (major upgrade)"
             };
+            let mut range = Vec::new();
+            if let Some(min) = &u.version_min {
+                range.push(format!(
+                    "{} {min}",
+                    if u.attributes & 256 != 0 { ">=" } else { ">" }
+                ));
+            }
+            if let Some(max) = &u.version_max {
+                range.push(format!(
+                    "{} {max}",
+                    if u.attributes & 512 != 0 { "<=" } else { "<" }
+                ));
+            }
+            if range.is_empty() {
+                range.push("any".into());
+            }
             writeln!(
                 f,
-                "  versions {} .. {}: {what}, sets {}",
-                u.version_min.as_deref().unwrap_or("*"),
-                u.version_max.as_deref().unwrap_or("*"),
+                "  versions {}: {what}, sets {}",
+                range.join(" and "),
                 u.action_property
             )?;
         }

@@ -53,6 +53,34 @@ pub const SCHEMA: i32 = 200;
 /// The codepage of the database and the summary stream.
 pub const CODEPAGE: i32 = 1252;
 
+/// What an SCCM/ConfigMgr deployment type (and the manifest) needs for a workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    /// `<internal_name>.msi`.
+    pub msi_file_name: String,
+    /// `msiexec /i "<internal_name>.msi" /qn`.
+    pub install_command: String,
+    /// `msiexec /x {ProductCode} /qn`.
+    pub uninstall_command: String,
+    /// Detection: this ProductCode is installed.
+    pub product_code: String,
+    /// Same for every version of the workspace.
+    pub upgrade_code: String,
+}
+
+/// Returns the file name, command lines and detection codes of a workspace's MSI.
+pub fn deployment(policy: &Policy) -> Deployment {
+    let c = codes(policy);
+    let msi_file_name = format!("{}.msi", policy.workspace.internal_name);
+    Deployment {
+        install_command: format!("msiexec /i \"{msi_file_name}\" /qn"),
+        uninstall_command: format!("msiexec /x {} /qn", codes::guid(c.product_code)),
+        product_code: codes::guid(c.product_code),
+        upgrade_code: codes::guid(c.upgrade_code),
+        msi_file_name,
+    }
+}
+
 /// Writes the MSI for `spec` to `out` (created or replaced); returns its codes.
 ///
 /// Invalid input (text outside Windows-1252) is refused before `out` is touched.
@@ -278,7 +306,8 @@ fn content_hash(summary: &Summary, tables: &[TableData], spec: &PackageSpec) -> 
     h.finalize().into()
 }
 
-/// Refuses text that Windows-1252 cannot carry, naming the field it came from.
+/// Refuses text that Windows-1252 cannot carry and empty REG_MULTI_SZ items,
+/// naming the field they came from.
 fn check_codepage(spec: &PackageSpec) -> crate::Result<()> {
     check_policy_text(spec.policy)?;
     ensure_1252("sidecar file name", &spec.medv_file_name)
@@ -299,6 +328,10 @@ pub fn check_policy_text(policy: &Policy) -> crate::Result<()> {
             crate::policy::RegData::MultiSz(items) => {
                 for item in items {
                     ensure_1252(&field, item)?;
+                    if item.is_empty() {
+                        // An empty string ends a REG_MULTI_SZ: readers would drop what follows.
+                        return Err(crate::Error::MsiEmptyMultiSzItem { field });
+                    }
                 }
             }
         }

@@ -245,7 +245,10 @@ pub fn entries_named(entries: &BTreeMap<String, KeyValues>, prefix: &str) -> Vec
 
 impl Drop for Wine {
     fn drop(&mut self) {
+        // Kill, then wait until the server has exited (it writes the registry files
+        // into the prefix on its way out) before the tempdir is removed.
         let _ = self.command("wineserver").arg("-k").status();
+        let _ = self.command("wineserver").arg("-w").status();
     }
 }
 
