@@ -147,11 +147,15 @@ fn msiinfo_lists_the_tables() {
         "AdminExecuteSequence",
         "AdminUISequence",
         "AdvtExecuteSequence",
+        "AppSearch",
+        "Signature",
+        "DrLocator",
+        "CustomAction",
     ]);
     expected.sort();
     assert_eq!(
         tables, expected,
-        "no Binary/CustomAction without the runtime"
+        "no Binary without the runtime; CustomAction holds only the agent's launch"
     );
 }
 
@@ -359,6 +363,7 @@ fn msiinfo_exports_every_table_as_expected() {
         seq_header("InstallExecuteSequence\tAction"),
         &seq(&[
             ("FindRelatedProducts", 25),
+            ("AppSearch", 50),
             ("LaunchConditions", 100),
             ("ValidateProductID", 700),
             ("CostInitialize", 800),
@@ -386,16 +391,66 @@ fn msiinfo_exports_every_table_as_expected() {
         p,
         "InstallUISequence",
         seq_header("InstallUISequence\tAction"),
-        &seq(&[
-            ("FindRelatedProducts", 25),
-            ("LaunchConditions", 100),
-            ("ValidateProductID", 700),
-            ("CostInitialize", 800),
-            ("FileCost", 900),
-            ("CostFinalize", 1000),
-            ("MigrateFeatureStates", 1200),
-            ("ExecuteAction", 1300),
+        &[
+            seq(&[
+                ("FindRelatedProducts", 25),
+                ("AppSearch", 50),
+                ("LaunchConditions", 100),
+                ("ValidateProductID", 700),
+                ("CostInitialize", 800),
+                ("FileCost", 900),
+                ("CostFinalize", 1000),
+                ("MigrateFeatureStates", 1200),
+                ("ExecuteAction", 1300),
+            ]),
+            rows(&[
+                "LaunchMedvHost\tNOT Installed AND MEDVHOSTEXE AND SUPPRESSMEDVLAUNCH<>\"1\"\t1301",
+            ]),
+        ]
+        .concat(),
+    );
+    // The agent is found where MED-V 2.0 installs it, and started without waiting.
+    expect_table(
+        p,
+        "AppSearch",
+        [
+            "Property\tSignature_",
+            "s72\ts72",
+            "AppSearch\tProperty\tSignature_",
+        ],
+        &rows(&["MEDVHOSTEXE\tMedvHostExe"]),
+    );
+    expect_table(
+        p,
+        "DrLocator",
+        [
+            "Signature_\tParent\tPath\tDepth",
+            "s72\tS72\tS255\tI2",
+            "DrLocator\tSignature_\tParent\tPath",
+        ],
+        &rows(&[
+            "MedvHostExe\t\t[ProgramFiles64Folder]Microsoft Enterprise Desktop Virtualization\t0",
         ]),
+    );
+    expect_table(
+        p,
+        "Signature",
+        [
+            "Signature\tFileName\tMinVersion\tMaxVersion\tMinSize\tMaxSize\tMinDate\tMaxDate\tLanguages",
+            "s72\ts255\tS20\tS20\tI4\tI4\tI4\tI4\tS255",
+            "Signature\tSignature",
+        ],
+        &rows(&["MedvHostExe\tMedvHost.exe\t\t\t\t\t\t\t"]),
+    );
+    expect_table(
+        p,
+        "CustomAction",
+        [
+            "Action\tType\tSource\tTarget",
+            "s72\ti2\tS72\tS255",
+            "CustomAction\tAction",
+        ],
+        &rows(&["LaunchMedvHost\t242\tMEDVHOSTEXE\t"]),
     );
     expect_table(
         p,
@@ -569,6 +624,7 @@ fn runtime_rows_are_added() {
             "CustomAction\tAction",
         ],
         &rows(&[
+            "LaunchMedvHost\t242\tMEDVHOSTEXE\t",
             "StageVhd\t3073\tWspackRuntime\tStageVhd",
             "SetStageVhdData\t51\tStageVhd\tdst=[INSTALLDIR];src=[OriginalDatabase]",
         ]),

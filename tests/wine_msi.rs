@@ -160,6 +160,13 @@ fn wine_installs_upgrades_refuses_downgrade_and_removes() {
 /// INSTALLDIR (no staging action: no disk pretends to be there). `/x` removes
 /// every value, every key and the folders.
 fn install_then_uninstall(f: &Fixture) {
+    // A host agent where MED-V 2.0 installs it: AppSearch must find it.
+    let agent_dir = f
+        .wine
+        .drive_c()
+        .join("Program Files/Microsoft Enterprise Desktop Virtualization");
+    std::fs::create_dir_all(&agent_dir).unwrap();
+    std::fs::write(agent_dir.join("MedvHost.exe"), b"MZ").unwrap();
     let run = f.wine.msiexec(&[
         "/i",
         &f.wine.win_path(&f.v100),
@@ -178,6 +185,12 @@ fn install_then_uninstall(f: &Fixture) {
     assert_eq!(run.property("WSPACK_UPGRADE"), None);
     assert_eq!(run.property("OVERWRITEVHD").as_deref(), Some("1"));
     assert_eq!(run.property("SUPPRESSMEDVLAUNCH").as_deref(), Some("1"));
+    assert_eq!(
+        run.property("MEDVHOSTEXE").as_deref(),
+        Some(r"C:\Program Files\Microsoft Enterprise Desktop Virtualization\MedvHost.exe"),
+        "AppSearch finds the agent"
+    );
+    std::fs::remove_dir_all(&agent_dir).unwrap();
 
     // A staged disk and the runtime's temp files are removed by the RemoveFile rows.
     std::fs::write(f.install_dir().join("contoso-fin.vhd"), b"disk").unwrap();

@@ -500,6 +500,86 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
             .collect(),
     });
 
+    // Find the MED-V host agent, so that an install with UI can start it (MED-V did).
+    tables.push(TableData {
+        name: "AppSearch",
+        columns: vec![
+            Column::build("Property").primary_key().id_string(72),
+            Column::build("Signature_").primary_key().id_string(72),
+        ],
+        rows: vec![vec![s(MEDVHOST_PROPERTY), s(MEDVHOST_SIGNATURE)]],
+    });
+    tables.push(TableData {
+        name: "Signature",
+        columns: vec![
+            id_key("Signature"),
+            Column::build("FileName")
+                .category(Category::Filename)
+                .string(255),
+            Column::build("MinVersion")
+                .nullable()
+                .category(Category::Text)
+                .string(20),
+            Column::build("MaxVersion")
+                .nullable()
+                .category(Category::Text)
+                .string(20),
+            Column::build("MinSize")
+                .nullable()
+                .range(0, 2147483647)
+                .int32(),
+            Column::build("MaxSize")
+                .nullable()
+                .range(0, 2147483647)
+                .int32(),
+            Column::build("MinDate")
+                .nullable()
+                .range(0, 2147483647)
+                .int32(),
+            Column::build("MaxDate")
+                .nullable()
+                .range(0, 2147483647)
+                .int32(),
+            Column::build("Languages")
+                .nullable()
+                .category(Category::Language)
+                .string(255),
+        ],
+        rows: vec![vec![
+            s(MEDVHOST_SIGNATURE),
+            s("MedvHost.exe"),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        ]],
+    });
+    tables.push(TableData {
+        name: "DrLocator",
+        columns: vec![
+            Column::build("Signature_").primary_key().id_string(72),
+            Column::build("Parent")
+                .primary_key()
+                .nullable()
+                .id_string(72),
+            Column::build("Path")
+                .primary_key()
+                .nullable()
+                .category(Category::AnyPath)
+                .string(255),
+            Column::build("Depth").nullable().range(0, 32767).int16(),
+        ],
+        rows: vec![vec![
+            s(MEDVHOST_SIGNATURE),
+            Value::Null,
+            s(MEDVHOST_DIR),
+            Value::Int(0),
+        ]],
+    });
+
     // Sequences.
     let rt = spec.runtime;
     let mut execute: Vec<(String, Option<String>, i32)> = INSTALL_EXECUTE
@@ -510,6 +590,13 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
         .iter()
         .map(|&(a, n)| (a.to_string(), None, n))
         .collect();
+    // After a successful install with UI (ExecuteAction returned), start the agent so
+    // first-time setup runs, as MED-V did; a silent install leaves it to the next logon.
+    ui.push((
+        LAUNCH_ACTION.to_string(),
+        Some(LAUNCH_CONDITION.to_string()),
+        1301,
+    ));
     if let Some(rt) = rt {
         execute.extend(
             rt.execute_sequence
@@ -558,7 +645,13 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
         rows: plain(ADVT_EXECUTE),
     });
 
-    // The runtime's Binary and CustomAction rows.
+    // The runtime's Binary rows; its CustomAction rows and the agent's launch.
+    let mut custom_actions = vec![vec![
+        s(LAUNCH_ACTION),
+        Value::Int(LAUNCH_TYPE),
+        s(MEDVHOST_PROPERTY),
+        Value::Null,
+    ]];
     if let Some(rt) = rt {
         tables.push(TableData {
             name: "Binary",
@@ -569,6 +662,16 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
                 .map(|(name, _)| vec![s(name.as_str()), Value::Binary])
                 .collect(),
         });
+        custom_actions.extend(rt.custom_actions.iter().map(|ca| {
+            vec![
+                s(ca.action.as_str()),
+                Value::Int(ca.type_),
+                opt(ca.source.clone()),
+                opt(ca.target.clone()),
+            ]
+        }));
+    }
+    {
         tables.push(TableData {
             name: "CustomAction",
             columns: vec![
@@ -583,18 +686,7 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
                     .category(Category::Formatted)
                     .string(255),
             ],
-            rows: rt
-                .custom_actions
-                .iter()
-                .map(|ca| {
-                    vec![
-                        s(ca.action.as_str()),
-                        Value::Int(ca.type_),
-                        opt(ca.source.clone()),
-                        opt(ca.target.clone()),
-                    ]
-                })
-                .collect(),
+            rows: custom_actions,
         });
     }
 
@@ -621,9 +713,22 @@ pub fn launch_conditions() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// The property AppSearch sets to the host agent's path when it is installed.
+pub const MEDVHOST_PROPERTY: &str = "MEDVHOSTEXE";
+const MEDVHOST_SIGNATURE: &str = "MedvHostExe";
+/// Where MED-V 2.0 installs its host agent.
+pub const MEDVHOST_DIR: &str = "[ProgramFiles64Folder]Microsoft Enterprise Desktop Virtualization";
+/// The custom action that starts the host agent after an install with UI.
+pub const LAUNCH_ACTION: &str = "LaunchMedvHost";
+/// 50 (run the exe a property names) + 64 (ignore its exit code) + 128 (don't wait).
+const LAUNCH_TYPE: i32 = 50 + 64 + 128;
+/// Only on a first install, only when the agent is there, unless suppressed.
+pub const LAUNCH_CONDITION: &str = "NOT Installed AND MEDVHOSTEXE AND SUPPRESSMEDVLAUNCH<>\"1\"";
+
 /// InstallExecuteSequence (standard actions, numbers as WiX writes them).
 pub const INSTALL_EXECUTE: &[(&str, i32)] = &[
     ("FindRelatedProducts", 25),
+    ("AppSearch", 50),
     ("LaunchConditions", 100),
     ("ValidateProductID", 700),
     ("CostInitialize", 800),
@@ -652,6 +757,7 @@ pub const INSTALL_EXECUTE: &[(&str, i32)] = &[
 /// InstallUISequence (no dialogs: basic UI only).
 pub const INSTALL_UI: &[(&str, i32)] = &[
     ("FindRelatedProducts", 25),
+    ("AppSearch", 50),
     ("LaunchConditions", 100),
     ("ValidateProductID", 700),
     ("CostInitialize", 800),
