@@ -35,7 +35,7 @@ if ! have_toolchain; then
   SUDO=
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
   $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $PACKAGES
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y $PACKAGES
   have_toolchain || { echo "build-runtime: the Debian Rust toolchain for $TARGET_TRIPLE is still missing" >&2; exit 1; }
 fi
 

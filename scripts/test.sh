@@ -24,7 +24,7 @@ if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || sudo=sudo
   echo "test.sh: installing ${need[*]}" >&2
   $sudo apt-get update
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "${need[@]}"
 fi
 
 cargo fmt --check
