@@ -1,6 +1,6 @@
 //! The MSI database: a standard per-machine Windows Installer package (issue 5).
 //!
-//! [`write`] turns a [`PackageSpec`] (policy, disk facts, optional runtime rows)
+//! [`write()`] turns a [`PackageSpec`] (policy, disk facts, optional runtime rows)
 //! into an x64, per-machine MSI whose Registry table writes every policy value to
 //! `HKLM\SOFTWARE\Microsoft\Medv\v2` (64-bit view), whose Upgrade table makes every
 //! new version a major upgrade of the previous one, and whose ReserveCost and
@@ -8,7 +8,7 @@
 //! writes. [`inspect`] reads any such MSI back.
 //!
 //! Same spec, same bytes: strings are Windows-1252 (database and summary), the
-//! summary's times are the spec's build time, GUIDs are derived (see [`codes`]),
+//! summary's times are the spec's build time, GUIDs are derived (see [`mod@codes`]),
 //! and the `msi` crate sorts rows and writes stream timestamps as zero.
 
 pub mod codes;

@@ -34,7 +34,7 @@ impl std::fmt::Display for Version {
 /// The `[workspace]` table: identity and packaging.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workspace {
-    /// Display name (`VM\Name`, ARP name "MED-V Workspace - <name>").
+    /// Display name (`VM\Name`, ARP name `MED-V Workspace - <name>`).
     pub name: String,
     /// `[A-Za-z0-9_-]{1,32}`: base of every output file name and of the staged VHD.
     pub internal_name: String,
