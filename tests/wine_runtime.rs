@@ -312,7 +312,7 @@ fn assert_no_policy(wine: &Wine) {
 
 /// The product's Uninstall entries: (key, DisplayVersion).
 fn products(wine: &Wine) -> Vec<(String, String)> {
-    wine.uninstall_entries_named(PRODUCT)
+    support::wine::entries_named(&wine.uninstall_entries(), PRODUCT)
 }
 
 /// The product code from the build's manifest (the SCCM uninstall command uses it).
@@ -350,19 +350,6 @@ fn assert_staged(wine: &Wine, disk: &Path) {
     );
 }
 
-/// Whether the log's last top-level action (INSTALL) ended with "Return value 1".
-///
-/// Wine 8 writes no "completed successfully" line (so `MsiRun::log_says_success`
-/// never holds there); its log ends with `Action ended <time>: INSTALL. Return value N.`
-/// (1 success, 3 failure).
-fn succeeded(run: &MsiRun) -> bool {
-    run.log
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("Action ended") && l.contains(": INSTALL. Return value"))
-        .is_some_and(|l| l.trim_end().ends_with("Return value 1."))
-}
-
 /// Asserts that the log has StageVhd's failure line naming the damaged sidecar.
 ///
 /// Which check catches a flipped bit depends on where it lands in the deflate
@@ -384,7 +371,7 @@ fn assert_names_damage(run: &MsiRun, sidecar: &str) {
 
 /// Asserts the install failed and left nothing: no disk, no file, no value, no product.
 fn assert_nothing_left(wine: &Wine, run: &MsiRun) {
-    assert!(!succeeded(run), "{}", run.log);
+    assert!(!run.log_says_success(), "{}", run.log);
     assert_eq!(files_below(&medv_root(wine)), Vec::<String>::new());
     assert_no_policy(wine);
     assert_eq!(products(wine), vec![]);
@@ -535,7 +522,7 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
     // 1. Install: the disk is staged bit for bit, every value is written, the
     //    progress bar is sized to the disk and advanced to its end.
     let (run, trace) = msiexec_traced(&wine, &["/i", &msi_a_win, "/qn"]);
-    assert!(succeeded(&run), "{}", run.log);
+    assert!(run.log_says_success(), "{}", run.log);
     assert_staged(&wine, &disk_a);
     assert_eq!(leftovers(&wine), Vec::<String>::new());
     assert_policy_in_registry(&wine, &v1);
@@ -595,7 +582,7 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
     //    `NOT UPGRADINGPRODUCTCODE` guard itself is only checked by the unit tests.)
     let (ours, others) = plant_diff_disks(&wine);
     let run = wine.msiexec(&["/i", &msi_b_win, "/qn", "DELETEDIFFDISKS=1"]);
-    assert!(succeeded(&run), "{}", run.log);
+    assert!(run.log_says_success(), "{}", run.log);
     assert!(run.log.contains("OVERWRITEVHD=0)"), "{}", run.log);
     assert_staged(&wine, &disk_b);
     assert_eq!(leftovers_except_diff(&wine), Vec::<String>::new());
@@ -615,7 +602,7 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
     // 4. Uninstall (SCCM's command, by ProductCode) without DELETEDIFFDISKS: disk,
     //    values, keys and product are gone; the agent's diff disks stay.
     let run = wine.msiexec(&["/x", &product_code(&pkg_b), "/qn"]);
-    assert!(succeeded(&run), "{}", run.log);
+    assert!(run.log_says_success(), "{}", run.log);
     assert!(!staged_vhd(&wine).exists());
     assert_eq!(leftovers_except_diff(&wine), Vec::<String>::new());
     assert_no_policy(&wine);
@@ -634,7 +621,7 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
     fs::create_dir_all(vhd.parent().unwrap()).unwrap();
     fs::copy(&disk_b, &vhd).unwrap();
     let run = wine.msiexec(&["/i", &msi_a_win, "/qn"]);
-    assert!(!succeeded(&run), "{}", run.log);
+    assert!(!run.log_says_success(), "{}", run.log);
     assert!(
         run.log
             .contains("already exists; pass OVERWRITEVHD=1 to replace it"),
@@ -658,7 +645,7 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
     flip_byte(&damaged.join(format!("{INTERNAL}.medv")), -6);
     let damaged_msi = wine.win_path(&damaged.join(format!("{INTERNAL}.msi")));
     let run = wine.msiexec(&["/i", &damaged_msi, "/qn", "OVERWRITEVHD=1"]);
-    assert!(!succeeded(&run), "{}", run.log);
+    assert!(!run.log_says_success(), "{}", run.log);
     assert_names_damage(
         &run,
         &wine.win_path(&damaged.join(format!("{INTERNAL}.medv"))),
@@ -675,7 +662,7 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
 
     // 7. OVERWRITEVHD=1 with the good package: the disk is replaced, nothing kept aside.
     let run = wine.msiexec(&["/i", &msi_a_win, "/qn", "OVERWRITEVHD=1"]);
-    assert!(succeeded(&run), "{}", run.log);
+    assert!(run.log_says_success(), "{}", run.log);
     assert!(run.log.contains("OVERWRITEVHD=1)"), "{}", run.log);
     assert_staged(&wine, &disk_a);
     assert_eq!(leftovers_except_diff(&wine), Vec::<String>::new());
@@ -685,7 +672,7 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
     // 8. Uninstall with DELETEDIFFDISKS=1: this workspace's diff disks go in every
     //    profile and in AllUsers; another workspace's stay.
     let run = wine.msiexec(&["/x", &msi_a_win, "/qn", "DELETEDIFFDISKS=1"]);
-    assert!(succeeded(&run), "{}", run.log);
+    assert!(run.log_says_success(), "{}", run.log);
     assert!(run.log.contains("wspack RemoveDiffDisks:"), "{}", run.log);
     for f in &ours {
         assert!(!f.exists(), "DELETEDIFFDISKS=1 left {}", f.display());
@@ -771,7 +758,7 @@ fn setup_exe_and_broken_sidecars() {
     // setup.exe /qn from a copied package folder stages the disk and writes the policy.
     let copy = ws.copy_package(&pkg_a, "copy");
     let run = setup_exe(&wine, &copy, &["/qn"]);
-    assert!(succeeded(&run), "{}", run.log);
+    assert!(run.log_says_success(), "{}", run.log);
     assert_eq!(run.code, Some(0));
     assert!(
         run.log

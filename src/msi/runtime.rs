@@ -397,7 +397,18 @@ mod tests {
             .unwrap()
             .map(|r| r["Action"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(actions.len(), rows.custom_actions.len());
+        for ca in &rows.custom_actions {
+            assert!(
+                actions.contains(&ca.action),
+                "{} missing from {actions:?}",
+                ca.action
+            );
+        }
+        // Besides the runtime's rows, only the host agent's launch.
+        assert_eq!(actions.len(), rows.custom_actions.len() + 1, "{actions:?}");
+        assert!(actions
+            .iter()
+            .any(|a| a == crate::msi::tables::LAUNCH_ACTION));
         let staged = package
             .select_rows(msi::Select::table("InstallExecuteSequence"))
             .unwrap()

@@ -59,12 +59,13 @@ impl MsiRun {
             .rev()
             .find(|l| l.starts_with("Action ended") && l.contains(": INSTALL. Return value "))
             .and_then(|l| l.rsplit("Return value ").next())
-            .and_then(|v| v.trim_end_matches('.').trim().parse().ok())
+            .and_then(|v| v.trim().trim_end_matches('.').parse().ok())
     }
 
-    /// Whether the log says the install (or removal) succeeded.
+    /// Whether the log says the install (or removal) succeeded: the top-level INSTALL
+    /// action ended with return value 1 (Wine 8 writes no "completed successfully").
     pub fn log_says_success(&self) -> bool {
-        self.log.contains("completed successfully") || self.top_level_result() == Some(1)
+        self.top_level_result() == Some(1)
     }
 
     /// The value of a property as the log's final property dump shows it.
