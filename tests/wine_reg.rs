@@ -3,8 +3,8 @@
 
 mod support;
 
-use support::wine::{RegQueryData, Wine};
-use wspack::policy::{Policy, RegData};
+use support::wine::Wine;
+use wspack::policy::Policy;
 
 #[test]
 fn regedit_imports_every_value_of_the_example() {
@@ -34,23 +34,5 @@ fn regedit_imports_every_value_of_the_example() {
     assert!(status.success(), "regedit /S failed");
 
     let policy = Policy::load(&root.join("examples/contoso/workspace.toml")).unwrap();
-    let keys = wine
-        .reg_query(r"HKLM\SOFTWARE\Microsoft\Medv\v2")
-        .expect("Medv\\v2 key imported");
-    for v in &policy.values {
-        let key = format!(r"HKLM\{}", v.full_key());
-        let got = keys.get(&key).and_then(|values| values.get(v.name));
-        let want = match &v.data {
-            RegData::Dword(n) => RegQueryData::Dword(*n),
-            RegData::Sz(s) => RegQueryData::Sz(s.clone()),
-            RegData::MultiSz(lines) => RegQueryData::MultiSz(lines.clone()),
-        };
-        assert_eq!(got, Some(&want), "{key}\\{}", v.name);
-    }
-    let imported: usize = keys.values().map(|values| values.len()).sum();
-    assert_eq!(
-        imported,
-        policy.values.len(),
-        "no value beyond the policy's: {keys:#?}"
-    );
+    support::wine::assert_policy_in_registry(&wine, &policy);
 }

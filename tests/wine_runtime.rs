@@ -19,8 +19,8 @@ use sha2::{Digest, Sha256};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use support::wine::{decode_log, MsiRun, RegQueryData, Wine};
-use wspack::policy::{Policy, RegData};
+use support::wine::{decode_log, MsiRun, Wine};
+use wspack::policy::Policy;
 
 const WSPACK: &str = env!("CARGO_BIN_EXE_wspack");
 const EPOCH: &str = "1700000000";
@@ -276,31 +276,6 @@ fn leftovers(wine: &Wine) -> Vec<String> {
         .collect()
 }
 
-const MEDV_KEY: &str = r"HKLM\SOFTWARE\Microsoft\Medv\v2";
-
-/// Asserts that the registry holds exactly the policy's values, with their types.
-fn assert_policy_in_registry(wine: &Wine, policy: &Policy) {
-    let keys = wine
-        .reg_query(MEDV_KEY)
-        .unwrap_or_else(|| panic!("no {MEDV_KEY} after the install"));
-    for v in policy.registry_values() {
-        let key = format!(r"HKLM\{}", v.full_key());
-        let got = keys.get(&key).and_then(|values| values.get(v.name));
-        let want = match &v.data {
-            RegData::Dword(n) => RegQueryData::Dword(*n),
-            RegData::Sz(s) => RegQueryData::Sz(s.clone()),
-            RegData::MultiSz(lines) => RegQueryData::MultiSz(lines.clone()),
-        };
-        assert_eq!(got, Some(&want), "{key}\\{}", v.name);
-    }
-    let count: usize = keys.values().map(|values| values.len()).sum();
-    assert_eq!(
-        count,
-        policy.registry_values().len(),
-        "no value beyond the policy's: {keys:#?}"
-    );
-}
-
 /// Asserts that no policy value and no Medv key is left.
 fn assert_no_policy(wine: &Wine) {
     assert!(
@@ -525,7 +500,7 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
     assert!(run.log_says_success(), "{}", run.log);
     assert_staged(&wine, &disk_a);
     assert_eq!(leftovers(&wine), Vec::<String>::new());
-    assert_policy_in_registry(&wine, &v1);
+    support::wine::assert_policy_in_registry(&wine, &v1);
     assert_eq!(products(&wine).len(), 1);
     assert_eq!(products(&wine)[0].1, "1.0.0");
     let ticks = ticks_for(&disk_a);
@@ -586,7 +561,7 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
     assert!(run.log.contains("OVERWRITEVHD=0)"), "{}", run.log);
     assert_staged(&wine, &disk_b);
     assert_eq!(leftovers_except_diff(&wine), Vec::<String>::new());
-    assert_policy_in_registry(&wine, &v11);
+    support::wine::assert_policy_in_registry(&wine, &v11);
     let entries = products(&wine);
     assert_eq!(
         entries.len(),
@@ -666,7 +641,7 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
     assert!(run.log.contains("OVERWRITEVHD=1)"), "{}", run.log);
     assert_staged(&wine, &disk_a);
     assert_eq!(leftovers_except_diff(&wine), Vec::<String>::new());
-    assert_policy_in_registry(&wine, &v1);
+    support::wine::assert_policy_in_registry(&wine, &v1);
     assert_eq!(products(&wine).len(), 1);
 
     // 8. Uninstall with DELETEDIFFDISKS=1: this workspace's diff disks go in every
@@ -768,7 +743,7 @@ fn setup_exe_and_broken_sidecars() {
     );
     assert_staged(&wine, &disk_a);
     assert_eq!(leftovers(&wine), Vec::<String>::new());
-    assert_policy_in_registry(&wine, &ws.policy("v1.toml"));
+    support::wine::assert_policy_in_registry(&wine, &ws.policy("v1.toml"));
     let entries = products(&wine);
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert!(entries[0].0.ends_with(&product_code(&copy)), "{entries:?}");

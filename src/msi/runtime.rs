@@ -409,6 +409,15 @@ mod tests {
         assert!(actions
             .iter()
             .any(|a| a == crate::msi::tables::LAUNCH_ACTION));
+        let text: Vec<(String, String)> = package
+            .select_rows(msi::Select::table("ActionText"))
+            .unwrap()
+            .map(|r| {
+                let field = |c: &str| r[c].as_str().unwrap().to_string();
+                (field("Action"), field("Template"))
+            })
+            .collect();
+        assert_eq!(text, [(STAGE_ACTION.to_string(), "[1]".to_string())]);
         let staged = package
             .select_rows(msi::Select::table("InstallExecuteSequence"))
             .unwrap()

@@ -8,7 +8,8 @@
 use super::codes::{self, guid, Codes};
 use super::format::{encode_value, escape_formatted};
 use super::runtime::{
-    OLD_SUFFIX, PROP_DISK_SHA256, PROP_DISK_SIZE, PROP_SIDECAR, PROP_VHD_NAME, TMP_SUFFIX,
+    OLD_SUFFIX, PROP_DISK_SHA256, PROP_DISK_SIZE, PROP_SIDECAR, PROP_VHD_NAME, STAGE_ACTION,
+    TMP_SUFFIX,
 };
 use super::PackageSpec;
 use msi::{Category, Column, Value};
@@ -662,6 +663,30 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
                 .map(|(name, _)| vec![s(name.as_str()), Value::Binary])
                 .collect(),
         });
+        // The installer's progress line while the disk is staged (`[1]`: the runtime's ActionData).
+        if rt.execute_sequence.iter().any(|r| r.action == STAGE_ACTION) {
+            tables.push(TableData {
+                name: "ActionText",
+                columns: vec![
+                    id_key("Action"),
+                    Column::build("Description")
+                        .nullable()
+                        .localizable()
+                        .category(Category::Text)
+                        .string(64),
+                    Column::build("Template")
+                        .nullable()
+                        .localizable()
+                        .category(Category::Template)
+                        .string(128),
+                ],
+                rows: vec![vec![
+                    s(STAGE_ACTION),
+                    s("Staging the workspace disk"),
+                    s("[1]"),
+                ]],
+            });
+        }
         custom_actions.extend(rt.custom_actions.iter().map(|ca| {
             vec![
                 s(ca.action.as_str()),
