@@ -53,6 +53,9 @@ fn expect_table(msi: &Path, table: &str, header: [&str; 3], rows: &[String]) {
     assert_eq!(export(msi, table), expected, "table {table}");
 }
 
+/// A remembered INSTALLDIR wins over the default, not over the command line.
+const RESTORE_ROW: &str = "RestoreInstallDir\tWSPACK_SAVEDDIR AND NOT INSTALLDIR\t51";
+
 fn rows(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
@@ -150,12 +153,13 @@ fn msiinfo_lists_the_tables() {
         "AppSearch",
         "Signature",
         "DrLocator",
+        "RegLocator",
         "CustomAction",
     ]);
     expected.sort();
     assert_eq!(
         tables, expected,
-        "no Binary without the runtime; CustomAction holds only the agent's launch"
+        "no Binary without the runtime; CustomAction holds only the launch and the restore"
     );
 }
 
@@ -217,6 +221,8 @@ fn msiinfo_exports_every_table_as_expected() {
             format!("Reg012_Fts_LogFilePaths\t2\t{k}\\Fts\tLogFilePaths\t[~]C:\\Logs\\fts.log[~]\t{c}"),
             format!("Reg013_Fts_DialogUrl\t2\t{k}\\Fts\tDialogUrl\thttps://setup.contoso.com/fts\t{c}"),
             format!("Reg014_Diagnostics_EventLogLevel\t2\t{k}\\Diagnostics\tEventLogLevel\t#4\t{c}"),
+            // Not policy: where this install staged the disk, for uninstall and upgrades.
+            format!("RegRememberInstallDir\t2\tSOFTWARE\\wspack\\Workspaces\\contoso-fin\tInstallDir\t[INSTALLDIR]\t{c}"),
         ],
     );
 
@@ -304,8 +310,9 @@ fn msiinfo_exports_every_table_as_expected() {
         ],
         &rows(&[
             "RemoveFileVhd\tWorkspacePolicy\tcontoso-fin.vhd\tINSTALLDIR\t2",
-            "RemoveFileVhdOld\tWorkspacePolicy\tcontoso-fin.wspack-old\tINSTALLDIR\t2",
-            "RemoveFileVhdTmp\tWorkspacePolicy\tcontoso-fin.wspack-tmp\tINSTALLDIR\t2",
+            "RemoveFileVhdJournal\tWorkspacePolicy\tcontoso-fin.vhd.wspack-journal\tINSTALLDIR\t2",
+            "RemoveFileVhdOld\tWorkspacePolicy\tcontoso-fin.vhd.wspack-old\tINSTALLDIR\t2",
+            "RemoveFileVhdTmp\tWorkspacePolicy\tcontoso-fin.vhd.wspack-tmp\tINSTALLDIR\t2",
             "RemoveFolder1Install\tWorkspacePolicy\t\tINSTALLDIR\t2",
             "RemoveFolder2Medv\tWorkspacePolicy\t\tMedvDir\t2",
         ]),
@@ -361,31 +368,35 @@ fn msiinfo_exports_every_table_as_expected() {
         p,
         "InstallExecuteSequence",
         seq_header("InstallExecuteSequence\tAction"),
-        &seq(&[
-            ("FindRelatedProducts", 25),
-            ("AppSearch", 50),
-            ("LaunchConditions", 100),
-            ("ValidateProductID", 700),
-            ("CostInitialize", 800),
-            ("FileCost", 900),
-            ("CostFinalize", 1000),
-            ("MigrateFeatureStates", 1200),
-            ("InstallValidate", 1400),
-            ("InstallInitialize", 1500),
-            ("RemoveExistingProducts", 1501),
-            ("ProcessComponents", 1600),
-            ("UnpublishFeatures", 1800),
-            ("RemoveRegistryValues", 2600),
-            ("RemoveFiles", 3500),
-            ("RemoveFolders", 3600),
-            ("CreateFolders", 3700),
-            ("WriteRegistryValues", 5000),
-            ("RegisterUser", 6000),
-            ("RegisterProduct", 6100),
-            ("PublishFeatures", 6300),
-            ("PublishProduct", 6400),
-            ("InstallFinalize", 6600),
-        ]),
+        &[
+            rows(&[RESTORE_ROW]),
+            seq(&[
+                ("FindRelatedProducts", 25),
+                ("AppSearch", 50),
+                ("LaunchConditions", 100),
+                ("ValidateProductID", 700),
+                ("CostInitialize", 800),
+                ("FileCost", 900),
+                ("CostFinalize", 1000),
+                ("MigrateFeatureStates", 1200),
+                ("InstallValidate", 1400),
+                ("InstallInitialize", 1500),
+                ("RemoveExistingProducts", 1501),
+                ("ProcessComponents", 1600),
+                ("UnpublishFeatures", 1800),
+                ("RemoveRegistryValues", 2600),
+                ("RemoveFiles", 3500),
+                ("RemoveFolders", 3600),
+                ("CreateFolders", 3700),
+                ("WriteRegistryValues", 5000),
+                ("RegisterUser", 6000),
+                ("RegisterProduct", 6100),
+                ("PublishFeatures", 6300),
+                ("PublishProduct", 6400),
+                ("InstallFinalize", 6600),
+            ]),
+        ]
+        .concat(),
     );
     expect_table(
         p,
@@ -404,6 +415,7 @@ fn msiinfo_exports_every_table_as_expected() {
                 ("ExecuteAction", 1300),
             ]),
             rows(&[
+                RESTORE_ROW,
                 "LaunchMedvHost\tNOT Installed AND MEDVHOSTEXE AND SUPPRESSMEDVLAUNCH<>\"1\"\t1301",
             ]),
         ]
@@ -418,7 +430,21 @@ fn msiinfo_exports_every_table_as_expected() {
             "s72\ts72",
             "AppSearch\tProperty\tSignature_",
         ],
-        &rows(&["MEDVHOSTEXE\tMedvHostExe"]),
+        &rows(&[
+            "MEDVHOSTEXE\tMedvHostExe",
+            "WSPACK_SAVEDDIR\tSavedInstallDir",
+        ]),
+    );
+    // INSTALLDIR comes back from the registry (64-bit view, only if the folder exists).
+    expect_table(
+        p,
+        "RegLocator",
+        [
+            "Signature_\tRoot\tKey\tName\tType",
+            "s72\ti2\ts255\tS255\tI2",
+            "RegLocator\tSignature_",
+        ],
+        &rows(&["SavedInstallDir\t2\tSOFTWARE\\wspack\\Workspaces\\contoso-fin\tInstallDir\t16"]),
     );
     expect_table(
         p,
@@ -450,7 +476,10 @@ fn msiinfo_exports_every_table_as_expected() {
             "s72\ti2\tS72\tS255",
             "CustomAction\tAction",
         ],
-        &rows(&["LaunchMedvHost\t242\tMEDVHOSTEXE\t"]),
+        &rows(&[
+            "LaunchMedvHost\t242\tMEDVHOSTEXE\t",
+            "RestoreInstallDir\t51\tINSTALLDIR\t[WSPACK_SAVEDDIR]",
+        ]),
     );
     expect_table(
         p,
@@ -625,6 +654,7 @@ fn runtime_rows_are_added() {
         ],
         &rows(&[
             "LaunchMedvHost\t242\tMEDVHOSTEXE\t",
+            "RestoreInstallDir\t51\tINSTALLDIR\t[WSPACK_SAVEDDIR]",
             "StageVhd\t3073\tWspackRuntime\tStageVhd",
             "SetStageVhdData\t51\tStageVhd\tdst=[INSTALLDIR];src=[OriginalDatabase]",
         ]),

@@ -14,6 +14,7 @@ use wspack::policy::{Policy, RegData};
 
 const MEDV: &str = r"HKLM\SOFTWARE\Microsoft\Medv";
 const V2: &str = r"HKLM\SOFTWARE\Microsoft\Medv\v2";
+const SAVED_DIR_KEY: &str = r"HKLM\SOFTWARE\wspack\Workspaces\contoso-fin";
 const DISPLAY_NAME: &str = "MED-V Workspace - Contoso Finance";
 
 /// What `reg query HKLM\...\Medv\v2 /s` must show for a policy: every key the
@@ -118,6 +119,10 @@ impl Fixture {
     fn assert_nothing_installed(&self, what: &str) {
         assert_eq!(self.entries(), vec![], "{what}: no Uninstall entry");
         assert!(!self.wine.key_exists(MEDV), "{what}: {MEDV} is gone");
+        assert!(
+            !self.wine.key_exists(SAVED_DIR_KEY),
+            "{what}: the remembered INSTALLDIR is gone"
+        );
         let medv_dir = self.wine.drive_c().join("ProgramData/Microsoft/Medv");
         assert!(!medv_dir.exists(), "{what}: {} is gone", medv_dir.display());
     }
@@ -153,6 +158,7 @@ fn wine_installs_upgrades_refuses_downgrade_and_removes() {
     upgrade_then_downgrade(&f);
     same_version_new_disk(&f);
     uninstall_keeps_what_others_wrote(&f);
+    custom_install_dir_is_remembered(&f);
     eprintln!("total: {:?}", started.elapsed());
 }
 
@@ -194,8 +200,14 @@ fn install_then_uninstall(f: &Fixture) {
 
     // A staged disk and the runtime's temp files are removed by the RemoveFile rows.
     std::fs::write(f.install_dir().join("contoso-fin.vhd"), b"disk").unwrap();
-    std::fs::write(f.install_dir().join("contoso-fin.wspack-tmp"), b"tmp").unwrap();
-    std::fs::write(f.install_dir().join("contoso-fin.wspack-old"), b"old").unwrap();
+    // The names the runtime gives its files (runtime/src/staging.rs, `Paths`).
+    for suffix in [".wspack-tmp", ".wspack-old", ".wspack-journal"] {
+        std::fs::write(
+            f.install_dir().join(format!("contoso-fin.vhd{suffix}")),
+            b"x",
+        )
+        .unwrap();
+    }
 
     let run = f.uninstall(&product_code(&f.p100), "uninstall 1.0.0");
     assert!(run.log_says_success(), "uninstall failed:\n{}", run.log);
@@ -301,4 +313,48 @@ fn uninstall_keeps_what_others_wrote(f: &Fixture) {
     // Clean up for whoever runs next in this prefix.
     let (ok, out) = f.wine.reg(&["delete", MEDV, "/f"]);
     assert!(ok, "reg delete: {out}");
+}
+
+/// `INSTALLDIR=C:\ws\` at install: Windows Installer forgets properties between
+/// sessions, so the package remembers the folder. An upgrade without INSTALLDIR
+/// keeps it, and `/x` removes the disk from there, not from the default folder.
+fn custom_install_dir_is_remembered(f: &Fixture) {
+    // (The previous scenario leaves a foreign value and file in the default places.)
+    let ws = f.wine.drive_c().join("ws");
+    let run = f
+        .wine
+        .msiexec(&["/i", &f.wine.win_path(&f.v100), "/qn", r"INSTALLDIR=C:\ws\"]);
+    assert!(
+        run.log_says_success(),
+        "install into C:\\ws failed:\n{}",
+        run.log
+    );
+    assert!(ws.is_dir(), "INSTALLDIR=C:\\ws\\ created");
+    std::fs::write(ws.join("contoso-fin.vhd"), b"disk").unwrap();
+
+    let run = f.install(&f.v110, "upgrade without INSTALLDIR");
+    assert!(run.log_says_success(), "upgrade failed:\n{}", run.log);
+    assert_eq!(run.property("WSPACK_SAVEDDIR").as_deref(), Some(r"C:\ws\"));
+    assert_eq!(run.property("INSTALLDIR").as_deref(), Some(r"C:\ws\"));
+    let saved = f
+        .wine
+        .reg_query(SAVED_DIR_KEY)
+        .expect("InstallDir remembered");
+    assert_eq!(
+        saved[SAVED_DIR_KEY].get("InstallDir"),
+        Some(&RegQueryData::Sz(r"C:\ws\".into()))
+    );
+
+    let run = f.uninstall(&product_code(&f.p110), "uninstall from C:\\ws");
+    assert!(run.log_says_success(), "uninstall failed:\n{}", run.log);
+    assert!(
+        !ws.join("contoso-fin.vhd").exists(),
+        "the disk in C:\\ws is removed"
+    );
+    assert!(!ws.exists(), "the emptied C:\\ws is removed");
+    assert_eq!(f.entries(), vec![], "no Uninstall entry");
+    assert!(
+        !f.wine.key_exists(SAVED_DIR_KEY),
+        "the remembered INSTALLDIR is gone"
+    );
 }

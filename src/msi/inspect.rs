@@ -282,8 +282,12 @@ fn read(file: File, path: &Path) -> io::Result<Inspection> {
         })
         .collect();
 
+    // The policy's values; the package's own bookkeeping (the remembered INSTALLDIR) is not policy.
     let registry = rows(&mut package, "Registry")?
         .iter()
+        .filter(|r| {
+            text(r, "Key").is_some_and(|k| unescape(&k).starts_with(crate::policy::ROOT_KEY))
+        })
         .map(|r| InspectedValue {
             root: match int(r, "Root") {
                 Some(-1) => "HKLM/HKCU",

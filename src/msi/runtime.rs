@@ -17,10 +17,10 @@
 //! elevated part): `INSTALLDIR`, `OVERWRITEVHD`, `SUPPRESSMEDVLAUNCH`, `DELETEDIFFDISKS`.
 //! Treat `OVERWRITEVHD="1"` (not merely "set") as on.
 //!
-//! Uninstall already removes (RemoveFile rows) `INSTALLDIR\<internal_name>.vhd`,
-//! `INSTALLDIR\<internal_name>`[`TMP_SUFFIX`] and `INSTALLDIR\<internal_name>`[`OLD_SUFFIX`]:
-//! name the staging temp file and the kept-aside old disk exactly so (Wine's
-//! msiexec does not expand wildcards in RemoveFile, so there is no `*` row).
+//! Uninstall removes (RemoveFile rows) `INSTALLDIR\<internal_name>.vhd` and the
+//! runtime's files beside it, `<internal_name>.vhd` + [`TMP_SUFFIX`], [`OLD_SUFFIX`]
+//! and [`JOURNAL_SUFFIX`]: the runtime names them exactly so (Wine's msiexec does not
+//! expand wildcards in RemoveFile, so there is no `*` row).
 //!
 //! Standard sequence numbers used by the MSI (pick free numbers between them):
 //! InstallInitialize 1500, RemoveExistingProducts 1501, ProcessComponents 1600,
@@ -39,10 +39,12 @@ pub const PROP_VHD_NAME: &str = "WspackVhdName";
 /// Name of the custom action that stages the disk; `wspack inspect` reports the
 /// package as staging the disk when this action is in InstallExecuteSequence.
 pub const STAGE_ACTION: &str = "StageVhd";
-/// Suffix of the runtime's temporary file while staging: `<internal_name>.wspack-tmp`.
+/// Suffix of the runtime's temporary file while staging: `<internal_name>.vhd.wspack-tmp`.
 pub const TMP_SUFFIX: &str = ".wspack-tmp";
-/// Suffix of the old disk kept aside until commit (OVERWRITEVHD=1): `<internal_name>.wspack-old`.
+/// Suffix of the old disk kept aside until commit (OVERWRITEVHD=1): `<internal_name>.vhd.wspack-old`.
 pub const OLD_SUFFIX: &str = ".wspack-old";
+/// Suffix of the journal that tells rollback and commit what staging did.
+pub const JOURNAL_SUFFIX: &str = ".wspack-journal";
 
 /// Rows the runtime adds to the MSI.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -404,8 +406,8 @@ mod tests {
                 ca.action
             );
         }
-        // Besides the runtime's rows, only the host agent's launch.
-        assert_eq!(actions.len(), rows.custom_actions.len() + 1, "{actions:?}");
+        // Besides the runtime's rows: the host agent's launch and the INSTALLDIR restore.
+        assert_eq!(actions.len(), rows.custom_actions.len() + 2, "{actions:?}");
         assert!(actions
             .iter()
             .any(|a| a == crate::msi::tables::LAUNCH_ACTION));

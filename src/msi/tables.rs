@@ -8,8 +8,8 @@
 use super::codes::{self, guid, Codes};
 use super::format::{encode_value, escape_formatted};
 use super::runtime::{
-    OLD_SUFFIX, PROP_DISK_SHA256, PROP_DISK_SIZE, PROP_SIDECAR, PROP_VHD_NAME, STAGE_ACTION,
-    TMP_SUFFIX,
+    JOURNAL_SUFFIX, OLD_SUFFIX, PROP_DISK_SHA256, PROP_DISK_SIZE, PROP_SIDECAR, PROP_VHD_NAME,
+    STAGE_ACTION, TMP_SUFFIX,
 };
 use super::PackageSpec;
 use msi::{Category, Column, Value};
@@ -209,7 +209,38 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
                     s(COMPONENT),
                 ]
             })
+            .chain(std::iter::once(vec![
+                // Windows Installer forgets INSTALLDIR between sessions: remember it so
+                // that uninstall and upgrades find a disk staged in a custom folder.
+                s("RegRememberInstallDir"),
+                Value::Int(ROOT_HKLM),
+                s(saved_dir_key(ws)),
+                s(SAVED_DIR_VALUE),
+                s("[INSTALLDIR]"),
+                s(COMPONENT),
+            ]))
             .collect(),
+    });
+    tables.push(TableData {
+        name: "RegLocator",
+        columns: vec![
+            id_key("Signature_"),
+            Column::build("Root").range(0, 3).int16(),
+            Column::build("Key").category(Category::RegPath).string(255),
+            Column::build("Name")
+                .nullable()
+                .category(Category::Formatted)
+                .string(255),
+            Column::build("Type").nullable().range(0, 18).int16(),
+        ],
+        // Type 0 (a folder that exists) + 16 (64-bit view).
+        rows: vec![vec![
+            s(SAVED_DIR_SIGNATURE),
+            Value::Int(ROOT_HKLM),
+            s(saved_dir_key(ws)),
+            s(SAVED_DIR_VALUE),
+            Value::Int(16),
+        ]],
     });
 
     // Component, Feature, FeatureComponents, CreateFolder.
@@ -356,17 +387,25 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
                 s("INSTALLDIR"),
                 Value::Int(2),
             ],
+            // The runtime's files beside the disk (see runtime/README.md).
+            vec![
+                s("RemoveFileVhdJournal"),
+                s(COMPONENT),
+                s(format!("{internal}.vhd{JOURNAL_SUFFIX}")),
+                s("INSTALLDIR"),
+                Value::Int(2),
+            ],
             vec![
                 s("RemoveFileVhdOld"),
                 s(COMPONENT),
-                s(format!("{internal}{OLD_SUFFIX}")),
+                s(format!("{internal}.vhd{OLD_SUFFIX}")),
                 s("INSTALLDIR"),
                 Value::Int(2),
             ],
             vec![
                 s("RemoveFileVhdTmp"),
                 s(COMPONENT),
-                s(format!("{internal}{TMP_SUFFIX}")),
+                s(format!("{internal}.vhd{TMP_SUFFIX}")),
                 s("INSTALLDIR"),
                 Value::Int(2),
             ],
@@ -508,7 +547,10 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
             Column::build("Property").primary_key().id_string(72),
             Column::build("Signature_").primary_key().id_string(72),
         ],
-        rows: vec![vec![s(MEDVHOST_PROPERTY), s(MEDVHOST_SIGNATURE)]],
+        rows: vec![
+            vec![s(MEDVHOST_PROPERTY), s(MEDVHOST_SIGNATURE)],
+            vec![s(SAVED_DIR_PROPERTY), s(SAVED_DIR_SIGNATURE)],
+        ],
     });
     tables.push(TableData {
         name: "Signature",
@@ -591,6 +633,14 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
         .iter()
         .map(|&(a, n)| (a.to_string(), None, n))
         .collect();
+    // A folder remembered by an earlier install wins over the default, not over the command line.
+    for list in [&mut execute, &mut ui] {
+        list.push((
+            RESTORE_DIR_ACTION.to_string(),
+            Some(RESTORE_DIR_CONDITION.to_string()),
+            51,
+        ));
+    }
     // After a successful install with UI (ExecuteAction returned), start the agent so
     // first-time setup runs, as MED-V did; a silent install leaves it to the next logon.
     ui.push((
@@ -647,12 +697,20 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
     });
 
     // The runtime's Binary rows; its CustomAction rows and the agent's launch.
-    let mut custom_actions = vec![vec![
-        s(LAUNCH_ACTION),
-        Value::Int(LAUNCH_TYPE),
-        s(MEDVHOST_PROPERTY),
-        Value::Null,
-    ]];
+    let mut custom_actions = vec![
+        vec![
+            s(LAUNCH_ACTION),
+            Value::Int(LAUNCH_TYPE),
+            s(MEDVHOST_PROPERTY),
+            Value::Null,
+        ],
+        vec![
+            s(RESTORE_DIR_ACTION),
+            Value::Int(51),
+            s("INSTALLDIR"),
+            s(format!("[{SAVED_DIR_PROPERTY}]")),
+        ],
+    ];
     if let Some(rt) = rt {
         tables.push(TableData {
             name: "Binary",
@@ -737,6 +795,18 @@ pub fn launch_conditions() -> Vec<(&'static str, &'static str)> {
         ),
     ]
 }
+
+/// Where the package remembers INSTALLDIR (HKLM, 64-bit view), by workspace.
+fn saved_dir_key(ws: &crate::policy::Workspace) -> String {
+    format!(r"SOFTWARE\wspack\Workspaces\{}", ws.internal_name)
+}
+const SAVED_DIR_VALUE: &str = "InstallDir";
+const SAVED_DIR_SIGNATURE: &str = "SavedInstallDir";
+/// The property AppSearch sets to the remembered INSTALLDIR (when that folder exists).
+pub const SAVED_DIR_PROPERTY: &str = "WSPACK_SAVEDDIR";
+const RESTORE_DIR_ACTION: &str = "RestoreInstallDir";
+/// INSTALLDIR is a property before CostFinalize only when the command line set it.
+const RESTORE_DIR_CONDITION: &str = "WSPACK_SAVEDDIR AND NOT INSTALLDIR";
 
 /// The property AppSearch sets to the host agent's path when it is installed.
 pub const MEDVHOST_PROPERTY: &str = "MEDVHOSTEXE";
