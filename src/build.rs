@@ -330,10 +330,10 @@ impl Step for MsiStep {
     }
 
     fn write(&self, ctx: &mut Context, out: StepWriter, path: &Path) -> Result<Digested> {
-        let facts = ctx.sidecar.as_ref().ok_or_else(|| Error::Compress {
-            path: ctx.policy.workspace.vhd.clone(),
-            message: "the MSI step needs the sidecar step before it".into(),
-        })?;
+        let facts = ctx
+            .sidecar
+            .as_ref()
+            .expect("plan() puts the sidecar step first");
         let rows = crate::msi::runtime::staging_rows(ctx.policy);
         let spec = crate::msi::PackageSpec {
             policy: ctx.policy,
@@ -378,10 +378,7 @@ impl Step for SetupStep {
 
 fn manifest_of(ctx: &Context, build_time: String) -> Result<Manifest> {
     let ws = &ctx.policy.workspace;
-    let facts = ctx.sidecar.as_ref().ok_or_else(|| Error::Compress {
-        path: ws.vhd.clone(),
-        message: "the plan has no sidecar step".into(),
-    })?;
+    let facts = ctx.sidecar.as_ref().expect("plan() has a sidecar step");
     Ok(Manifest {
         schema_version: manifest::SCHEMA_VERSION,
         wspack_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -410,10 +407,7 @@ fn manifest_of(ctx: &Context, build_time: String) -> Result<Manifest> {
             size: facts.sidecar.size,
             sha256: stage::to_hex(&facts.sidecar.sha256),
         },
-        msi: ctx.msi.clone().ok_or_else(|| Error::Compress {
-            path: ws.vhd.clone(),
-            message: "the plan has no MSI step".into(),
-        })?,
+        msi: ctx.msi.clone().expect("plan() has an MSI step"),
         files: ctx.files.clone(),
     })
 }
@@ -457,15 +451,27 @@ fn check_out_dir(out_dir: &Path, force: bool, policy: &Policy) -> Result<bool> {
             }
         }
     }
-    if entries
-        .iter()
-        .any(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(true))
-    {
-        return Err(unusable(
-            "it holds subfolders, so it is not a package folder; --force replaces only package folders",
-        ));
+    // --force replaces a package folder, never a folder of other things (~/Downloads).
+    for entry in &entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
+        if !is_file || !is_package_file(&name) {
+            return Err(unusable(&format!(
+                "it holds {name:?}, which is not a package file; --force replaces only \
+                 folders holding nothing but setup.exe and .msi, .medv, .reg and .json files"
+            )));
+        }
     }
     Ok(true)
+}
+
+/// Whether a file name is one a build writes (any workspace's).
+fn is_package_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "setup.exe"
+        || [".msi", ".medv", ".reg", ".json"]
+            .iter()
+            .any(|e| lower.ends_with(e))
 }
 
 /// Returns `(parent, file name)` of the output folder, for siblings beside it.

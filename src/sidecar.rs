@@ -520,12 +520,14 @@ const CHUNK: usize = 1 << 20;
 /// core the Windows runtime stages with. Compare the result with
 /// [`stage::check`]. `progress` gets disk bytes so far and returns `false` to cancel.
 pub fn inflate<R: Read + Send>(src: R, progress: &mut dyn FnMut(u64) -> bool) -> Inflation {
+    // Set when `progress` cancels: the reader then stops instead of hashing the rest.
+    let cancelled = &std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
         let (raw_tx, raw_rx) = sync_channel::<io::Result<Chunk>>(4);
         let (raw_back_tx, raw_back_rx) = std::sync::mpsc::channel::<Chunk>();
         let (disk_tx, disk_rx) = sync_channel::<io::Result<Chunk>>(4);
         let (disk_back_tx, disk_back_rx) = std::sync::mpsc::channel::<Chunk>();
-        let reader = scope.spawn(move || read_hashed(src, raw_tx, raw_back_rx));
+        let reader = scope.spawn(move || read_hashed(src, raw_tx, raw_back_rx, cancelled));
         let inflater = scope.spawn(move || {
             inflate_chunks(
                 ChannelReader::new(raw_rx, raw_back_tx),
@@ -536,7 +538,13 @@ pub fn inflate<R: Read + Send>(src: R, progress: &mut dyn FnMut(u64) -> bool) ->
         let staged = stage::copy_hashed(
             ChannelReader::new(disk_rx, disk_back_tx),
             io::sink(),
-            progress,
+            &mut |done| {
+                let go_on = progress(done);
+                if !go_on {
+                    cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                go_on
+            },
         );
         let inflated = inflater
             .join()
@@ -560,6 +568,7 @@ fn read_hashed<R: Read>(
     mut src: R,
     tx: SyncSender<io::Result<Chunk>>,
     back: Receiver<Chunk>,
+    cancelled: &std::sync::atomic::AtomicBool,
 ) -> io::Result<Digested> {
     let mut hasher = Sha256::new();
     let mut size = 0u64;
@@ -571,6 +580,9 @@ fn read_hashed<R: Read>(
                 hasher.update(&chunk);
                 size += n as u64;
                 if tx.send(Ok(chunk)).is_err() {
+                    if cancelled.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
                     // The inflater stopped early; it reports why. Keep hashing so
                     // the sidecar's digest still describes the whole file.
                     io::copy(

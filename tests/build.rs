@@ -306,12 +306,27 @@ fn refuses_a_non_empty_out_dir_without_force() {
     );
     assert!(ws.leftovers().is_empty(), "{:?}", ws.leftovers());
 
-    // An empty folder is fine, and --force replaces what a full one holds.
+    // --force refuses a folder of other things: it would delete them.
+    let out = run(&mut ws.build("out", &["--quiet", "--force"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("it holds \"old.txt\", which is not a package file"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        fs::read_to_string(out_dir.join("old.txt")).unwrap(),
+        "keep me"
+    );
+
+    // An empty folder is fine, and --force replaces an earlier package.
     let empty = ws.path("empty");
     fs::create_dir(&empty).unwrap();
     ok(&mut ws.build("empty", &["--quiet"]));
+    fs::remove_file(out_dir.join("old.txt")).unwrap();
+    fs::write(out_dir.join("older.msi"), "an earlier package").unwrap();
     ok(&mut ws.build("out", &["--quiet", "--force"]));
-    assert!(!out_dir.join("old.txt").exists());
+    assert!(!out_dir.join("older.msi").exists());
     assert!(verify(&out_dir).status.success());
     assert!(ws.leftovers().is_empty(), "{:?}", ws.leftovers());
 

@@ -48,6 +48,13 @@ fn length(s: &str, min: usize, max: usize) -> Result<(), Broken> {
 
 fn name(s: &str) -> Result<(), Broken> {
     length(s, 1, 64)?;
+    if s.trim() != s || s.chars().all(|c| c == '.' || c == ' ') {
+        // It names files on the host (the agent's `<name>.vhd` differencing disk).
+        return broken(
+            "a name that does not start or end with a space and is not only dots",
+            "remove the leading or trailing spaces",
+        );
+    }
     if let Some(c) = s
         .chars()
         .find(|c| !(c.is_alphanumeric() || " -_.()".contains(*c)))
@@ -256,8 +263,10 @@ fn windows_path(s: &str) -> Result<(), Broken> {
             help,
         );
     }
-    if let Some(c) = s[2..]
+    // After the drive's `C:` or the UNC `\\`; a `%VAR%` may hold any character.
+    if let Some(c) = s
         .chars()
+        .skip(2)
         .find(|c| "<>\"|?*/".contains(*c) || c.is_control())
     {
         return broken(format!("a Windows path without {c:?}"), help);
@@ -289,6 +298,9 @@ mod tests {
         assert!(ok(Rule::Name, "経理 ワークスペース"));
         assert!(!ok(Rule::Name, ""));
         assert!(!ok(Rule::Name, "a/b"));
+        assert!(!ok(Rule::Name, " Contoso"));
+        assert!(!ok(Rule::Name, "Contoso "));
+        assert!(!ok(Rule::Name, ".."));
         assert!(!ok(Rule::Name, &"x".repeat(65)));
         assert!(ok(Rule::InternalName, "contoso_apps-2"));
         assert!(!ok(Rule::InternalName, "contoso apps"));
@@ -358,6 +370,9 @@ mod tests {
         assert!(ok(Rule::WindowsPath, r"%SystemRoot%\Debug\x.log"));
         assert!(ok(Rule::WindowsPath, r"\\server\share\x.log"));
         assert!(!ok(Rule::WindowsPath, "/var/log/x"));
+        // A `%VAR%` path with a multi-byte character after the `%` must not panic.
+        assert!(ok(Rule::WindowsPath, "%é%\\x.log"));
+        assert!(!ok(Rule::WindowsPath, "%é%\\x?.log"));
         assert!(!ok(Rule::MessageLine, ""));
     }
 }
