@@ -4,7 +4,7 @@
 
 use crate::data::{join, DiffData};
 use crate::fsx;
-use crate::staging::{Host, ERROR_INSTALL_FAILURE, ERROR_SUCCESS};
+use crate::staging::{Host, ERROR_SUCCESS};
 use std::path::Path;
 
 /// The per-user folder under a profile where the agent keeps a workspace's files.
@@ -28,17 +28,18 @@ pub fn candidates(d: &DiffData, profiles: &[String]) -> Vec<String> {
     out
 }
 
-/// Deletes the candidates. A missing file is fine; a file that can't be deleted is
-/// logged and skipped (an uninstall is not failed over a leftover diff disk).
+/// Deletes the candidates. Always returns success: an uninstall is never failed
+/// over diff disks. Bad CustomActionData deletes nothing; a missing file is fine; a
+/// file that can't be deleted is logged and left.
 pub fn remove(custom_action_data: &str, profiles: &[String], host: &mut dyn Host) -> u32 {
     let d = match DiffData::parse(custom_action_data) {
         Ok(d) => d,
         Err(e) => {
-            host.error(&format!(
-                "RemoveDiffDisks: {} (CustomActionData was \"{}\")",
+            host.log(&format!(
+                "RemoveDiffDisks: {} (CustomActionData was \"{}\"); deleted no differencing disks, the uninstall goes on",
                 e, custom_action_data
             ));
-            return ERROR_INSTALL_FAILURE;
+            return ERROR_SUCCESS;
         }
     };
     host.log(&format!(
@@ -93,5 +94,45 @@ mod tests {
                 "C:\\ProgramData\\Microsoft\\Medv\\AllUsers\\Legacy (IE8).vsv",
             ]
         );
+    }
+
+    #[derive(Default)]
+    struct Rec(Vec<String>, Vec<String>);
+    impl Host for Rec {
+        fn log(&mut self, m: &str) {
+            self.0.push(m.to_string());
+        }
+        fn error(&mut self, m: &str) {
+            self.1.push(m.to_string());
+        }
+        fn tick(&mut self, _: u64) -> bool {
+            true
+        }
+        fn status(&mut self, _: &str) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn bad_data_or_undeletable_files_never_fail_the_uninstall() {
+        let mut h = Rec::default();
+        assert_eq!(remove("name=..\\x", &[], &mut h), 0);
+        assert_eq!(remove("garbage", &[], &mut h), 0);
+        assert!(h.1.is_empty(), "{:?}", h.1);
+        assert!(h.0[0].starts_with("RemoveDiffDisks: CustomActionData \"name=..\\x\" is not a plain file name"), "{:?}", h.0);
+        assert!(h.0[0].ends_with("deleted no differencing disks, the uninstall goes on"), "{:?}", h.0);
+
+        // A "file" that can't be deleted (a folder): logged, left, success.
+        let dir = std::env::temp_dir().join(format!("wspack-diff-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("ws.vhd")).unwrap();
+        std::fs::write(dir.join("ws.vsv"), b"x").unwrap();
+        let mut h = Rec::default();
+        let data = format!("name=ws|allusers={}/", dir.display());
+        assert_eq!(remove(&data, &[], &mut h), 0);
+        assert!(h.0.iter().any(|l| l.contains("can't delete") && l.ends_with("(left in place)")), "{:?}", h.0);
+        assert!(!dir.join("ws.vsv").exists());
+        assert!(h.0.last().unwrap().contains("1 file(s) deleted, 1 could not be deleted"), "{:?}", h.0);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -5,21 +5,92 @@ use std::io;
 use std::path::Path;
 
 /// Renames `from` to `to`, failing (AlreadyExists) instead of replacing `to`.
+/// Long paths work as in `std::fs` (see [`long_path`]).
 #[cfg(windows)]
 pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
-    use crate::win::wide_path;
     const MOVEFILE_WRITE_THROUGH: u32 = 8;
     #[link(name = "kernel32")]
     extern "system" {
         fn MoveFileExW(existing: *const u16, new: *const u16, flags: u32) -> i32;
     }
-    let a = wide_path(from);
-    let b = wide_path(to);
+    let a = long_path(from)?;
+    let b = long_path(to)?;
     // No MOVEFILE_REPLACE_EXISTING: an existing `to` makes this fail.
     if unsafe { MoveFileExW(a.as_ptr(), b.as_ptr(), MOVEFILE_WRITE_THROUGH) } == 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// `p` as a NUL-terminated UTF-16 path that Win32 file calls accept past MAX_PATH,
+/// the way `std::fs` does it: a path of 248 or more units, or one that is not a
+/// plain `C:\...` / `\\server\...`, is made absolute by `GetFullPathNameW` and
+/// given the `\\?\` prefix ([`verbatim`]); anything else is passed as is.
+#[cfg(windows)]
+pub fn long_path(p: &Path) -> io::Result<Vec<u16>> {
+    #[link(name = "kernel32")]
+    extern "system" {
+        fn GetFullPathNameW(name: *const u16, len: u32, buf: *mut u16, file_part: *mut *mut u16) -> u32;
+    }
+    let w = crate::win::wide_path(p);
+    if !needs_full_path(&w) {
+        return Ok(w);
+    }
+    let mut buf = vec![0u16; w.len() + 64];
+    loop {
+        let n = unsafe {
+            GetFullPathNameW(w.as_ptr(), buf.len() as u32, buf.as_mut_ptr(), std::ptr::null_mut())
+        } as usize;
+        if n == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if n < buf.len() {
+            return Ok(verbatim(&buf[..n]));
+        }
+        buf.resize(n, 0); // n is the size needed, NUL included
+    }
+}
+
+const SEP: u16 = b'\\' as u16;
+const ALT: u16 = b'/' as u16;
+const Q: u16 = b'?' as u16;
+
+/// True if `w` (NUL-terminated UTF-16) must go through `GetFullPathNameW` and
+/// [`verbatim`]: not already `\\?\` or `\??\`, and either 248 units or longer
+/// (NUL included) or not a plain absolute `C:\...` / `\\...` path. Mirrors std.
+pub fn needs_full_path(w: &[u16]) -> bool {
+    if w.starts_with(&[SEP, SEP, Q, SEP]) || w.starts_with(&[SEP, Q, Q, SEP]) || w == [0] {
+        return false;
+    }
+    if w.len() < 248 {
+        match w {
+            [d, c, 0] | [d, c, SEP | ALT, ..] if *c == b':' as u16 && *d != SEP && *d != ALT => {
+                return false
+            }
+            [SEP | ALT, SEP | ALT, ..] => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
+/// An absolute, normalized path (as `GetFullPathNameW` returns it, no NUL) with the
+/// verbatim prefix, NUL-terminated: `C:\x` → `\\?\C:\x`, `\\srv\s\x` →
+/// `\\?\UNC\srv\s\x`, `\\.\x` → `\\?\x`; `\\?\` / `\??\` paths and anything else as is.
+pub fn verbatim(abs: &[u16]) -> Vec<u16> {
+    let colon = b':' as u16;
+    let dot = b'.' as u16;
+    let (prefix, rest): (Vec<u16>, &[u16]) = match abs {
+        [_, c, SEP, ..] if *c == colon => (vec![SEP, SEP, Q, SEP], abs),
+        [SEP, SEP, d, SEP, ..] if *d == dot => (vec![SEP, SEP, Q, SEP], &abs[4..]),
+        [SEP, SEP, Q, SEP, ..] | [SEP, Q, Q, SEP, ..] => (Vec::new(), abs),
+        [SEP, SEP, ..] => ("\\\\?\\UNC\\".encode_utf16().collect(), &abs[2..]),
+        _ => (Vec::new(), abs),
+    };
+    let mut out = prefix;
+    out.extend_from_slice(rest);
+    out.push(0);
+    out
 }
 
 /// Renames `from` to `to`, failing (AlreadyExists) instead of replacing `to`.
@@ -60,5 +131,33 @@ pub fn remove_file(p: &Path) -> io::Result<bool> {
             fs::remove_file(p).map(|()| true)
         }
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(s: &str) -> Vec<u16> {
+        s.encode_utf16().collect()
+    }
+    fn wz(s: &str) -> Vec<u16> {
+        s.encode_utf16().chain(Some(0)).collect()
+    }
+
+    #[test]
+    fn long_paths_get_the_verbatim_prefix_like_std() {
+        assert!(!needs_full_path(&wz("C:\\ProgramData\\Medv\\ws.vhd")));
+        assert!(!needs_full_path(&wz("\\\\srv\\share\\ws.vhd")));
+        assert!(!needs_full_path(&wz("\\\\?\\C:\\x")));
+        assert!(needs_full_path(&wz("ws.vhd")));
+        let long = format!("C:\\{}\\ws.vhd", "d".repeat(250));
+        assert!(needs_full_path(&wz(&long)));
+        assert!(!needs_full_path(&wz(&format!("\\\\?\\{}", long))));
+
+        assert_eq!(verbatim(&w(&long)), wz(&format!("\\\\?\\{}", long)));
+        assert_eq!(verbatim(&w("\\\\srv\\s\\x")), wz("\\\\?\\UNC\\srv\\s\\x"));
+        assert_eq!(verbatim(&w("\\\\.\\C:\\x")), wz("\\\\?\\C:\\x"));
+        assert_eq!(verbatim(&w("\\\\?\\C:\\x")), wz("\\\\?\\C:\\x"));
     }
 }

@@ -5,8 +5,8 @@
 //! - `StageVhdTicks`   immediate: adds the disk's ticks to the progress bar's total
 //! - `StageVhd`        deferred, no impersonation: inflate, verify, rename into place
 //! - `StageVhdRollback` rollback: undo what the journal says StageVhd did
-//! - `StageVhdCommit`  commit: delete the replaced disk kept aside, and the journal
-//! - `RemoveDiffDisks` deferred, on uninstall with DELETEDIFFDISKS=1
+//! - `StageVhdCommit`  commit: delete the replaced disk kept aside, and the journal (never fails)
+//! - `RemoveDiffDisks` deferred, on uninstall with DELETEDIFFDISKS=1 (never fails)
 //!
 //! The CustomActionData contract is in README.md. Everything but the msi.dll glue
 //! (`win`) is plain Rust, unit-tested natively.
@@ -29,10 +29,21 @@ mod exports {
     use crate::staging::{self, Host, ERROR_INSTALL_FAILURE, ERROR_SUCCESS};
     use crate::win::{MsiHandle, Session};
 
-    fn with_data(h: MsiHandle, action: &str, f: impl FnOnce(&str, &mut Session) -> u32) -> u32 {
+    /// Runs `f` on the CustomActionData. If it can't be read: an error and 1603, or
+    /// for an action that must never fail (`must_succeed`), a log line and 0.
+    fn with_data(
+        h: MsiHandle,
+        action: &str,
+        must_succeed: bool,
+        f: impl FnOnce(&str, &mut Session) -> u32,
+    ) -> u32 {
         let mut s = Session::new(h);
         match s.property("CustomActionData") {
             Ok(d) => f(&d, &mut s),
+            Err(e) if must_succeed => {
+                s.log(&format!("{}: can't read CustomActionData (error {}); did nothing", action, e));
+                ERROR_SUCCESS
+            }
             Err(e) => {
                 s.error(&format!("{}: can't read CustomActionData (error {})", action, e));
                 ERROR_INSTALL_FAILURE
@@ -58,7 +69,7 @@ mod exports {
     /// Deferred: stages the disk.
     #[no_mangle]
     pub extern "system" fn StageVhd(h: MsiHandle) -> u32 {
-        with_data(h, "StageVhd", |d, s| {
+        with_data(h, "StageVhd", false, |d, s| {
             s.explicit_progress();
             staging::stage(d, s)
         })
@@ -67,19 +78,21 @@ mod exports {
     /// Rollback: undoes StageVhd by its journal.
     #[no_mangle]
     pub extern "system" fn StageVhdRollback(h: MsiHandle) -> u32 {
-        with_data(h, "StageVhdRollback", |d, s| staging::rollback(d, s))
+        with_data(h, "StageVhdRollback", false, |d, s| staging::rollback(d, s))
     }
 
-    /// Commit: deletes the replaced disk and the journal.
+    /// Commit: deletes the replaced disk and the journal. Never fails (a failing
+    /// commit action would roll back an installed product).
     #[no_mangle]
     pub extern "system" fn StageVhdCommit(h: MsiHandle) -> u32 {
-        with_data(h, "StageVhdCommit", |d, s| staging::commit(d, s))
+        with_data(h, "StageVhdCommit", true, |d, s| staging::commit(d, s))
     }
 
     /// Deferred, uninstall: deletes the agent's per-user and shared diff disks.
+    /// Never fails the uninstall.
     #[no_mangle]
     pub extern "system" fn RemoveDiffDisks(h: MsiHandle) -> u32 {
-        with_data(h, "RemoveDiffDisks", |d, s| {
+        with_data(h, "RemoveDiffDisks", true, |d, s| {
             let (profiles, notes) = crate::win::profiles();
             for n in notes {
                 s.log(&format!("RemoveDiffDisks: {}", n));

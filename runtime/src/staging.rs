@@ -13,6 +13,14 @@
 //!
 //! Rollback also deletes `<vhd>.wspack-tmp` (ours by name); both remove the journal.
 //! No journal: nothing to do. So a disk that StageVhd did not write is never deleted.
+//! Rollback removes a `mkdir` folder only if it is an ancestor of `<vhd>` (a forged
+//! journal in a user-writable folder can't make it remove other folders).
+//!
+//! A journal that StageVhd finds when it starts is left by an install whose commit
+//! did not run (rollback disabled by policy or `DISABLEROLLBACK=1`, or a failed
+//! commit) and whose disk is therefore good: StageVhd deletes only the journal and
+//! `<vhd>.wspack-tmp`, never `<vhd>`. (An interrupted install was already undone by
+//! the installer replaying StageVhdRollback.)
 
 use crate::data::StageData;
 use crate::fsx;
@@ -29,6 +37,12 @@ pub const ERROR_SUCCESS: u32 = 0;
 pub const ERROR_INSTALL_USEREXIT: u32 = 1602;
 /// A fatal error; the installer rolls back.
 pub const ERROR_INSTALL_FAILURE: u32 = 1603;
+
+/// Appended to "can't open the workspace disk sidecar": StageVhd runs as LocalSystem,
+/// which sees neither the user's mapped drives nor shares only the user can read.
+pub const SIDECAR_ACCESS_HINT: &str = "The installer reads it as the computer account (LocalSystem), \
+which can't see mapped drive letters or read a share that only users can: copy the package folder \
+to a local disk and install from there (as SCCM does), or make the share readable by the computer account.";
 
 /// Where messages and progress go.
 pub trait Host {
@@ -192,29 +206,30 @@ pub fn stage_parsed(d: &StageData, host: &mut dyn Host) -> u32 {
         if d.overwrite { "1" } else { "0" }
     ));
 
-    // Left over from an install that was interrupted before its rollback or commit ran.
+    // Left over from an install whose commit did not run: its disk is good. Delete
+    // only our working files; never touch <vhd>.
     if fsx::exists(&p.journal) {
-        host.log(&format!(
-            "StageVhd: {} is left from an interrupted install; undoing that install's staging first",
-            p.journal.display()
-        ));
-        if rollback_paths(&p, host) != ERROR_SUCCESS {
-            return fail(
-                host,
-                format!(
-                    "can't undo the interrupted install recorded in {}; fix the files it names, delete it and retry",
-                    p.journal.display()
-                ),
-            );
+        if let Err(code) = clear_leftover_journal(&p, host) {
+            return code;
         }
     }
     if fsx::exists(&p.old) {
+        let what_to_do = if fsx::exists(&p.vhd) {
+            format!(
+                "both {} and {} exist: keep the disk you want as {}, delete the other, then run the install again",
+                vhd,
+                p.old.display(),
+                vhd
+            )
+        } else {
+            format!("move it back to {} or delete it, then run the install again", vhd)
+        };
         return fail(
             host,
             format!(
-                "{} holds a disk set aside by an interrupted install; move it back to {} or delete it, then retry",
+                "{} holds a disk that an earlier install set aside and did not delete; {}",
                 p.old.display(),
-                vhd
+                what_to_do
             ),
         );
     }
@@ -240,7 +255,7 @@ pub fn stage_parsed(d: &StageData, host: &mut dyn Host) -> u32 {
     let sidecar = match File::open(&d.sidecar) {
         Ok(f) => f,
         Err(e) => {
-            let hint = if d.msi.is_empty() {
+            let beside = if d.msi.is_empty() {
                 String::new()
             } else {
                 format!(" It must be in the same folder as the package {}.", d.msi)
@@ -248,8 +263,8 @@ pub fn stage_parsed(d: &StageData, host: &mut dyn Host) -> u32 {
             return fail(
                 host,
                 format!(
-                    "can't open the workspace disk sidecar {}: {}.{}",
-                    d.sidecar, e, hint
+                    "can't open the workspace disk sidecar {}: {}.{} {}",
+                    d.sidecar, e, beside, SIDECAR_ACCESS_HINT
                 ),
             );
         }
@@ -337,7 +352,6 @@ pub fn stage_parsed(d: &StageData, host: &mut dyn Host) -> u32 {
     let mut reported_ticks = 0u64;
     let mut next_status;
     let step = (d.expected.size / 20).max(64 << 20);
-    let mut cancelled = false;
     let started = Instant::now();
     let size = d.expected.size;
     let name = p
@@ -357,7 +371,6 @@ pub fn stage_parsed(d: &StageData, host: &mut dyn Host) -> u32 {
         // One message per MiB at most.
         if due >= reported_ticks + 1024 || (bytes >= size && due > reported_ticks) {
             if !host.tick(due - reported_ticks) {
-                cancelled = true;
                 return false;
             }
             reported_ticks = due;
@@ -365,7 +378,6 @@ pub fn stage_parsed(d: &StageData, host: &mut dyn Host) -> u32 {
         if bytes >= next_status {
             next_status = bytes.saturating_add(step);
             if !host.status(&format!("{}: {} of {} MiB", name, mib(bytes), mib(size))) {
-                cancelled = true;
                 return false;
             }
         }
@@ -401,7 +413,6 @@ pub fn stage_parsed(d: &StageData, host: &mut dyn Host) -> u32 {
                     mib(reported_ticks * 1024),
                     cleanup
                 ));
-                let _ = cancelled;
                 ERROR_INSTALL_USEREXIT
             }
             StageError::Io(e) if write_failed => fail(
@@ -452,45 +463,112 @@ pub fn stage_parsed(d: &StageData, host: &mut dyn Host) -> u32 {
     ERROR_SUCCESS
 }
 
-fn vhd_from(custom_action_data: &str, action: &str, host: &mut dyn Host) -> Option<Paths> {
-    match crate::data::Fields::parse(custom_action_data).and_then(|f| f.require("vhd").map(String::from)) {
-        Ok(v) => Some(Paths::new(&v)),
-        Err(e) => {
-            host.error(&format!(
-                "{}: {} (CustomActionData was \"{}\")",
-                action, e, custom_action_data
+/// The `vhd=` field of rollback's or commit's CustomActionData, as working paths.
+fn vhd_from(custom_action_data: &str) -> Result<Paths, String> {
+    crate::data::Fields::parse(custom_action_data)
+        .and_then(|f| f.require("vhd").map(Paths::new))
+        .map_err(|e| format!("{} (CustomActionData was \"{}\")", e, custom_action_data))
+}
+
+/// The journal's lines, for StageVhdRollback and StageVhdCommit. Err: the exit code
+/// to return now, after a log line: no journal (StageVhd changed nothing: success)
+/// or an unreadable one (`unreadable`, reported as an error unless it is success).
+fn journal_for(p: &Paths, action: &str, unreadable: u32, host: &mut dyn Host) -> Result<Vec<String>, u32> {
+    match read_journal(&p.journal) {
+        Ok(Some(lines)) => Ok(lines),
+        Ok(None) => {
+            host.log(&format!(
+                "{}: no journal {}: StageVhd changed nothing, nothing to do",
+                action,
+                p.journal.display()
             ));
-            None
+            Err(ERROR_SUCCESS)
+        }
+        Err(e) => {
+            let msg = format!("{}: can't read the journal {}: {}", action, p.journal.display(), e);
+            if unreadable == ERROR_SUCCESS {
+                host.log(&msg);
+            } else {
+                host.error(&msg);
+            }
+            Err(unreadable)
         }
     }
+}
+
+/// At StageVhd's start: deletes a journal left by an earlier install, and its temp
+/// file, never the disk. Err: the exit code (the journal could not be deleted).
+fn clear_leftover_journal(p: &Paths, host: &mut dyn Host) -> Result<(), u32> {
+    let steps = match read_journal(&p.journal) {
+        Ok(Some(lines)) => lines
+            .iter()
+            .filter(|l| !l.starts_with("wspack-journal") && !l.starts_with("mkdir "))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", "),
+        Ok(None) => return Ok(()),
+        Err(e) => format!("unreadable: {}", e),
+    };
+    host.log(&format!(
+        "StageVhd: {} is left from an earlier install whose commit did not run (its steps: {}); \
+         deleting it and {}, keeping {} as it is",
+        p.journal.display(),
+        steps,
+        p.tmp.display(),
+        p.vhd.display()
+    ));
+    match fsx::remove_file(&p.tmp) {
+        Ok(true) => host.log(&format!("StageVhd: deleted {}", p.tmp.display())),
+        Ok(false) => {}
+        // Harmless: StageVhd deletes it again before writing, and fails there if it can't.
+        Err(e) => host.log(&format!("StageVhd: can't delete {} yet: {}", p.tmp.display(), e)),
+    }
+    if let Err(e) = fsx::remove_file(&p.journal) {
+        // Rollback of this install must not act on the earlier install's journal:
+        // empty it if it can't be deleted.
+        let emptied = OpenOptions::new().write(true).truncate(true).open(&p.journal).is_ok();
+        if !emptied {
+            return Err(fail(
+                host,
+                format!(
+                    "can't delete {}, left by an earlier install: {}; delete it (keep {}) and run the install again",
+                    p.journal.display(),
+                    e,
+                    p.vhd.display()
+                ),
+            ));
+        }
+        host.log(&format!(
+            "StageVhd: can't delete {} ({}); emptied it instead",
+            p.journal.display(),
+            e
+        ));
+    } else {
+        host.log(&format!("StageVhd: deleted {}", p.journal.display()));
+    }
+    Ok(())
+}
+
+/// True if `dir` is a folder above `vhd` (where StageVhd may have created folders).
+fn is_ancestor_of(dir: &Path, vhd: &Path) -> bool {
+    !dir.as_os_str().is_empty() && vhd.ancestors().skip(1).any(|a| a == dir)
 }
 
 /// StageVhdRollback: undoes what the journal says StageVhd did.
 pub fn rollback(custom_action_data: &str, host: &mut dyn Host) -> u32 {
-    match vhd_from(custom_action_data, "StageVhdRollback", host) {
-        Some(p) => rollback_paths(&p, host),
-        None => ERROR_INSTALL_FAILURE,
+    match vhd_from(custom_action_data) {
+        Ok(p) => rollback_paths(&p, host),
+        Err(e) => {
+            host.error(&format!("StageVhdRollback: {}", e));
+            ERROR_INSTALL_FAILURE
+        }
     }
 }
 
 fn rollback_paths(p: &Paths, host: &mut dyn Host) -> u32 {
-    let lines = match read_journal(&p.journal) {
-        Ok(Some(l)) => l,
-        Ok(None) => {
-            host.log(&format!(
-                "StageVhdRollback: no journal {}: StageVhd changed nothing",
-                p.journal.display()
-            ));
-            return ERROR_SUCCESS;
-        }
-        Err(e) => {
-            host.error(&format!(
-                "StageVhdRollback: can't read the journal {}: {}",
-                p.journal.display(),
-                e
-            ));
-            return ERROR_INSTALL_FAILURE;
-        }
+    let lines = match journal_for(p, "StageVhdRollback", ERROR_INSTALL_FAILURE, host) {
+        Ok(l) => l,
+        Err(code) => return code,
     };
     let has = |w: &str| lines.iter().any(|l| l == w);
     let mut ok = true;
@@ -533,7 +611,7 @@ fn rollback_paths(p: &Paths, host: &mut dyn Host) -> u32 {
         }
     }
     if !ok {
-        // Keep the journal: the next StageVhd (or an admin) can see what is left.
+        // Keep the journal: an admin can see what is left.
         return ERROR_INSTALL_FAILURE;
     }
     if let Err(e) = fsx::remove_file(&p.journal) {
@@ -546,7 +624,13 @@ fn rollback_paths(p: &Paths, host: &mut dyn Host) -> u32 {
     }
     for l in lines.iter().rev() {
         if let Some(dir) = l.strip_prefix("mkdir ") {
-            if fs::remove_dir(dir).is_ok() {
+            if !is_ancestor_of(Path::new(dir), &p.vhd) {
+                host.log(&format!(
+                    "StageVhdRollback: ignored \"mkdir {}\" in the journal: not a folder of {}",
+                    dir,
+                    p.vhd.display()
+                ));
+            } else if fs::remove_dir(dir).is_ok() {
                 host.log(&format!("StageVhdRollback: removed the folder {}", dir));
             }
         }
@@ -555,59 +639,43 @@ fn rollback_paths(p: &Paths, host: &mut dyn Host) -> u32 {
 }
 
 /// StageVhdCommit: the install succeeded; drops the set-aside disk and the journal.
+/// Always returns success (a failing commit action would roll back an installed
+/// product); problems are logged.
 pub fn commit(custom_action_data: &str, host: &mut dyn Host) -> u32 {
-    let p = match vhd_from(custom_action_data, "StageVhdCommit", host) {
-        Some(p) => p,
-        None => return ERROR_INSTALL_FAILURE,
-    };
-    let lines = match read_journal(&p.journal) {
-        Ok(Some(l)) => l,
-        Ok(None) => {
-            host.log(&format!(
-                "StageVhdCommit: no journal {}: nothing to do",
-                p.journal.display()
-            ));
+    let p = match vhd_from(custom_action_data) {
+        Ok(p) => p,
+        Err(e) => {
+            host.log(&format!("StageVhdCommit: {}; nothing committed", e));
             return ERROR_SUCCESS;
         }
-        Err(e) => {
-            host.error(&format!(
-                "StageVhdCommit: can't read the journal {}: {}",
-                p.journal.display(),
-                e
-            ));
-            return ERROR_INSTALL_FAILURE;
-        }
     };
-    let mut code = ERROR_SUCCESS;
+    let lines = match journal_for(&p, "StageVhdCommit", ERROR_SUCCESS, host) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
     if lines.iter().any(|l| l == "moved-old") {
         match fsx::remove_file(&p.old) {
             Ok(_) => host.log(&format!(
                 "StageVhdCommit: deleted the replaced disk {}",
                 p.old.display()
             )),
-            Err(e) => {
-                code = ERROR_INSTALL_FAILURE;
-                host.error(&format!(
-                    "StageVhdCommit: can't delete the replaced disk {}: {}",
-                    p.old.display(),
-                    e
-                ))
-            }
-        }
-    }
-    if code == ERROR_SUCCESS {
-        if let Err(e) = fsx::remove_file(&p.journal) {
-            host.error(&format!(
-                "StageVhdCommit: can't delete {}: {}",
-                p.journal.display(),
+            Err(e) => host.log(&format!(
+                "StageVhdCommit: can't delete the replaced disk {}: {}; the install succeeded, \
+                 delete it by hand (the next install refuses to start while it exists)",
+                p.old.display(),
                 e
-            ));
-            code = ERROR_INSTALL_FAILURE;
-        } else {
-            host.log(&format!("StageVhdCommit: done ({} removed)", p.journal.display()));
+            )),
         }
     }
-    code
+    match fsx::remove_file(&p.journal) {
+        Ok(_) => host.log(&format!("StageVhdCommit: done ({} removed)", p.journal.display())),
+        Err(e) => host.log(&format!(
+            "StageVhdCommit: can't delete {}: {}; the install succeeded (the next install deletes it)",
+            p.journal.display(),
+            e
+        )),
+    }
+    ERROR_SUCCESS
 }
 
 /// StageVhdTicks (immediate): the ticks to add for the disk, from the `size=` field

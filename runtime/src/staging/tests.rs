@@ -232,6 +232,8 @@ fn a_damaged_or_missing_sidecar_fails_with_the_path() {
         h.all()
     );
     assert!(h.errors[0].contains("same folder as the package"), "{}", h.all());
+    assert!(h.errors[0].ends_with(SIDECAR_ACCESS_HINT), "{}", h.all());
+    assert!(h.errors[0].contains("copy the package folder to a local disk"), "{}", h.all());
     assert!(!t.0.join("ProgramData").exists());
 }
 
@@ -254,27 +256,144 @@ fn cancel_stops_and_cleans_up() {
     assert_eq!(leftovers(&t), vec!["ws.vhd"]);
 }
 
+const VHD: &str = "ProgramData/Medv/Workspace/ws.vhd";
+
 #[test]
-fn a_journal_from_an_interrupted_install_is_undone_first() {
+fn a_leftover_journal_never_costs_the_disk() {
+    // Rollback disabled (DISABLEROLLBACK=1): the install succeeded but its commit
+    // did not run, so its journal says "placed" about a good disk.
     let t = Tmp::new();
     let data = disk(100_000, 19);
     let cad = setup(&t, &data, false);
     let mut h = Rec::default();
     assert_eq!(stage(&cad, &mut h), 0);
-    // Neither commit nor rollback ran (power loss). A new install:
-    let mut h = Rec::default();
-    assert_eq!(stage(&cad, &mut h), 0, "{}", h.all());
-    assert!(h.all().contains("left from an interrupted install"), "{}", h.all());
-    assert_eq!(fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(), data);
+    fs::write(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-tmp"), b"half").unwrap();
+    assert_eq!(
+        leftovers(&t),
+        vec!["ws.vhd", "ws.vhd.wspack-journal", "ws.vhd.wspack-tmp"]
+    );
 
-    // A disk set aside with no journal is never touched.
-    assert_eq!(commit(&cad, &mut h), 0);
-    fs::write(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-old"), b"keep").unwrap();
+    // The same package again, without OVERWRITEVHD: refused, and the disk stays,
+    // also through this install's rollback.
+    let mut h = Rec::default();
+    assert_eq!(stage(&cad, &mut h), 1603);
+    assert!(h.all().contains("left from an earlier install whose commit did not run (its steps: created, placed)"), "{}", h.all());
+    assert!(h.logs.iter().any(|l| l.ends_with("ws.vhd.wspack-tmp") && l.starts_with("StageVhd: deleted ")), "{}", h.all());
+    assert!(h.logs.iter().any(|l| l.ends_with("ws.vhd.wspack-journal") && l.starts_with("StageVhd: deleted ")), "{}", h.all());
+    assert!(h.errors[0].contains("already exists; pass OVERWRITEVHD=1"), "{}", h.all());
+    assert_eq!(rollback(&cad, &mut h), 0);
+    assert_eq!(fs::read(t.path(VHD)).unwrap(), data);
+    assert_eq!(leftovers(&t), vec!["ws.vhd"]);
+
+    // With OVERWRITEVHD=1 it replaces the disk the normal way.
+    let other = disk(100_000, 23);
+    let over = setup(&t, &other, true);
+    fs::write(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-journal"), "wspack-journal 1\ncreated\nplaced\n").unwrap();
+    let mut h = Rec::default();
+    assert_eq!(stage(&over, &mut h), 0, "{}", h.all());
+    assert_eq!(fs::read(t.path(VHD)).unwrap(), other);
+    assert_eq!(commit(&over, &mut h), 0);
+    assert_eq!(leftovers(&t), vec!["ws.vhd"]);
+}
+
+#[test]
+fn a_leftover_moved_old_journal_with_both_disks_fails_and_keeps_both() {
+    // OVERWRITEVHD=1 install whose commit did not run: new disk in place, the old
+    // one still set aside.
+    let t = Tmp::new();
+    let data = disk(60_000, 29);
     let over = setup(&t, &data, true);
+    fs::create_dir_all(t.path("ProgramData/Medv/Workspace")).unwrap();
+    fs::write(t.path(VHD), b"old disk").unwrap();
+    let mut h = Rec::default();
+    assert_eq!(stage(&over, &mut h), 0, "{}", h.all());
+    assert_eq!(
+        leftovers(&t),
+        vec!["ws.vhd", "ws.vhd.wspack-journal", "ws.vhd.wspack-old"]
+    );
+
     let mut h = Rec::default();
     assert_eq!(stage(&over, &mut h), 1603);
-    assert!(h.errors[0].contains("set aside by an interrupted install"), "{}", h.all());
-    assert_eq!(fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-old")).unwrap(), b"keep");
+    let vhd = t.path(VHD);
+    let old = format!("{}.wspack-old", vhd);
+    let e = &h.errors[0];
+    assert!(e.contains(&format!("both {} and {} exist", vhd, old)), "{}", h.all());
+    assert!(e.contains(&format!("keep the disk you want as {}, delete the other", vhd)), "{}", h.all());
+    // This install's rollback must not act on the earlier journal (it would delete
+    // the new disk and put the old one back).
+    assert_eq!(rollback(&over, &mut h), 0);
+    assert_eq!(fs::read(&vhd).unwrap(), data);
+    assert_eq!(fs::read(&old).unwrap(), b"old disk");
+    assert_eq!(leftovers(&t), vec!["ws.vhd", "ws.vhd.wspack-old"]);
+
+    // A disk set aside with no disk in place: move it back or delete it.
+    fs::remove_file(&vhd).unwrap();
+    let mut h = Rec::default();
+    assert_eq!(stage(&over, &mut h), 1603);
+    assert!(h.errors[0].contains(&format!("{} holds a disk that an earlier install set aside and did not delete", old)), "{}", h.all());
+    assert!(h.errors[0].contains(&format!("move it back to {} or delete it", vhd)), "{}", h.all());
+    assert_eq!(fs::read(&old).unwrap(), b"old disk");
+}
+
+#[test]
+fn rollback_removes_only_folders_above_the_disk() {
+    let t = Tmp::new();
+    let data = disk(10_000, 31);
+    let cad = setup(&t, &data, false);
+    fs::create_dir_all(t.path("ProgramData/Medv/Workspace")).unwrap();
+    fs::create_dir_all(t.path("elsewhere/empty")).unwrap();
+    fs::create_dir_all(t.path("ProgramData/Medv/Workspace/sub")).unwrap();
+    fs::write(
+        t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-journal"),
+        format!(
+            "wspack-journal 1\nmkdir {}\nmkdir {}\nmkdir {}\ncreated\n",
+            t.path("elsewhere/empty"),
+            t.path("ProgramData/Medv/Workspace/sub"),
+            t.path("ProgramData/Medv/Workspace")
+        ),
+    )
+    .unwrap();
+    let mut h = Rec::default();
+    assert_eq!(rollback(&cad, &mut h), 0, "{}", h.all());
+    assert!(t.0.join("elsewhere/empty").is_dir(), "{}", h.all());
+    assert!(t.0.join("ProgramData/Medv/Workspace/sub").is_dir(), "{}", h.all());
+    assert!(h.all().contains("ignored \"mkdir"), "{}", h.all());
+    // The disk's own folder is an ancestor, but not empty: kept.
+    assert!(t.0.join("ProgramData/Medv/Workspace").is_dir());
+    assert!(is_ancestor_of(&t.0.join("ProgramData"), Path::new(&t.path(VHD))));
+    assert!(!is_ancestor_of(Path::new(&t.path(VHD)), Path::new(&t.path(VHD))));
+    assert!(!is_ancestor_of(Path::new(""), Path::new(&t.path(VHD))));
+}
+
+#[test]
+fn commit_never_fails() {
+    let mut h = Rec::default();
+    assert_eq!(commit("", &mut h), 0);
+    assert_eq!(commit("garbage", &mut h), 0);
+    assert!(h.errors.is_empty(), "{}", h.all());
+    assert!(h.logs[0].starts_with("StageVhdCommit: CustomActionData has no \"vhd=\""), "{}", h.all());
+
+    // The replaced disk can't be deleted (here: it is a non-empty folder).
+    let t = Tmp::new();
+    let data = disk(10_000, 37);
+    let cad = setup(&t, &data, true);
+    fs::create_dir_all(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-old/x")).unwrap();
+    fs::write(
+        t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-journal"),
+        "wspack-journal 1\nreplaced\nmoved-old\nplaced\n",
+    )
+    .unwrap();
+    let mut h = Rec::default();
+    assert_eq!(commit(&cad, &mut h), 0);
+    assert!(h.errors.is_empty(), "{}", h.all());
+    assert!(h.all().contains("can't delete the replaced disk"), "{}", h.all());
+    // An unreadable journal (a folder) is only logged too.
+    fs::remove_file(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-journal")).ok();
+    fs::create_dir_all(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-journal")).unwrap();
+    let mut h = Rec::default();
+    assert_eq!(commit(&cad, &mut h), 0);
+    assert!(h.errors.is_empty(), "{}", h.all());
+    assert!(h.all().contains("can't read the journal"), "{}", h.all());
 }
 
 #[test]
