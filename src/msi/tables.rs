@@ -355,7 +355,7 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
         rows: vec![vec![s("INSTALLDIR"), s(COMPONENT)]],
     });
 
-    // RemoveFile: the staged disk and the runtime's two side files (exact names:
+    // RemoveFile: the staged disk and the runtime's side files (exact names:
     // Wine's msiexec ignores wildcards here), then the folders if they are empty
     // (InstallMode 2 = on uninstall).
     let internal = &ws.internal_name;
@@ -379,52 +379,28 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
                 .enum_values(&["1", "2", "3"])
                 .int16(),
         ],
-        rows: vec![
-            vec![
-                s("RemoveFileVhd"),
-                s(COMPONENT),
-                s(format!("{internal}.vhd")),
-                s("INSTALLDIR"),
-                Value::Int(2),
-            ],
+        rows: [
+            ("RemoveFileVhd", Some(""), "INSTALLDIR"),
             // The runtime's files beside the disk (see runtime/README.md).
-            vec![
-                s("RemoveFileVhdJournal"),
-                s(COMPONENT),
-                s(format!("{internal}.vhd{JOURNAL_SUFFIX}")),
-                s("INSTALLDIR"),
-                Value::Int(2),
-            ],
-            vec![
-                s("RemoveFileVhdOld"),
-                s(COMPONENT),
-                s(format!("{internal}.vhd{OLD_SUFFIX}")),
-                s("INSTALLDIR"),
-                Value::Int(2),
-            ],
-            vec![
-                s("RemoveFileVhdTmp"),
-                s(COMPONENT),
-                s(format!("{internal}.vhd{TMP_SUFFIX}")),
-                s("INSTALLDIR"),
-                Value::Int(2),
-            ],
+            ("RemoveFileVhdJournal", Some(JOURNAL_SUFFIX), "INSTALLDIR"),
+            ("RemoveFileVhdOld", Some(OLD_SUFFIX), "INSTALLDIR"),
+            ("RemoveFileVhdTmp", Some(TMP_SUFFIX), "INSTALLDIR"),
             // Folders last, innermost first (keys sort in this order).
+            ("RemoveFolder1Install", None, "INSTALLDIR"),
+            ("RemoveFolder2Medv", None, MEDV_DIR),
+        ]
+        .into_iter()
+        .map(|(key, suffix, dir)| {
+            let file = suffix.map(|suffix| s(format!("{internal}.vhd{suffix}")));
             vec![
-                s("RemoveFolder1Install"),
+                s(key),
                 s(COMPONENT),
-                Value::Null,
-                s("INSTALLDIR"),
+                file.unwrap_or(Value::Null),
+                s(dir),
                 Value::Int(2),
-            ],
-            vec![
-                s("RemoveFolder2Medv"),
-                s(COMPONENT),
-                Value::Null,
-                s(MEDV_DIR),
-                Value::Int(2),
-            ],
-        ],
+            ]
+        })
+        .collect(),
     });
 
     // ReserveCost: the disk the staging action writes, in rows of at most 1 GiB
