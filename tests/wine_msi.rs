@@ -159,6 +159,7 @@ fn wine_installs_upgrades_refuses_downgrade_and_removes() {
     same_version_new_disk(&f);
     uninstall_keeps_what_others_wrote(&f);
     custom_install_dir_is_remembered(&f);
+    agent_starts_after_an_install_with_ui(&f);
     eprintln!("total: {:?}", started.elapsed());
 }
 
@@ -357,4 +358,71 @@ fn custom_install_dir_is_remembered(f: &Fixture) {
         !f.wine.key_exists(SAVED_DIR_KEY),
         "the remembered INSTALLDIR is gone"
     );
+}
+
+/// A stand-in for MED-V's host agent: a Windows program that leaves a marker file.
+fn fake_agent(dir: &Path) -> PathBuf {
+    support::require_tool("x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64");
+    let src = dir.join("marker.c");
+    std::fs::write(
+        &src,
+        r#"#include <windows.h>
+int main(void) {
+    HANDLE h = CreateFileA("C:\\medvhost-started.txt", GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    if (h == INVALID_HANDLE_VALUE) return 1;
+    CloseHandle(h);
+    return 0;
+}
+"#,
+    )
+    .unwrap();
+    let exe = dir.join("MedvHost.exe");
+    let status = std::process::Command::new("x86_64-w64-mingw32-gcc")
+        .arg(&src)
+        .arg("-o")
+        .arg(&exe)
+        .status()
+        .unwrap();
+    assert!(status.success(), "compile the fake agent");
+    exe
+}
+
+/// MED-V started its agent after an install with UI (first-time setup runs), not
+/// after a silent one, and never with SUPPRESSMEDVLAUNCH=1. Full UI under Wine
+/// without a display still runs InstallUISequence (UILevel 5).
+fn agent_starts_after_an_install_with_ui(f: &Fixture) {
+    let agent_dir = f
+        .wine
+        .drive_c()
+        .join("Program Files/Microsoft Enterprise Desktop Virtualization");
+    std::fs::create_dir_all(&agent_dir).unwrap();
+    let build = tempfile::tempdir().unwrap();
+    std::fs::copy(fake_agent(build.path()), agent_dir.join("MedvHost.exe")).unwrap();
+    let marker = f.wine.drive_c().join("medvhost-started.txt");
+    let msi = f.wine.win_path(&f.v100);
+    let code = product_code(&f.p100);
+    for (args, starts) in [
+        (vec!["/i", msi.as_str()], true),
+        (vec!["/i", msi.as_str(), "SUPPRESSMEDVLAUNCH=1"], false),
+        (vec!["/i", msi.as_str(), "/qn"], false),
+    ] {
+        let _ = std::fs::remove_file(&marker);
+        let run = f.wine.msiexec(&args);
+        assert!(run.log_says_success(), "{args:?} failed:\n{}", run.log);
+        assert_eq!(
+            marker.exists(),
+            starts,
+            "{args:?}: agent started = {starts}"
+        );
+        let launched = run
+            .log
+            .lines()
+            .any(|l| l.starts_with("Action start") && l.trim_end().ends_with(": LaunchMedvHost."));
+        assert_eq!(launched, starts, "{args:?}: LaunchMedvHost in the log");
+        let _ = std::fs::remove_file(&marker);
+        let run = f.uninstall(&code, "uninstall after the launch check");
+        assert!(run.log_says_success(), "{}", run.log);
+        assert!(!marker.exists(), "uninstall never starts the agent");
+    }
+    std::fs::remove_dir_all(&agent_dir).unwrap();
 }
