@@ -65,6 +65,11 @@ fn id_key(name: &str) -> Column {
         .string(72)
 }
 
+/// One row of a sequence table: action, condition, number.
+fn sequence_row(action: &str, condition: Option<&str>, sequence: i32) -> Vec<Value> {
+    vec![s(action), opt(condition), Value::Int(sequence)]
+}
+
 fn sequence_columns() -> Vec<Column> {
     vec![
         id_key("Action"),
@@ -601,76 +606,48 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
 
     // Sequences.
     let rt = spec.runtime;
-    let mut execute: Vec<(String, Option<String>, i32)> = INSTALL_EXECUTE
-        .iter()
-        .map(|&(a, n)| (a.to_string(), None, n))
-        .collect();
-    let mut ui: Vec<(String, Option<String>, i32)> = INSTALL_UI
-        .iter()
-        .map(|&(a, n)| (a.to_string(), None, n))
-        .collect();
+    let standard = |list: &[(&str, i32)]| -> Vec<Vec<Value>> {
+        list.iter()
+            .map(|&(a, n)| sequence_row(a, None, n))
+            .collect()
+    };
+    let mut execute = standard(INSTALL_EXECUTE);
+    let mut ui = standard(INSTALL_UI);
     // A folder remembered by an earlier install wins over the default, not over the command line.
     for list in [&mut execute, &mut ui] {
-        list.push((
-            RESTORE_DIR_ACTION.to_string(),
-            Some(RESTORE_DIR_CONDITION.to_string()),
+        list.push(sequence_row(
+            RESTORE_DIR_ACTION,
+            Some(RESTORE_DIR_CONDITION),
             51,
         ));
     }
     // After a successful install with UI (ExecuteAction returned), start the agent so
     // first-time setup runs, as MED-V did; a silent install leaves it to the next logon.
-    ui.push((
-        LAUNCH_ACTION.to_string(),
-        Some(LAUNCH_CONDITION.to_string()),
-        1301,
-    ));
+    ui.push(sequence_row(LAUNCH_ACTION, Some(LAUNCH_CONDITION), 1301));
     if let Some(rt) = rt {
-        execute.extend(
-            rt.execute_sequence
-                .iter()
-                .map(|r| (r.action.clone(), r.condition.clone(), r.sequence)),
-        );
-        ui.extend(
-            rt.ui_sequence
-                .iter()
-                .map(|r| (r.action.clone(), r.condition.clone(), r.sequence)),
-        );
+        for (list, rows) in [
+            (&mut execute, &rt.execute_sequence),
+            (&mut ui, &rt.ui_sequence),
+        ] {
+            list.extend(
+                rows.iter()
+                    .map(|r| sequence_row(&r.action, r.condition.as_deref(), r.sequence)),
+            );
+        }
     }
-    let plain = |list: &[(&str, i32)]| -> Vec<Vec<Value>> {
-        list.iter()
-            .map(|&(a, n)| vec![s(a), Value::Null, Value::Int(n)])
-            .collect()
-    };
-    let owned = |list: Vec<(String, Option<String>, i32)>| -> Vec<Vec<Value>> {
-        list.into_iter()
-            .map(|(a, c, n)| vec![s(a), opt(c), Value::Int(n)])
-            .collect()
-    };
-    tables.push(TableData {
-        name: "InstallExecuteSequence",
-        columns: sequence_columns(),
-        rows: owned(execute),
-    });
-    tables.push(TableData {
-        name: "InstallUISequence",
-        columns: sequence_columns(),
-        rows: owned(ui),
-    });
-    tables.push(TableData {
-        name: "AdminExecuteSequence",
-        columns: sequence_columns(),
-        rows: plain(ADMIN_EXECUTE),
-    });
-    tables.push(TableData {
-        name: "AdminUISequence",
-        columns: sequence_columns(),
-        rows: plain(ADMIN_UI),
-    });
-    tables.push(TableData {
-        name: "AdvtExecuteSequence",
-        columns: sequence_columns(),
-        rows: plain(ADVT_EXECUTE),
-    });
+    for (name, rows) in [
+        ("InstallExecuteSequence", execute),
+        ("InstallUISequence", ui),
+        ("AdminExecuteSequence", standard(ADMIN_EXECUTE)),
+        ("AdminUISequence", standard(ADMIN_UI)),
+        ("AdvtExecuteSequence", standard(ADVT_EXECUTE)),
+    ] {
+        tables.push(TableData {
+            name,
+            columns: sequence_columns(),
+            rows,
+        });
+    }
 
     // The runtime's Binary rows; its CustomAction rows and the agent's launch.
     let mut custom_actions = vec![
