@@ -650,19 +650,18 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
     }
 
     // The runtime's Binary rows; its CustomAction rows and the agent's launch.
+    let custom_action = |action: &str, type_: i32, source: Option<&str>, target: Option<&str>| {
+        vec![s(action), Value::Int(type_), opt(source), opt(target)]
+    };
+    let restore_target = format!("[{SAVED_DIR_PROPERTY}]");
     let mut custom_actions = vec![
-        vec![
-            s(LAUNCH_ACTION),
-            Value::Int(LAUNCH_TYPE),
-            s(MEDVHOST_PROPERTY),
-            Value::Null,
-        ],
-        vec![
-            s(RESTORE_DIR_ACTION),
-            Value::Int(51),
-            s("INSTALLDIR"),
-            s(format!("[{SAVED_DIR_PROPERTY}]")),
-        ],
+        custom_action(LAUNCH_ACTION, LAUNCH_TYPE, Some(MEDVHOST_PROPERTY), None),
+        custom_action(
+            RESTORE_DIR_ACTION,
+            51,
+            Some("INSTALLDIR"),
+            Some(&restore_target),
+        ),
     ];
     if let Some(rt) = rt {
         tables.push(TableData {
@@ -699,32 +698,30 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
             });
         }
         custom_actions.extend(rt.custom_actions.iter().map(|ca| {
-            vec![
-                s(ca.action.as_str()),
-                Value::Int(ca.type_),
-                opt(ca.source.clone()),
-                opt(ca.target.clone()),
-            ]
+            custom_action(
+                &ca.action,
+                ca.type_,
+                ca.source.as_deref(),
+                ca.target.as_deref(),
+            )
         }));
     }
-    {
-        tables.push(TableData {
-            name: "CustomAction",
-            columns: vec![
-                id_key("Action"),
-                Column::build("Type").range(1, 32767).int16(),
-                Column::build("Source")
-                    .nullable()
-                    .category(Category::CustomSource)
-                    .string(72),
-                Column::build("Target")
-                    .nullable()
-                    .category(Category::Formatted)
-                    .string(255),
-            ],
-            rows: custom_actions,
-        });
-    }
+    tables.push(TableData {
+        name: "CustomAction",
+        columns: vec![
+            id_key("Action"),
+            Column::build("Type").range(1, 32767).int16(),
+            Column::build("Source")
+                .nullable()
+                .category(Category::CustomSource)
+                .string(72),
+            Column::build("Target")
+                .nullable()
+                .category(Category::Formatted)
+                .string(255),
+        ],
+        rows: custom_actions,
+    });
 
     tables.retain(|t| !t.rows.is_empty());
     tables
