@@ -18,7 +18,7 @@ use crate::policy::Policy;
 use crate::report::{self, OutputMode, Reporter};
 use crate::sidecar::{self, CompressError, CompressOptions, InflateError};
 use crate::stage::{self, Digested};
-use crate::vhd::{DiskKind, VhdInfo};
+use crate::vhd::VhdInfo;
 use crate::{Error, Result};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -156,7 +156,7 @@ pub fn run_plan(plan: Plan, opts: &BuildOptions) -> Result<serde_json::Value> {
             return Err(Error::Interrupted);
         }
     }
-    let manifest = manifest_of(&ctx, manifest::rfc3339(build_secs))?;
+    let manifest = manifest_of(&ctx, manifest::rfc3339(build_secs));
     let manifest_name = format!("{}.json", plan.policy.workspace.internal_name);
     let manifest_path = staging.path().join(&manifest_name);
     write_file(&manifest_path, &manifest.to_bytes())?;
@@ -376,10 +376,10 @@ impl Step for SetupStep {
     }
 }
 
-fn manifest_of(ctx: &Context, build_time: String) -> Result<Manifest> {
+fn manifest_of(ctx: &Context, build_time: String) -> Manifest {
     let ws = &ctx.policy.workspace;
     let facts = ctx.sidecar.as_ref().expect("plan() has a sidecar step");
-    Ok(Manifest {
+    Manifest {
         schema_version: manifest::SCHEMA_VERSION,
         wspack_version: env!("CARGO_PKG_VERSION").to_string(),
         build_time,
@@ -393,11 +393,7 @@ fn manifest_of(ctx: &Context, build_time: String) -> Result<Manifest> {
             file: format!("{}.vhd", ws.internal_name),
             size: facts.disk.size,
             sha256: stage::to_hex(&facts.disk.sha256),
-            kind: match ctx.disk.kind {
-                DiskKind::Fixed => "fixed",
-                DiskKind::Dynamic => "dynamic",
-            }
-            .to_string(),
+            kind: ctx.disk.kind.to_string(),
             virtual_size: ctx.disk.virtual_size,
         },
         sidecar: SidecarEntry {
@@ -409,7 +405,7 @@ fn manifest_of(ctx: &Context, build_time: String) -> Result<Manifest> {
         },
         msi: ctx.msi.clone().expect("plan() has an MSI step"),
         files: ctx.files.clone(),
-    })
+    }
 }
 
 /// Checks the output folder before any work: returns whether it exists and must be
