@@ -10,7 +10,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use support::wine::{KeyValues, RegQueryData, Wine};
-use wspack::policy::{Policy, RegData};
+use wspack::policy::Policy;
 
 const MEDV: &str = r"HKLM\SOFTWARE\Microsoft\Medv";
 const V2: &str = r"HKLM\SOFTWARE\Microsoft\Medv\v2";
@@ -23,14 +23,9 @@ fn expected_registry(policy: &Policy) -> BTreeMap<String, KeyValues> {
     let mut keys = BTreeMap::new();
     keys.insert(V2.to_string(), KeyValues::new());
     for v in &policy.values {
-        let data = match &v.data {
-            RegData::Dword(n) => RegQueryData::Dword(*n),
-            RegData::Sz(s) => RegQueryData::Sz(s.clone()),
-            RegData::MultiSz(items) => RegQueryData::MultiSz(items.clone()),
-        };
         keys.entry(format!(r"HKLM\{}", v.full_key()))
             .or_insert_with(KeyValues::new)
-            .insert(v.name.to_string(), data);
+            .insert(v.name.to_string(), RegQueryData::from(&v.data));
     }
     keys
 }

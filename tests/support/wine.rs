@@ -351,7 +351,6 @@ fn normalize_root(key: &str) -> String {
 /// Asserts that `HKLM\SOFTWARE\Microsoft\Medv\v2` holds exactly the policy's values,
 /// each with its type and data, and nothing else.
 pub fn assert_policy_in_registry(wine: &Wine, policy: &wspack::policy::Policy) {
-    use wspack::policy::RegData;
     const V2: &str = r"HKLM\SOFTWARE\Microsoft\Medv\v2";
     let keys = wine
         .reg_query(V2)
@@ -359,12 +358,7 @@ pub fn assert_policy_in_registry(wine: &Wine, policy: &wspack::policy::Policy) {
     for v in policy.registry_values() {
         let key = format!(r"HKLM\{}", v.full_key());
         let got = keys.get(&key).and_then(|values| values.get(v.name));
-        let want = match &v.data {
-            RegData::Dword(n) => RegQueryData::Dword(*n),
-            RegData::Sz(s) => RegQueryData::Sz(s.clone()),
-            RegData::MultiSz(lines) => RegQueryData::MultiSz(lines.clone()),
-        };
-        assert_eq!(got, Some(&want), "{key}\\{}", v.name);
+        assert_eq!(got, Some(&RegQueryData::from(&v.data)), "{key}\\{}", v.name);
     }
     let count: usize = keys.values().map(|values| values.len()).sum();
     assert_eq!(
@@ -372,4 +366,16 @@ pub fn assert_policy_in_registry(wine: &Wine, policy: &wspack::policy::Policy) {
         policy.registry_values().len(),
         "no value beyond the policy's: {keys:#?}"
     );
+}
+
+impl From<&wspack::policy::RegData> for RegQueryData {
+    /// What `reg query` shows for a value the package writes.
+    fn from(data: &wspack::policy::RegData) -> Self {
+        use wspack::policy::RegData;
+        match data {
+            RegData::Dword(n) => RegQueryData::Dword(*n),
+            RegData::Sz(s) => RegQueryData::Sz(s.clone()),
+            RegData::MultiSz(lines) => RegQueryData::MultiSz(lines.clone()),
+        }
+    }
 }
