@@ -145,7 +145,7 @@ impl CheckReport {
             "registry_values": self.policy.values.len(),
         });
         if explain {
-            let value = |v: &RegValue| json!({ "key": v.full_key(), "name": v.name, "type": v.data.type_name(), "data": data_json(&v.data) });
+            let value = |v: &RegValue| json!({ "key": v.full_key(), "name": v.name, "type": v.data.type_name(), "data": v.data.to_json() });
             v["values"] = self.policy.values.iter().map(value).collect();
             v["defaults"] = self
                 .defaults()
@@ -155,7 +155,7 @@ impl CheckReport {
                         "key": format!("{ROOT_KEY}\\{}", d.key),
                         "name": d.name,
                         "type": d.data.as_ref().map(RegData::type_name),
-                        "data": d.data.as_ref().map(data_json),
+                        "data": d.data.as_ref().map(RegData::to_json),
                     })
                 })
                 .collect();
@@ -173,14 +173,6 @@ fn show(data: &RegData) -> String {
             .map(|l| format!("{l:?}"))
             .collect::<Vec<_>>()
             .join(", "),
-    }
-}
-
-fn data_json(data: &RegData) -> serde_json::Value {
-    match data {
-        RegData::Dword(n) => json!(n),
-        RegData::Sz(s) => json!(s),
-        RegData::MultiSz(lines) => json!(lines),
     }
 }
 

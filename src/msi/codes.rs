@@ -67,8 +67,10 @@ pub(crate) fn component_guid(upgrade_code: Uuid, component: &str) -> Uuid {
 
 /// Returns the PackageCode for a build whose content hashes to `content_sha256`.
 pub(crate) fn package_code(content_sha256: &[u8; 32]) -> Uuid {
-    let hex: String = content_sha256.iter().map(|b| format!("{b:02x}")).collect();
-    derive(&format!("package-code:{hex}"))
+    derive(&format!(
+        "package-code:{}",
+        crate::stage::to_hex(content_sha256)
+    ))
 }
 
 /// Formats a GUID as Windows Installer wants it: `{UPPERCASE-WITH-BRACES}`.

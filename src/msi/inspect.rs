@@ -49,9 +49,7 @@ impl InspectedValue {
 
     fn data_json(&self) -> serde_json::Value {
         match &self.data {
-            Ok(RegData::Dword(n)) => json!(n),
-            Ok(RegData::Sz(s)) => json!(s),
-            Ok(RegData::MultiSz(items)) => json!(items),
+            Ok(data) => data.to_json(),
             Err(raw) => json!(raw),
         }
     }

@@ -34,6 +34,15 @@ impl RegValue {
 }
 
 impl RegData {
+    /// Returns the data as JSON: a number, a string, or an array of strings.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            RegData::Dword(n) => serde_json::json!(n),
+            RegData::Sz(s) => serde_json::json!(s),
+            RegData::MultiSz(lines) => serde_json::json!(lines),
+        }
+    }
+
     /// Returns the Windows type name (`REG_DWORD`, `REG_SZ`, `REG_MULTI_SZ`).
     pub fn type_name(&self) -> &'static str {
         match self {
