@@ -2,19 +2,19 @@
 //! PackageCode, then written by [`super::write`].
 //!
 //! One module per concern, each returning its tables:
-//! - [`product`]: Property (identity, the disk's facts, secure properties);
-//! - [`files`]: Directory, Component, Feature, FeatureComponents, CreateFolder,
+//! - `product`: Property (identity, the disk's facts, secure properties);
+//! - `files`: Directory, Component, Feature, FeatureComponents, CreateFolder,
 //!   RemoveFile, ReserveCost;
-//! - [`registry`]: Registry (the policy's values, the remembered INSTALLDIR), RegLocator;
-//! - [`upgrade`]: Upgrade (major upgrades, newer versions detected);
-//! - [`launch`]: LaunchCondition, AppSearch, Signature, DrLocator;
-//! - [`sequences`]: the five sequence tables and every sequence number;
-//! - [`staging`]: Binary, ActionText, CustomAction, and where each custom action runs.
+//! - `registry`: Registry (the policy's values, the remembered INSTALLDIR), RegLocator;
+//! - `upgrade`: Upgrade (major upgrades, newer versions detected);
+//! - `launch`: LaunchCondition, AppSearch, Signature, DrLocator;
+//! - `sequences`: the five sequence tables and every sequence number;
+//! - `staging`: Binary, ActionText, CustomAction, and where each custom action runs.
 //!
-//! [`schema`] holds what they share; [`property`] names every property.
+//! `schema` holds what they share; `property` names every property.
 //! The installer's UI joins the same way: a module that returns its tables
 //! (Dialog, Control, ControlEvent, TextStyle, UIText, Error) for [`build`] to
-//! append, and adds its dialogs to InstallUISequence through [`Sequences`].
+//! append, and adds its dialogs to InstallUISequence through `Sequences`.
 
 mod files;
 mod launch;
@@ -26,7 +26,6 @@ pub mod sequences;
 mod staging;
 mod upgrade;
 
-pub use launch::launch_conditions;
 pub use product::{product_name, vhd_name};
 pub use property::INSTALL_PROPERTIES;
 pub use schema::TableData;

@@ -2,99 +2,80 @@
 //! typed once here and used wherever a table, condition or formatted text
 //! names one.
 
-/// Where the disk is staged (a directory and a public property).
-pub const INSTALLDIR: &str = "INSTALLDIR";
-/// `="1"`: replace a disk that is already staged.
-pub const OVERWRITEVHD: &str = "OVERWRITEVHD";
-/// `="1"`: do not start the MED-V host agent after an install with UI.
-pub const SUPPRESSMEDVLAUNCH: &str = "SUPPRESSMEDVLAUNCH";
-/// `="1"`: a full uninstall also deletes users' differencing disks.
-pub const DELETEDIFFDISKS: &str = "DELETEDIFFDISKS";
+/// Declares each property name as a constant, and [`ALL`] as the list of them.
+macro_rules! properties {
+    ($($(#[doc = $doc:literal])* $name:ident = $value:literal;)*) => {
+        $($(#[doc = $doc])* pub const $name: &str = $value;)*
+        /// Every name declared here: a condition or formatted text in the package names no other
+        /// (besides the runtime's own, see [`crate::msi::runtime`]).
+        #[cfg(test)]
+        pub const ALL: &[&str] = &[$($name),*];
+    };
+}
+
+properties! {
+    /// Where the disk is staged (a directory and a public property).
+    INSTALLDIR = "INSTALLDIR";
+    /// `="1"`: replace a disk that is already staged.
+    OVERWRITEVHD = "OVERWRITEVHD";
+    /// `="1"`: do not start the MED-V host agent after an install with UI.
+    SUPPRESSMEDVLAUNCH = "SUPPRESSMEDVLAUNCH";
+    /// `="1"`: a full uninstall also deletes users' differencing disks.
+    DELETEDIFFDISKS = "DELETEDIFFDISKS";
+
+    /// Action property set by FindRelatedProducts when an older version is installed.
+    UPGRADE_PROPERTY = "WSPACK_UPGRADE";
+    /// Action property set by FindRelatedProducts when a newer version is installed.
+    NEWER_PROPERTY = "WSPACK_NEWER_FOUND";
+    /// Set by AppSearch to the remembered INSTALLDIR (when that folder exists).
+    SAVED_DIR_PROPERTY = "WSPACK_SAVEDDIR";
+    /// Set by AppSearch to the host agent's path when it is installed.
+    MEDVHOST_PROPERTY = "MEDVHOSTEXE";
+
+    /// Windows Installer's: a per-machine install.
+    ALLUSERS = "ALLUSERS";
+    /// Windows Installer's: no Change button in Programs and Features.
+    ARPNOMODIFY = "ARPNOMODIFY";
+    /// Windows Installer's: the publisher.
+    MANUFACTURER = "Manufacturer";
+    /// Windows Installer's: the ProductCode GUID.
+    PRODUCT_CODE = "ProductCode";
+    /// Windows Installer's: the product's language id.
+    PRODUCT_LANGUAGE = "ProductLanguage";
+    /// Windows Installer's: the name shown in Programs and Features and in messages.
+    PRODUCT_NAME = "ProductName";
+    /// Windows Installer's: the product's version.
+    PRODUCT_VERSION = "ProductVersion";
+    /// Windows Installer's: public properties that reach the elevated (deferred) part.
+    SECURE_CUSTOM_PROPERTIES = "SecureCustomProperties";
+    /// Windows Installer's: the UpgradeCode GUID.
+    UPGRADE_CODE = "UpgradeCode";
+    /// Windows Installer's: set when the product is already installed (maintenance, removal).
+    INSTALLED = "Installed";
+    /// Windows Installer's: the features being removed (`ALL` for a full uninstall).
+    REMOVE = "REMOVE";
+    /// Windows Installer's: set in the old product's removal by a major upgrade.
+    UPGRADINGPRODUCTCODE = "UPGRADINGPRODUCTCODE";
+    /// Windows Installer's: the Windows version (601 = Windows 7).
+    VERSION_NT = "VersionNT";
+    /// Windows Installer's: set on 64-bit Windows.
+    VERSION_NT64 = "VersionNT64";
+    /// Windows Installer's: set when the install runs with administrator rights.
+    PRIVILEGED = "Privileged";
+    /// Windows Installer's: the path of the MSI being installed.
+    ORIGINAL_DATABASE = "OriginalDatabase";
+    /// Windows Installer's: the root of the Directory table.
+    TARGETDIR = "TARGETDIR";
+    /// Windows Installer's: `%ProgramData%`.
+    COMMON_APP_DATA_FOLDER = "CommonAppDataFolder";
+    /// Windows Installer's: `%ProgramFiles%` (64-bit).
+    PROGRAM_FILES64_FOLDER = "ProgramFiles64Folder";
+}
+
 /// Public install properties (documented by MED-V 2.0) that must reach the elevated part.
 pub const INSTALL_PROPERTIES: [&str; 4] = [
     INSTALLDIR,
     OVERWRITEVHD,
     SUPPRESSMEDVLAUNCH,
     DELETEDIFFDISKS,
-];
-
-/// Action property set by FindRelatedProducts when an older version is installed.
-pub const UPGRADE_PROPERTY: &str = "WSPACK_UPGRADE";
-/// Action property set by FindRelatedProducts when a newer version is installed.
-pub const NEWER_PROPERTY: &str = "WSPACK_NEWER_FOUND";
-/// Set by AppSearch to the remembered INSTALLDIR (when that folder exists).
-pub const SAVED_DIR_PROPERTY: &str = "WSPACK_SAVEDDIR";
-/// Set by AppSearch to the host agent's path when it is installed.
-pub const MEDVHOST_PROPERTY: &str = "MEDVHOSTEXE";
-
-// Windows Installer's own properties and directories.
-/// Per-machine install.
-pub const ALLUSERS: &str = "ALLUSERS";
-/// No Change button in Programs and Features.
-pub const ARPNOMODIFY: &str = "ARPNOMODIFY";
-/// The publisher.
-pub const MANUFACTURER: &str = "Manufacturer";
-/// The ProductCode GUID.
-pub const PRODUCT_CODE: &str = "ProductCode";
-/// The product's language id.
-pub const PRODUCT_LANGUAGE: &str = "ProductLanguage";
-/// The name shown in Programs and Features and in messages.
-pub const PRODUCT_NAME: &str = "ProductName";
-/// The product's version.
-pub const PRODUCT_VERSION: &str = "ProductVersion";
-/// Public properties that reach the elevated (deferred) part of the install.
-pub const SECURE_CUSTOM_PROPERTIES: &str = "SecureCustomProperties";
-/// The UpgradeCode GUID.
-pub const UPGRADE_CODE: &str = "UpgradeCode";
-/// Set when the product is already installed (maintenance, removal).
-pub const INSTALLED: &str = "Installed";
-/// The features being removed (`ALL` for a full uninstall).
-pub const REMOVE: &str = "REMOVE";
-/// Set in the old product's removal by a major upgrade.
-pub const UPGRADINGPRODUCTCODE: &str = "UPGRADINGPRODUCTCODE";
-/// The Windows version (601 = Windows 7).
-pub const VERSION_NT: &str = "VersionNT";
-/// Set on 64-bit Windows.
-pub const VERSION_NT64: &str = "VersionNT64";
-/// Set when the install runs with administrator rights.
-pub const PRIVILEGED: &str = "Privileged";
-/// The path of the MSI being installed.
-pub const ORIGINAL_DATABASE: &str = "OriginalDatabase";
-/// The root of the Directory table.
-pub const TARGETDIR: &str = "TARGETDIR";
-/// `%ProgramData%`.
-pub const COMMON_APP_DATA_FOLDER: &str = "CommonAppDataFolder";
-/// `%ProgramFiles%` (64-bit).
-pub const PROGRAM_FILES64_FOLDER: &str = "ProgramFiles64Folder";
-
-#[cfg(test)]
-/// Every name above: a condition or formatted text in the package names no other.
-pub const ALL: &[&str] = &[
-    INSTALLDIR,
-    OVERWRITEVHD,
-    SUPPRESSMEDVLAUNCH,
-    DELETEDIFFDISKS,
-    UPGRADE_PROPERTY,
-    NEWER_PROPERTY,
-    SAVED_DIR_PROPERTY,
-    MEDVHOST_PROPERTY,
-    ALLUSERS,
-    ARPNOMODIFY,
-    MANUFACTURER,
-    PRODUCT_CODE,
-    PRODUCT_LANGUAGE,
-    PRODUCT_NAME,
-    PRODUCT_VERSION,
-    SECURE_CUSTOM_PROPERTIES,
-    UPGRADE_CODE,
-    INSTALLED,
-    REMOVE,
-    UPGRADINGPRODUCTCODE,
-    VERSION_NT,
-    VERSION_NT64,
-    PRIVILEGED,
-    ORIGINAL_DATABASE,
-    TARGETDIR,
-    COMMON_APP_DATA_FOLDER,
-    PROGRAM_FILES64_FOLDER,
 ];

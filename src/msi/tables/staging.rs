@@ -6,7 +6,7 @@ use super::property::{
     INSTALLDIR, INSTALLED, MEDVHOST_PROPERTY, SAVED_DIR_PROPERTY, SUPPRESSMEDVLAUNCH,
 };
 use super::schema::{key, opt, s, TableData};
-use super::sequences::{self, Sequences};
+use super::sequences::{Sequences, LAUNCH_MEDV_HOST, RESTORE_INSTALL_DIR};
 use crate::msi::runtime::{RuntimeRows, STAGE_ACTION, TYPE_SET_PROPERTY};
 use msi::{Category, Column, Value};
 
@@ -39,23 +39,11 @@ fn launch_condition() -> String {
 /// Puts every custom action in its sequences.
 pub fn schedule(sequences: &mut Sequences, runtime: Option<&RuntimeRows>) {
     let restore = restore_dir_condition();
-    sequences.install_execute(
-        RESTORE_DIR_ACTION,
-        Some(&restore),
-        sequences::RESTORE_INSTALL_DIR,
-    );
-    sequences.install_ui(
-        RESTORE_DIR_ACTION,
-        Some(&restore),
-        sequences::RESTORE_INSTALL_DIR,
-    );
+    sequences.install_execute(RESTORE_DIR_ACTION, Some(&restore), RESTORE_INSTALL_DIR);
+    sequences.install_ui(RESTORE_DIR_ACTION, Some(&restore), RESTORE_INSTALL_DIR);
     // After a successful install with UI, start the agent so that first-time setup
     // runs, as MED-V did; a silent install leaves it to the next logon.
-    sequences.install_ui(
-        LAUNCH_ACTION,
-        Some(&launch_condition()),
-        sequences::LAUNCH_MEDV_HOST,
-    );
+    sequences.install_ui(LAUNCH_ACTION, Some(&launch_condition()), LAUNCH_MEDV_HOST);
     if let Some(rt) = runtime {
         for r in &rt.execute_sequence {
             sequences.install_execute(&r.action, r.condition.as_deref(), r.sequence);
