@@ -16,10 +16,14 @@ pub const COMPONENT: &str = "WorkspacePolicy";
 pub const MEDV_DIR: &str = "MedvDir";
 /// Directory id of `[CommonAppDataFolder]Microsoft`.
 const MICROSOFT_DIR: &str = "MedvMicrosoftDir";
-/// Component attributes: 4 (key path is a Registry row) + 256 (64-bit: registry in the 64-bit view).
-pub const COMPONENT_ATTRIBUTES_REGISTRY_KEYPATH: i32 = 4 | 256;
+/// Component.Attributes flag: the key path is a Registry row (msidbComponentAttributesRegistryKeyPath).
+const REGISTRY_KEY_PATH: i32 = 4;
+/// Component.Attributes flag: 64-bit, its registry values go to the 64-bit view.
+const COMPONENT_64BIT: i32 = 256;
+/// Component attributes with a Registry row as key path.
+pub const COMPONENT_ATTRIBUTES_REGISTRY_KEYPATH: i32 = REGISTRY_KEY_PATH | COMPONENT_64BIT;
 /// Component attributes without a registry key path (the directory is the key path).
-pub const COMPONENT_ATTRIBUTES_DIR_KEYPATH: i32 = 256;
+pub const COMPONENT_ATTRIBUTES_DIR_KEYPATH: i32 = COMPONENT_64BIT;
 /// Feature.Display 0: not shown in a feature tree.
 const FEATURE_HIDDEN: i32 = 0;
 /// Feature.Level 1: installed by default.

@@ -13,8 +13,10 @@
 //!
 //! `schema` holds what they share; `property` names every property.
 //! The installer's UI joins the same way: a module that returns its tables
-//! (Dialog, Control, ControlEvent, TextStyle, UIText, Error) for [`build`] to
-//! append, and adds its dialogs to InstallUISequence through `Sequences`.
+//! (Dialog, Control, ControlEvent, TextStyle, UIText, Error, and rows for
+//! Property or CustomAction, which `TableSet` adds to the tables already there)
+//! for [`build`] to add, and puts its dialogs in InstallUISequence through
+//! `Sequences`.
 
 mod files;
 mod launch;
@@ -28,7 +30,7 @@ mod upgrade;
 
 pub use product::{product_name, vhd_name};
 pub use property::INSTALL_PROPERTIES;
-pub use schema::TableData;
+pub use schema::{TableData, TableSet};
 pub use sequences::{Sequences, INSTALL_EXECUTE};
 pub use staging::LAUNCH_ACTION;
 
@@ -38,27 +40,25 @@ use super::PackageSpec;
 /// Builds every table of the package (Binary data travels separately in `spec.runtime`).
 ///
 /// The order of the tables and of their rows is part of the PackageCode's hash:
-/// new tables go at the end.
+/// new tables and rows go at the end.
 pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
     let mut sequences = Sequences::standard();
     staging::schedule(&mut sequences, spec.runtime);
 
-    let mut tables = vec![
-        product::property_table(spec, codes),
-        files::directory_table(),
-    ];
+    let mut tables = TableSet::default();
+    tables.add(product::property_table(spec, codes));
+    tables.add(files::directory_table());
     tables.extend(registry::registry_tables(spec));
     tables.extend(files::component_tables(
         spec,
         codes,
         registry::key_path(spec),
     ));
-    tables.push(upgrade::upgrade_table(spec, codes));
+    tables.add(upgrade::upgrade_table(spec, codes));
     tables.extend(launch::launch_tables());
     tables.extend(sequences.into_tables());
     tables.extend(staging::staging_tables(spec.runtime));
-    tables.retain(|t| !t.rows.is_empty());
-    tables
+    tables.into_tables()
 }
 
 #[cfg(test)]

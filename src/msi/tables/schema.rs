@@ -39,12 +39,54 @@ impl TableData {
         for row in &self.rows {
             for (column, value) in self.columns.iter().zip(row) {
                 if !column.is_valid_value(value) {
-                    found.push(format!("{}.{} = {value:?}", self.name, column.name()));
+                    found.push(format!("{}.{} = {value}", self.name, column.name()));
                 }
             }
         }
         found
     }
+}
+
+/// The package's tables, in the order each was first added (the order is hashed
+/// into the PackageCode).
+#[derive(Default)]
+pub struct TableSet(Vec<TableData>);
+
+impl TableSet {
+    /// Adds a table; when one of that name is there already (several concerns
+    /// add CustomAction or Property rows, say), adds its rows to that one.
+    pub fn add(&mut self, table: TableData) {
+        match self.0.iter_mut().find(|t| t.name == table.name) {
+            Some(existing) => {
+                debug_assert!(
+                    same_columns(&existing.columns, &table.columns),
+                    "{}",
+                    table.name
+                );
+                existing.rows.extend(table.rows);
+            }
+            None => self.0.push(table),
+        }
+    }
+
+    /// Adds each table.
+    pub fn extend(&mut self, tables: impl IntoIterator<Item = TableData>) {
+        for table in tables {
+            self.add(table);
+        }
+    }
+
+    /// The tables that have rows.
+    pub fn into_tables(self) -> Vec<TableData> {
+        self.0.into_iter().filter(|t| !t.rows.is_empty()).collect()
+    }
+}
+
+fn same_columns(a: &[Column], b: &[Column]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(a, b)| a.name() == b.name() && a.coltype() == b.coltype())
 }
 
 /// A string value.
@@ -84,4 +126,38 @@ pub fn condition(name: &str) -> Column {
 /// An optional non-negative 32-bit number.
 pub fn optional_count(name: &str) -> Column {
     Column::build(name).nullable().range(0, i32::MAX).int32()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(name: &'static str, values: &[&str]) -> TableData {
+        let rows = values.iter().map(|v| vec![s(*v)]).collect();
+        TableData::new(name, vec![key("Name")], rows)
+    }
+
+    #[test]
+    fn a_table_added_twice_gets_the_rows_of_both_in_order() {
+        let mut set = TableSet::default();
+        set.add(table("CustomAction", &["A"]));
+        set.add(table("Empty", &[]));
+        set.add(table("Property", &["P"]));
+        set.add(table("CustomAction", &["B", "C"]));
+        let tables = set.into_tables();
+        let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
+        assert_eq!(names, ["CustomAction", "Property"]);
+        assert_eq!(tables[0].rows, [vec![s("A")], vec![s("B")], vec![s("C")]]);
+    }
+
+    #[test]
+    fn cells_the_column_refuses_are_named() {
+        let columns = vec![key("Name"), optional_count("Size")];
+        let rows = vec![
+            vec![s("ok"), Value::Int(1)],
+            vec![s("not an id"), Value::Int(-1)],
+        ];
+        let invalid = TableData::new("T", columns, rows).invalid_cells();
+        assert_eq!(invalid, [r#"T.Name = "not an id""#, "T.Size = -1"]);
+    }
 }
