@@ -2,6 +2,7 @@
 //! FeatureComponents, CreateFolder, RemoveFile and ReserveCost.
 
 use super::property::{COMMON_APP_DATA_FOLDER, INSTALLDIR, TARGETDIR};
+use super::registry::REMEMBER_DIR_ROW;
 use super::schema::{condition, key, opt, reference, s, TableData};
 use crate::msi::codes::{self, guid, Codes};
 use crate::msi::runtime::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
@@ -22,8 +23,6 @@ const REGISTRY_KEY_PATH: i32 = 4;
 const COMPONENT_64BIT: i32 = 256;
 /// Component attributes with a Registry row as key path.
 pub const COMPONENT_ATTRIBUTES_REGISTRY_KEYPATH: i32 = REGISTRY_KEY_PATH | COMPONENT_64BIT;
-/// Component attributes without a registry key path (the directory is the key path).
-pub const COMPONENT_ATTRIBUTES_DIR_KEYPATH: i32 = COMPONENT_64BIT;
 /// Feature.Display 0: not shown in a feature tree.
 const FEATURE_HIDDEN: i32 = 0;
 /// Feature.Level 1: installed by default.
@@ -65,15 +64,9 @@ pub fn directory_table() -> TableData {
 }
 
 /// The component, its feature, its folder, what uninstall removes and the space it needs.
-///
-/// `key_path` is the Registry row that marks the component installed, if any.
-pub fn component_tables(
-    spec: &PackageSpec,
-    codes: &Codes,
-    key_path: Option<String>,
-) -> Vec<TableData> {
+pub fn component_tables(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
     vec![
-        component_table(codes, key_path),
+        component_table(codes),
         feature_table(),
         feature_components_table(),
         create_folder_table(),
@@ -82,7 +75,7 @@ pub fn component_tables(
     ]
 }
 
-fn component_table(codes: &Codes, key_path: Option<String>) -> TableData {
+fn component_table(codes: &Codes) -> TableData {
     let columns = vec![
         key("Component"),
         Column::build("ComponentId")
@@ -97,18 +90,14 @@ fn component_table(codes: &Codes, key_path: Option<String>) -> TableData {
             .category(Category::Identifier)
             .string(72),
     ];
-    let attributes = if key_path.is_some() {
-        COMPONENT_ATTRIBUTES_REGISTRY_KEYPATH
-    } else {
-        COMPONENT_ATTRIBUTES_DIR_KEYPATH
-    };
     let row = vec![
         s(COMPONENT),
         s(guid(codes::component_guid(codes.upgrade_code, COMPONENT))),
         s(INSTALLDIR),
-        Value::Int(attributes),
+        Value::Int(COMPONENT_ATTRIBUTES_REGISTRY_KEYPATH),
         Value::Null,
-        opt(key_path),
+        // The remembered INSTALLDIR is written by every package, whatever the policy declares.
+        s(REMEMBER_DIR_ROW),
     ];
     TableData::new("Component", columns, vec![row])
 }

@@ -49,11 +49,7 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
     tables.add(product::property_table(spec, codes));
     tables.add(files::directory_table());
     tables.extend(registry::registry_tables(spec));
-    tables.extend(files::component_tables(
-        spec,
-        codes,
-        registry::key_path(spec),
-    ));
+    tables.extend(files::component_tables(spec, codes));
     tables.add(upgrade::upgrade_table(spec, codes));
     tables.extend(launch::launch_tables());
     tables.extend(sequences.into_tables());

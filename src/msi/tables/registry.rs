@@ -15,8 +15,8 @@ pub const ROOT_HKLM: i32 = 2;
 const LOCATE_FOLDER_64BIT: i32 = 16;
 /// The value that remembers INSTALLDIR.
 const SAVED_DIR_VALUE: &str = "InstallDir";
-/// The Registry row that remembers INSTALLDIR.
-const SAVED_DIR_ROW: &str = "RegRememberInstallDir";
+/// The Registry row that remembers INSTALLDIR: the component's key path.
+pub const REMEMBER_DIR_ROW: &str = "RegRememberInstallDir";
 /// The RegLocator (and AppSearch) signature that finds the remembered INSTALLDIR.
 pub const SAVED_DIR_SIGNATURE: &str = "SavedInstallDir";
 
@@ -26,17 +26,6 @@ pub fn registry_tables(spec: &PackageSpec) -> Vec<TableData> {
         registry_table(spec),
         reg_locator_table(&spec.policy.workspace),
     ]
-}
-
-/// The Registry row whose presence marks the component installed, if any.
-pub fn key_path(spec: &PackageSpec) -> Option<String> {
-    let values = spec.policy.registry_values();
-    let index = values
-        .iter()
-        .position(|v| v.key == "VM" && v.name == "Name")
-        .or(if values.is_empty() { None } else { Some(0) })?;
-    let value = &values[index];
-    Some(registry_id(index, value.key, value.name))
 }
 
 fn registry_table(spec: &PackageSpec) -> TableData {
@@ -85,7 +74,7 @@ fn policy_row(index: usize, value: &RegValue) -> Vec<Value> {
 /// uninstall and upgrades find a disk staged in a custom folder.
 fn saved_dir_row(ws: &Workspace) -> Vec<Value> {
     vec![
-        s(SAVED_DIR_ROW),
+        s(REMEMBER_DIR_ROW),
         Value::Int(ROOT_HKLM),
         s(saved_dir_key(ws)),
         s(SAVED_DIR_VALUE),
@@ -140,8 +129,8 @@ mod tests {
 
     #[test]
     fn registry_ids_are_identifiers() {
-        let id = registry_id(7, r"UserExperience\RedirectUrls", "RedirectUrls");
-        assert_eq!(id, "Reg007_UserExperience_RedirectUrls_RedirectUrls");
+        let id = registry_id(7, "UserExperience", "RedirectUrls");
+        assert_eq!(id, "Reg007_UserExperience_RedirectUrls");
         assert!(Category::Identifier.validate(&id));
         assert!(registry_id(1, &"x".repeat(100), "y").len() <= 72);
     }
