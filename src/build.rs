@@ -18,7 +18,7 @@ use crate::policy::Policy;
 use crate::report::{self, OutputMode, Reporter};
 use crate::sidecar::{self, CompressError, CompressOptions, InflateError};
 use crate::stage::{self, Digested};
-use crate::vhd::VhdInfo;
+use crate::disk::VhdInfo;
 use crate::{Error, Result};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -254,7 +254,7 @@ impl Step for SidecarStep {
 
     fn write(&self, ctx: &mut Context, out: StepWriter, path: &Path) -> Result<Digested> {
         let vhd = &ctx.policy.workspace.vhd;
-        let file = File::open(vhd).map_err(io_err("read", vhd))?;
+        let file = crate::input::open_regular(vhd).map_err(io_err("read", vhd))?;
         let opts = CompressOptions::new(ctx.opts.jobs, ctx.opts.level);
         ctx.reporter.status(&format!(
             "compressing {} ({} bytes) into {} on {} thread{} at level {}",

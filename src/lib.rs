@@ -1,6 +1,6 @@
 //! wspack: builds MED-V 2.0 style workspace packages from a TOML policy and a VHD.
 //!
-//! Data flow: [`policy::Policy::load`] → [`vhd::open`] → [`build::run`], which writes
+//! Data flow: [`policy::Policy::load`] → [`disk::open`] → [`build::run`], which writes
 //! the sidecar ([`sidecar`]), the MSI ([`msi`]), the `.reg` export ([`reg`]) and the
 //! manifest ([`manifest`]) into a temporary folder and renames it into place.
 #![warn(missing_docs)]
@@ -15,6 +15,7 @@ pub mod reg;
 pub mod report;
 pub mod sidecar;
 pub mod stage;
-pub mod vhd;
+pub mod disk;
+pub mod input;
 
 pub use error::{Error, Result};
