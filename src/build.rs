@@ -11,6 +11,7 @@
 //! facts the later steps need (the disk's SHA-256 and size for the MSI's
 //! CustomActionData and ReserveCost) are in [`Context::sidecar`].
 
+use crate::disk::VhdInfo;
 use crate::manifest::{
     self, DiskEntry, FileEntry, Manifest, MsiEntry, SidecarEntry, WorkspaceEntry,
 };
@@ -18,7 +19,6 @@ use crate::policy::Policy;
 use crate::report::{self, OutputMode, Reporter};
 use crate::sidecar::{self, CompressError, CompressOptions, InflateError};
 use crate::stage::{self, Digested};
-use crate::disk::VhdInfo;
 use crate::{Error, Result};
 use serde_json::json;
 use sha2::{Digest, Sha256};

@@ -1,8 +1,8 @@
 //! `wspack check` (validate, summarize, explain) and `wspack init` (a commented template).
 
+use crate::disk::{self, VhdInfo};
 use crate::policy::contract::{Target, FIELDS, SECTIONS};
 use crate::policy::{Policy, RegData, RegValue, ROOT_KEY};
-use crate::disk::{self, VhdInfo};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

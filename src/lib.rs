@@ -7,7 +7,9 @@
 
 pub mod build;
 pub mod check;
+pub mod disk;
 pub mod error;
+pub mod input;
 pub mod manifest;
 pub mod msi;
 pub mod policy;
@@ -15,7 +17,5 @@ pub mod reg;
 pub mod report;
 pub mod sidecar;
 pub mod stage;
-pub mod disk;
-pub mod input;
 
 pub use error::{Error, Result};

@@ -239,10 +239,7 @@ fn missing_file_and_folder() {
     let err = vhd::open(&fixture("")).unwrap_err();
     assert_eq!(
         err.to_string(),
-        format!(
-            "{}: not a regular file (a folder)",
-            fixture("").display()
-        )
+        format!("{}: not a regular file (a folder)", fixture("").display())
     );
 }
 

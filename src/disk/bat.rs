@@ -21,11 +21,36 @@ const CHUNK_LEN: usize = 64 << 10;
 /// Size of a sector: table entries count in sectors.
 const SECTOR: u64 = 512;
 
-/// A named byte range of the file.
+/// What a region of a dynamic disk's file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The copy of the footer at byte 0.
+    FooterCopy,
+    /// The sparse header.
+    SparseHeader,
+    /// The block allocation table.
+    Table,
+    /// A block: its sector bitmap and data.
+    Block,
+}
+
+impl fmt::Display for Part {
+    /// Writes the part's name, e.g. `the sparse header`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Part::FooterCopy => "the footer copy",
+            Part::SparseHeader => "the sparse header",
+            Part::Table => "the block allocation table",
+            Part::Block => "a block",
+        })
+    }
+}
+
+/// A byte range of the file and what it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Region {
-    /// What lies there, e.g. "the sparse header".
-    pub name: &'static str,
+    /// What lies there.
+    pub name: Part,
     /// Where it starts.
     pub start: u64,
     /// Where it ends (exclusive).
@@ -33,7 +58,7 @@ pub struct Region {
 }
 
 impl Region {
-    pub(super) fn new(name: &'static str, start: u64, len: u64) -> Region {
+    pub(super) fn new(name: Part, start: u64, len: u64) -> Region {
         Region {
             name,
             start,
@@ -76,7 +101,7 @@ impl Table {
 
     /// Returns the byte range of the block stored at `sector`.
     fn block(&self, sector: u32) -> Region {
-        Region::new("a block", u64::from(sector) * SECTOR, self.block_len())
+        Region::new(Part::Block, u64::from(sector) * SECTOR, self.block_len())
     }
 
     /// Returns where entry `index` lies in the file.

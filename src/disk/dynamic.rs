@@ -2,7 +2,7 @@
 
 use std::io::{Read, Seek};
 
-use super::bat::{self, Region, Table};
+use super::bat::{self, Part, Region, Table};
 use super::bytes::{be32, be64, checksum, cookie, read_at};
 use super::footer::{Footer, FOOTER_LEN};
 use super::{DynamicLayout, Failure, VhdProblem};
@@ -144,7 +144,7 @@ fn check_entries(h: &SparseHeader, virtual_size: u64) -> Result<(), Failure> {
 /// sparse header; returns it with the regions its blocks must stay clear of.
 fn place_table(h: &SparseHeader, end: &DataEnd) -> Result<Table, Failure> {
     let len = u64::from(h.max_table_entries) * 4;
-    let table = Region::new("the block allocation table", h.table_offset, len);
+    let table = Region::new(Part::Table, h.table_offset, len);
     if table.end > end.at {
         let problem = VhdProblem::TruncatedBat {
             len,
@@ -155,8 +155,8 @@ fn place_table(h: &SparseHeader, end: &DataEnd) -> Result<Table, Failure> {
         };
         return Err((Some(h.table_offset), problem));
     }
-    let copy = Region::new("the footer copy", 0, FOOTER_LEN);
-    let header = Region::new("the sparse header", h.at, SPARSE_LEN as u64);
+    let copy = Region::new(Part::FooterCopy, 0, FOOTER_LEN);
+    let header = Region::new(Part::SparseHeader, h.at, SPARSE_LEN as u64);
     if let Some(other) = [copy, header].into_iter().find(|o| o.overlaps(&table)) {
         let problem = VhdProblem::TableOverlaps { table, other };
         return Err((Some(h.at + 16), problem));

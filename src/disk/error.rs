@@ -68,7 +68,9 @@ pub enum VhdProblem {
         version: u32,
     },
     /// The footer's current size is 0.
-    #[error("the footer's current size is 0: a {kind} disk must hold at least one 512-byte sector")]
+    #[error(
+        "the footer's current size is 0: a {kind} disk must hold at least one 512-byte sector"
+    )]
     ZeroSize {
         /// The disk type the footer names.
         kind: DiskKind,

@@ -32,7 +32,7 @@ mod help;
 #[cfg(test)]
 mod tests;
 
-pub use bat::Region;
+pub use bat::{Part, Region};
 pub use error::{VhdError, VhdProblem};
 
 /// A problem and the byte offset it applies to.
@@ -109,7 +109,6 @@ pub struct VhdInfo {
     /// Block size and table facts, for dynamic disks.
     pub dynamic: Option<DynamicLayout>,
 }
-
 
 /// Opens and checks a VHD, reading only its footer, headers and block table.
 ///

@@ -51,8 +51,12 @@ const FIRST_BLOCK: u64 = 2048;
 
 /// A dynamic disk with 512 KiB blocks: copy, header at 512, BAT at 1536, blocks, footer.
 fn dynamic(size: u64, allocated: &[u32]) -> Vec<u8> {
+    dynamic_with(size, size.div_ceil(u64::from(BLOCK)) as u32, allocated)
+}
+
+/// A dynamic disk as [`dynamic`] builds it, with a table of `entries` entries.
+fn dynamic_with(size: u64, entries: u32, allocated: &[u32]) -> Vec<u8> {
     let block = BLOCK;
-    let entries = size.div_ceil(u64::from(block)) as u32;
     let f = footer(3, size, 512);
     let mut d = f.clone();
     let mut h = vec![0u8; 1024];
@@ -481,5 +485,207 @@ fn open_reports_missing_file_and_directory() {
         .starts_with(&format!("{}: can't read the disk: ", missing.display())));
     assert!(e.help().starts_with("check the disk's path"));
     let e = open(dir.path()).unwrap_err();
-    assert!(matches!(e.problem, VhdProblem::NotAFile { kind: "a folder" }));
+    assert!(matches!(
+        e.problem,
+        VhdProblem::NotAFile { kind: "a folder" }
+    ));
+}
+
+#[test]
+fn rejects_zero_size() {
+    let d = fixed(0);
+    assert_eq!(d.len(), 512);
+    assert_eq!(
+        fail(&d),
+        (
+            Some(48),
+            "the footer's current size is 0: a fixed disk must hold at least one 512-byte sector"
+                .into()
+        )
+    );
+    let d = dynamic(0, &[]);
+    let end = d.len() as u64 - 512;
+    assert_eq!(
+        fail(&d),
+        (
+            Some(end + 48),
+            "the footer's current size is 0: a dynamic disk must hold at least one 512-byte sector"
+                .into()
+        )
+    );
+}
+
+#[test]
+fn rejects_size_that_is_not_whole_sectors() {
+    assert_eq!(
+        fail(&fixed(1000)),
+        (
+            Some(1000 + 48),
+            "the footer's current size is 1000 bytes, not a whole number of 512-byte sectors"
+                .into()
+        )
+    );
+    let d = dynamic(SIZE + 1, &[]);
+    let (offset, msg) = fail(&d);
+    assert_eq!(offset, Some(d.len() as u64 - 512 + 48));
+    assert!(msg.contains("8388609 bytes, not a whole number"), "{msg}");
+}
+
+#[test]
+fn rejects_size_over_2040_gib() {
+    let size = 0xFF00_0000u64 * 512;
+    let mut d = vec![0; 512];
+    d.extend(footer(2, size + 512, u64::MAX));
+    assert_eq!(
+        fail(&d),
+        (
+            Some(512 + 48),
+            "the footer's current size is 2190433321472 bytes; a VHD holds at most 2190433320960 bytes (2040 GiB)".into()
+        )
+    );
+    // The largest size passes the size check (and fails only for the missing data).
+    let mut d = vec![0; 512];
+    d.extend(footer(2, size, u64::MAX));
+    assert!(fail(&d)
+        .1
+        .starts_with("the footer says the fixed disk holds 2190433320960 bytes"));
+}
+
+#[test]
+fn block_size_is_a_power_of_two_from_512_kib_to_256_mib() {
+    for ok in [512 << 10, 2 << 20, 256 << 20] {
+        let mut d = dynamic(SIZE, &[]);
+        set_header_u32(&mut d, 32, ok);
+        let info = run(&d).unwrap_or_else(|e| panic!("{ok}: {}", e.1));
+        assert_eq!(info.dynamic.unwrap().block_size, ok);
+    }
+    for bad in [
+        0,
+        512,
+        4096,
+        3000,
+        (512 << 10) + 512,
+        256 << 10,
+        512 << 20,
+        1 << 31,
+    ] {
+        let mut d = dynamic(SIZE, &[]);
+        set_header_u32(&mut d, 32, bad);
+        assert_eq!(
+            fail(&d),
+            (
+                Some(512 + 32),
+                format!("block size is {bad}; expected a power of two from 524288 (512 KiB) to 268435456 (256 MiB), usually 2097152 (2 MiB)")
+            ),
+        );
+    }
+}
+
+#[test]
+fn table_may_have_a_sector_of_spare_entries_but_no_more() {
+    let d = dynamic_with(SIZE, 16 + 127, &[1]);
+    assert_eq!(run(&d).unwrap().dynamic.unwrap().max_table_entries, 143);
+    for entries in [16 + 128, 1 << 26, u32::MAX] {
+        let mut d = dynamic(SIZE, &[1]);
+        set_header_u32(&mut d, 28, entries);
+        assert_eq!(
+            fail(&d),
+            (
+                Some(512 + 28),
+                format!("the block table has {entries} entries, but a disk of 8388608 bytes has 16 blocks: the table may have at most 127 entries more")
+            )
+        );
+    }
+}
+
+/// Sets the sparse header's table offset.
+fn set_table_offset(d: &mut [u8], offset: u64) {
+    d[512 + 16..512 + 24].copy_from_slice(&offset.to_be_bytes());
+    seal(&mut d[512..1536], 36);
+}
+
+#[test]
+fn rejects_table_over_the_headers() {
+    let mut d = dynamic(SIZE, &[]);
+    set_table_offset(&mut d, 1024);
+    assert_eq!(
+        fail(&d),
+        (
+            Some(512 + 16),
+            "the block allocation table (bytes 1024 to 1088) overlaps the sparse header (bytes 512 to 1536)".into()
+        )
+    );
+    set_table_offset(&mut d, 448);
+    assert_eq!(
+        fail(&d).1,
+        "the block allocation table (bytes 448 to 512) overlaps the footer copy (bytes 0 to 512)"
+    );
+}
+
+#[test]
+fn rejects_blocks_over_the_headers_or_the_table() {
+    let cases = [
+        (0, "the footer copy (bytes 0 to 512)"),
+        (1, "the sparse header (bytes 512 to 1536)"),
+        (3, "the block allocation table (bytes 1536 to 1600)"),
+    ];
+    for (sector, what) in cases {
+        let mut d = dynamic(SIZE, &[0, 5]);
+        set_entry(&mut d, 5, sector);
+        let start = u64::from(sector) * 512;
+        assert_eq!(
+            fail(&d),
+            (
+                Some(1536 + 5 * 4),
+                format!(
+                    "the table entry of block 5 puts it at bytes {start} to {}, over {what}",
+                    start + BLOCK_LEN
+                )
+            )
+        );
+    }
+}
+
+#[test]
+fn rejects_blocks_over_each_other() {
+    let first = FIRST_BLOCK / 512;
+    for (second, second_start) in [(first, FIRST_BLOCK), (first + 1, FIRST_BLOCK + 512)] {
+        let mut d = dynamic(SIZE, &[0, 9]);
+        set_entry(&mut d, 9, second as u32);
+        assert_eq!(
+            fail(&d),
+            (
+                Some(1536 + 9 * 4),
+                format!(
+                    "blocks 0 and 9 overlap: block 0 lies at bytes {FIRST_BLOCK} to {}, block 9 at bytes {second_start} to {}",
+                    FIRST_BLOCK + BLOCK_LEN,
+                    second_start + BLOCK_LEN
+                )
+            )
+        );
+    }
+    // Blocks that touch do not overlap.
+    let mut d = dynamic(SIZE, &[0, 9]);
+    set_entry(&mut d, 9, ((FIRST_BLOCK + BLOCK_LEN) / 512) as u32);
+    set_entry(&mut d, 0, (FIRST_BLOCK / 512) as u32);
+    assert_eq!(run(&d).unwrap().dynamic.unwrap().allocated_blocks, 2);
+}
+
+#[test]
+fn reads_a_table_larger_than_one_piece() {
+    // 20,000 entries: 80,000 bytes of table, read in two 64 KiB pieces.
+    let size = 20_000 * u64::from(BLOCK);
+    let d = dynamic(size, &[0, 16_384, 19_999]);
+    assert_eq!(run(&d).unwrap().dynamic.unwrap().allocated_blocks, 3);
+    // A clash found past the first piece is still named by both indexes.
+    let mut d = d;
+    let block0 = be(&d, 1536);
+    set_entry(&mut d, 19_000, block0);
+    let (offset, msg) = fail(&d);
+    assert_eq!(offset, Some(1536 + 19_000 * 4));
+    assert!(msg.starts_with("blocks 0 and 19000 overlap: "), "{msg}");
+}
+
+fn be(d: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([d[at], d[at + 1], d[at + 2], d[at + 3]])
 }
