@@ -12,7 +12,7 @@ const VHDX_SIGNATURE: &[u8; 8] = b"vhdxfile";
 /// Size of the footer, and of a sector.
 pub(super) const FOOTER_LEN: u64 = 512;
 /// The largest disk a VHD can describe: 0xFF000000 sectors (2040 GiB), the
-/// limit of the specification and of qemu's `VHD_MAX_SECTORS`.
+/// limit that Hyper-V states for VHDs and qemu's `VHD_MAX_SECTORS`.
 pub(super) const MAX_SIZE: u64 = 0xFF00_0000 * 512;
 
 /// Where the "current size" field lies in the footer.
