@@ -155,11 +155,21 @@ fn msiinfo_lists_the_tables() {
         "DrLocator",
         "RegLocator",
         "CustomAction",
+        // The installer's pages (src/msi/ui).
+        "Dialog",
+        "Control",
+        "ControlEvent",
+        "ControlCondition",
+        "EventMapping",
+        "TextStyle",
+        "UIText",
+        "Error",
+        "CheckBox",
     ]);
     expected.sort();
     assert_eq!(
         tables, expected,
-        "no Binary without the runtime; CustomAction holds only the launch and the restore"
+        "no Binary without the runtime; CustomAction holds the launch, the restore and the pages' setters"
     );
 }
 
@@ -180,7 +190,8 @@ fn msiinfo_exports_every_table_as_expected() {
         ["Property\tValue", "s72\tl0", "Property\tProperty"],
         &[
             "ALLUSERS\t1".into(),
-            "ARPNOMODIFY\t1".into(),
+            "ARPNOREMOVE\t1".into(),
+            "DefaultUIFont\tWspackNormal".into(),
             "Manufacturer\tContoso Ltd.".into(),
             format!("ProductCode\t{product_code}"),
             "ProductLanguage\t1033".into(),
@@ -192,6 +203,9 @@ fn msiinfo_exports_every_table_as_expected() {
             "WspackDiskSize\t3221237817".into(),
             "WspackSidecar\tcontoso-fin.medv".into(),
             "WspackVhdName\tcontoso-fin.vhd".into(),
+            "WspackWorkspaceName\tContoso Finance".into(),
+            "WspackDiskSizeText\t3.0 GB".into(),
+            "WspackPackageName\tcontoso-fin.msi".into(),
         ],
     );
 
@@ -404,18 +418,28 @@ fn msiinfo_exports_every_table_as_expected() {
         &[
             seq(&[
                 ("FindRelatedProducts", 25),
-                ("AppSearch", 50),
                 ("LaunchConditions", 100),
                 ("ValidateProductID", 700),
                 ("CostInitialize", 800),
+                ("AppSearch", 820),
                 ("FileCost", 900),
                 ("CostFinalize", 1000),
                 ("MigrateFeatureStates", 1200),
                 ("ExecuteAction", 1300),
+                ("ProgressDlg", 1299),
+                ("FinishDlg", -1),
+                ("UserExitDlg", -2),
+                ("FatalErrorDlg", -3),
             ]),
+            // SourceDir is set by ResolveSource, before AppSearch looks for the sidecar
+            // in it; the agent starts from the Finish page.
             rows(&[
-                RESTORE_ROW,
-                "LaunchMedvHost\tNOT Installed AND MEDVHOSTEXE AND SUPPRESSMEDVLAUNCH<>\"1\"\t1301",
+                "RestoreInstallDir\tWSPACK_SAVEDDIR AND NOT INSTALLDIR\t821",
+                "ResolveSource\tNOT Installed\t810",
+                "WspackSetStartMedv\tSUPPRESSMEDVLAUNCH<>\"1\"\t822",
+                "SidecarMissingDlg\tNOT Installed AND NOT WSPACK_SIDECAR_FOUND\t1296",
+                "WelcomeDlg\tNOT Installed AND WSPACK_SIDECAR_FOUND\t1297",
+                "MaintenanceWelcomeDlg\tInstalled\t1298",
             ]),
         ]
         .concat(),
@@ -432,6 +456,8 @@ fn msiinfo_exports_every_table_as_expected() {
         &rows(&[
             "MEDVHOSTEXE\tMedvHostExe",
             "WSPACK_SAVEDDIR\tSavedInstallDir",
+            "WSPACK_SIDECAR_FOUND\tWspackSidecar",
+            "WSPACK_VHD_FOUND\tWspackExistingVhd",
         ]),
     );
     // INSTALLDIR comes back from the registry (64-bit view, only if the folder exists).
@@ -455,6 +481,8 @@ fn msiinfo_exports_every_table_as_expected() {
         ],
         &rows(&[
             "MedvHostExe\t\t[ProgramFiles64Folder]Microsoft Enterprise Desktop Virtualization\t0",
+            "WspackSidecar\t\t[SourceDir]\t0",
+            "WspackExistingVhd\t\t[CommonAppDataFolder]Microsoft\\Medv\\Workspace\t0",
         ]),
     );
     expect_table(
@@ -465,7 +493,11 @@ fn msiinfo_exports_every_table_as_expected() {
             "s72\ts255\tS20\tS20\tI4\tI4\tI4\tI4\tS255",
             "Signature\tSignature",
         ],
-        &rows(&["MedvHostExe\tMedvHost.exe\t\t\t\t\t\t\t"]),
+        &rows(&[
+            "MedvHostExe\tMedvHost.exe\t\t\t\t\t\t\t",
+            "WspackSidecar\tcontoso-fin.medv\t\t\t\t\t\t\t",
+            "WspackExistingVhd\tcontoso-fin.vhd\t\t\t\t\t\t\t",
+        ]),
     );
     expect_table(
         p,
@@ -478,6 +510,8 @@ fn msiinfo_exports_every_table_as_expected() {
         &rows(&[
             "LaunchMedvHost\t242\tMEDVHOSTEXE\t",
             "RestoreInstallDir\t51\tINSTALLDIR\t[WSPACK_SAVEDDIR]",
+            "WspackSetVhdTarget\t51\tWspackVhdTarget\t[INSTALLDIR][WspackVhdName]",
+            "WspackSetStartMedv\t51\tWspackStartMedv\t1",
         ]),
     );
     expect_table(
@@ -654,6 +688,8 @@ fn runtime_rows_are_added() {
         &rows(&[
             "LaunchMedvHost\t242\tMEDVHOSTEXE\t",
             "RestoreInstallDir\t51\tINSTALLDIR\t[WSPACK_SAVEDDIR]",
+            "WspackSetVhdTarget\t51\tWspackVhdTarget\t[INSTALLDIR][WspackVhdName]",
+            "WspackSetStartMedv\t51\tWspackStartMedv\t1",
             "StageVhd\t3073\tWspackRuntime\tStageVhd",
             "SetStageVhdData\t51\tStageVhd\tdst=[INSTALLDIR];src=[OriginalDatabase]",
         ]),

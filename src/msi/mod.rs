@@ -17,6 +17,7 @@ mod inspect;
 pub mod runtime;
 mod summary;
 pub mod tables;
+pub mod ui;
 
 pub use codes::{codes, Codes, PackageCodes};
 pub use inspect::{inspect, InspectedValue, Inspection, InstallProperty};
