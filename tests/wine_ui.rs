@@ -301,8 +301,11 @@ fn cancel_while_staging(screen: &Screen, wine: &Wine, big: &Package) {
     screen.key("Return");
     let tmp = workspace_dir(wine).join(format!("{INTERNAL}.vhd.wspack-tmp"));
     wait_for(|| tmp.exists(), "staging starts");
-    screen.page(&["Installing", "Status"], "progress");
-    screen.key("Escape");
+    // Staging 256 MiB takes a few seconds: screenshot now, press Cancel (the page's
+    // only button, so Enter), read the screenshot after.
+    let progress = screen.snapshot("progress");
+    screen.key("Return");
+    progress.says(&["Installing", NAME, "contoso.vhd", "of 256 MiB"]);
     screen.page(&["stop setting up"], "cancel");
     screen.key("alt+y");
     screen.page(&["cancelled", "not changed"], "cancelled");
@@ -344,10 +347,14 @@ fn the_pages_a_person_sees() {
         .prefix("wspack-ui-")
         .tempdir()
         .unwrap();
-    let pkg = build_package(work.path(), "small", 12);
-    let big = build_package(work.path(), "big", 256);
+    // The 256 MiB package is built while Wine boots.
+    let (pkg, big, wine) = std::thread::scope(|s| {
+        let big = s.spawn(|| build_package(work.path(), "big", 256));
+        let wine = Wine::new();
+        let pkg = build_package(work.path(), "small", 12);
+        (pkg, big.join().unwrap(), wine)
+    });
     let screen = Screen::start();
-    let wine = Wine::new();
     screen.use_virtual_desktop(&wine);
     plant_fake_agent(&wine, work.path());
     eprintln!("ready to drive: {:.1} s", started.elapsed().as_secs_f64());

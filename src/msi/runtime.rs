@@ -410,8 +410,8 @@ mod tests {
                 ca.action
             );
         }
-        // Besides the runtime's rows: the agent's launch, the INSTALLDIR restore, the pages' two setters.
-        assert_eq!(actions.len(), rows.custom_actions.len() + 4, "{actions:?}");
+        // Besides the runtime's rows: the agent's launch, the INSTALLDIR restore, the pages' three setters.
+        assert_eq!(actions.len(), rows.custom_actions.len() + 5, "{actions:?}");
         assert!(actions
             .iter()
             .any(|a| a == crate::msi::tables::LAUNCH_ACTION));

@@ -72,22 +72,28 @@ impl Screen {
         screen
     }
 
-    /// Gives the prefix a 1024×700 virtual desktop, where dialogs get title bars.
+    /// Gives the prefix a 1024×700 virtual desktop, where dialogs get title bars, then
+    /// stops its wineserver: a desktop that an earlier Wine process started without
+    /// this display would keep every later window off the screen.
     pub fn use_virtual_desktop(&self, wine: &Wine) {
         let explorer = r"HKCU\Software\Wine\Explorer";
-        for (key, name, data) in [
+        let values = [
             (explorer.to_string(), "Desktop", "Default"),
             (format!(r"{explorer}\Desktops"), "Default", "1024x700"),
-        ] {
+        ];
+        for (key, name, data) in values {
             let ok = wine
                 .command("wine")
                 .args(["reg", "add", &key, "/v", name, "/d", data, "/f"])
+                .env("DISPLAY", &self.display)
                 .stdout(Stdio::null())
                 .status()
                 .unwrap()
                 .success();
             assert!(ok, "reg add {key}");
         }
+        let _ = wine.command("wineserver").arg("-k").status();
+        wine.wait();
     }
 
     /// Runs an X client on this display, killed after 5 s: a client can block while
@@ -151,36 +157,23 @@ impl Screen {
     /// What the page on top says, read by tesseract ("" while there is no page).
     pub fn read(&self) -> String {
         let shot = self.work.path().join("page.png");
-        let big = self.work.path().join("page-ocr.png");
-        if self.shoot(&shot).is_none() {
-            return String::new();
+        match self.shoot(&shot) {
+            Some(()) => ocr(&shot, &self.work.path().join("page-ocr.png")),
+            None => String::new(),
         }
-        let prepared = Command::new("convert")
-            .arg(&shot)
-            .args([
-                "-colorspace",
-                "Gray",
-                "-resize",
-                "300%",
-                "-threshold",
-                "60%",
-            ])
-            .arg(&big)
-            .status()
-            .is_ok_and(|s| s.success());
-        if !prepared {
-            return String::new();
+    }
+
+    /// Takes a screenshot of the page on top now, without reading it (for a page that
+    /// may not stay long); saves it as `<name>.png` under `WSPACK_SCREENSHOTS` if set.
+    /// [`Snapshot::says`] reads it later.
+    pub fn snapshot(&self, name: &str) -> Snapshot {
+        let path = self.work.path().join(format!("{name}.png"));
+        self.shoot(&path).expect("a page to take a screenshot of");
+        if let Some(dir) = &self.shots {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::copy(&path, dir.join(format!("{name}.png"))).unwrap();
         }
-        let out = Command::new("tesseract")
-            .arg(&big)
-            .arg("-")
-            .stderr(Stdio::null())
-            .output()
-            .expect("run tesseract");
-        String::from_utf8_lossy(&out.stdout)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
+        Snapshot { path }
     }
 
     /// Waits until the page on top says every one of `words` (ignoring case: OCR
@@ -213,6 +206,60 @@ impl Screen {
             std::thread::sleep(Duration::from_millis(300));
         }
     }
+}
+
+/// A page's screenshot taken by [`Screen::snapshot`].
+pub struct Snapshot {
+    path: PathBuf,
+}
+
+impl Snapshot {
+    /// Asserts that the page said every one of `words` (ignoring case).
+    pub fn says(&self, words: &[&str]) {
+        let text = ocr(&self.path, &self.path.with_extension("ocr.png"));
+        let lower = text.to_lowercase();
+        let missing: Vec<&&str> = words
+            .iter()
+            .filter(|w| !lower.contains(&w.to_lowercase()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{}: no {missing:?} in {text:?}",
+            self.path.display()
+        );
+        eprintln!("snapshot {}: {text}", self.path.display());
+    }
+}
+
+/// Reads a screenshot with tesseract after `convert -colorspace Gray -resize 300%
+/// -threshold 60%` (without it tesseract reads little of Wine's small font).
+fn ocr(shot: &Path, prepared: &Path) -> String {
+    let ok = Command::new("convert")
+        .arg(shot)
+        .args([
+            "-colorspace",
+            "Gray",
+            "-resize",
+            "300%",
+            "-threshold",
+            "60%",
+        ])
+        .arg(prepared)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        return String::new();
+    }
+    let out = Command::new("tesseract")
+        .arg(prepared)
+        .arg("-")
+        .stderr(Stdio::null())
+        .output()
+        .expect("run tesseract");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl Drop for Screen {

@@ -66,15 +66,12 @@ pub const INSTALL_FINALIZE: i32 = 6600;
 /// CostFinalize resolves INSTALLDIR.
 pub const RESTORE_INSTALL_DIR: i32 = APP_SEARCH + 1;
 
-/// ResolveSource (UI only): sets SourceDir, which the sidecar's search needs.
+/// Notes whether SourceDir is known when AppSearch runs (UI only), right before it.
+pub const UI_NOTE_SOURCE_DIR: i32 = APP_SEARCH - 1;
+/// Ticks "Start MED-V now" (UI only), after AppSearch.
+pub const UI_SET_START_MEDV: i32 = RESTORE_INSTALL_DIR + 1;
+/// ResolveSource (UI only): SourceDir for the missing-sidecar page's text.
 pub const UI_RESOLVE_SOURCE: i32 = COST_INITIALIZE + 10;
-/// AppSearch in InstallUISequence: after ResolveSource (the sidecar is searched in
-/// SourceDir), before CostFinalize (a remembered INSTALLDIR must be set before it).
-pub const UI_APP_SEARCH: i32 = UI_RESOLVE_SOURCE + 10;
-/// RestoreInstallDir in InstallUISequence: right after AppSearch.
-pub const UI_RESTORE_INSTALL_DIR: i32 = UI_APP_SEARCH + 1;
-/// Ticks "Start MED-V now" (UI only).
-pub const UI_SET_START_MEDV: i32 = UI_RESTORE_INSTALL_DIR + 1;
 /// The page for a missing sidecar, instead of Welcome.
 pub const UI_SIDECAR_MISSING: i32 = EXECUTE_ACTION - 4;
 /// Welcome (first install).
@@ -84,7 +81,8 @@ pub const UI_MAINTENANCE_WELCOME: i32 = EXECUTE_ACTION - 2;
 /// Progress: modeless, up while ExecuteAction runs.
 pub const UI_PROGRESS: i32 = EXECUTE_ACTION - 1;
 
-const _: () = assert!(UI_SET_START_MEDV < FILE_COST);
+const _: () = assert!(FIND_RELATED_PRODUCTS < UI_NOTE_SOURCE_DIR);
+const _: () = assert!(UI_SET_START_MEDV < LAUNCH_CONDITIONS && UI_RESOLVE_SOURCE < FILE_COST);
 const _: () = assert!(MIGRATE_FEATURE_STATES < UI_SIDECAR_MISSING);
 
 // Each own action sits between the action it follows and the next one.
@@ -120,10 +118,10 @@ pub const INSTALL_EXECUTE: &[(&str, i32)] = &[
 /// InstallUISequence's standard actions (the pages join from `crate::msi::ui`).
 pub const INSTALL_UI: &[(&str, i32)] = &[
     ("FindRelatedProducts", FIND_RELATED_PRODUCTS),
+    ("AppSearch", APP_SEARCH),
     ("LaunchConditions", LAUNCH_CONDITIONS),
     ("ValidateProductID", VALIDATE_PRODUCT_ID),
     ("CostInitialize", COST_INITIALIZE),
-    ("AppSearch", UI_APP_SEARCH),
     ("FileCost", FILE_COST),
     ("CostFinalize", COST_FINALIZE),
     ("MigrateFeatureStates", MIGRATE_FEATURE_STATES),

@@ -4,7 +4,7 @@
 
 use super::property::{INSTALLDIR, MEDVHOST_PROPERTY, SAVED_DIR_PROPERTY};
 use super::schema::{key, opt, s, TableData};
-use super::sequences::{Sequences, RESTORE_INSTALL_DIR, UI_RESTORE_INSTALL_DIR};
+use super::sequences::{Sequences, RESTORE_INSTALL_DIR};
 use crate::msi::runtime::{RuntimeRows, STAGE_ACTION, TYPE_SET_PROPERTY};
 use msi::{Category, Column, Value};
 
@@ -33,7 +33,7 @@ fn restore_dir_condition() -> String {
 pub fn schedule(sequences: &mut Sequences, runtime: Option<&RuntimeRows>) {
     let restore = restore_dir_condition();
     sequences.install_execute(RESTORE_DIR_ACTION, Some(&restore), RESTORE_INSTALL_DIR);
-    sequences.install_ui(RESTORE_DIR_ACTION, Some(&restore), UI_RESTORE_INSTALL_DIR);
+    sequences.install_ui(RESTORE_DIR_ACTION, Some(&restore), RESTORE_INSTALL_DIR);
     // The agent starts from the Finish page ("Start MED-V now"), as MED-V's did;
     // a silent install leaves it to the next logon.
     if let Some(rt) = runtime {

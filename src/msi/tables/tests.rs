@@ -143,7 +143,7 @@ fn without_the_runtime_there_is_no_binary_nor_staging_step() {
     let actions = &table(&with, "CustomAction").rows;
     assert_eq!(
         actions.len(),
-        runtime::staging_rows(&policy).custom_actions.len() + 4
+        runtime::staging_rows(&policy).custom_actions.len() + 5
     );
 }
 

@@ -9,13 +9,13 @@ use super::messages::DEFAULT_FONT;
 use crate::msi::runtime::{PROP_VHD_NAME, TYPE_SET_PROPERTY};
 use crate::msi::tables::property::{
     COMMON_APP_DATA_FOLDER, DEFAULT_UI_FONT, DELETEDIFFDISKS, DISK_SIZE_TEXT, INSTALLDIR,
-    INSTALLED, PACKAGE_NAME, SIDECAR_FOUND, SOURCE_DIR, START_MEDV, SUPPRESSMEDVLAUNCH, VHD_FOUND,
-    VHD_TARGET, WORKSPACE_NAME,
+    INSTALLED, PACKAGE_NAME, SEARCHED_SOURCE_DIR, SIDECAR_FOUND, SOURCE_DIR, START_MEDV,
+    SUPPRESSMEDVLAUNCH, VHD_FOUND, VHD_TARGET, WORKSPACE_NAME,
 };
 use crate::msi::tables::schema::{key, s};
 use crate::msi::tables::sequences::{
-    Sequences, UI_MAINTENANCE_WELCOME, UI_PROGRESS, UI_RESOLVE_SOURCE, UI_SET_START_MEDV,
-    UI_SIDECAR_MISSING, UI_WELCOME,
+    Sequences, UI_MAINTENANCE_WELCOME, UI_NOTE_SOURCE_DIR, UI_PROGRESS, UI_RESOLVE_SOURCE,
+    UI_SET_START_MEDV, UI_SIDECAR_MISSING, UI_WELCOME,
 };
 use crate::msi::tables::{
     app_search_columns, custom_action_columns, dr_locator_columns, property_columns,
@@ -28,6 +28,8 @@ use msi::{Column, Value};
 pub const SET_VHD_TARGET: &str = "WspackSetVhdTarget";
 /// Ticks "Start MED-V now" unless SUPPRESSMEDVLAUNCH=1.
 const SET_START_MEDV: &str = "WspackSetStartMedv";
+/// Notes SourceDir before AppSearch looks for the sidecar there.
+const NOTE_SOURCE_DIR: &str = "WspackNoteSourceDir";
 const SIDECAR_SIGNATURE: &str = "WspackSidecar";
 const VHD_SIGNATURE: &str = "WspackExistingVhd";
 
@@ -96,6 +98,11 @@ fn custom_actions() -> TableData {
             format!("[{INSTALLDIR}][{PROP_VHD_NAME}]"),
         ),
         set(SET_START_MEDV, START_MEDV, "1".into()),
+        set(
+            NOTE_SOURCE_DIR,
+            SEARCHED_SOURCE_DIR,
+            format!("[{SOURCE_DIR}]"),
+        ),
     ];
     TableData::new("CustomAction", custom_action_columns(), rows)
 }
@@ -131,8 +138,8 @@ pub fn size_text(bytes: u64) -> String {
 /// Puts the pages and the UI's own actions in InstallUISequence.
 pub fn schedule(sequences: &mut Sequences) {
     let first = format!("NOT {INSTALLED}");
-    // ResolveSource sets SourceDir, which the sidecar's search (AppSearch, after it) needs;
-    // never in maintenance, where the source may be gone.
+    // ResolveSource sets SourceDir (the missing-sidecar page names it); never in
+    // maintenance, where the source may be gone.
     sequences.install_ui("ResolveSource", Some(&first), UI_RESOLVE_SOURCE);
     // Maintenance pages need no costing, and the removal or repair they ask for is
     // decided by REMOVE or REINSTALL, which the execute sequence's costing reads
@@ -140,7 +147,10 @@ pub fn schedule(sequences: &mut Sequences) {
     sequences.install_ui_condition("CostFinalize", &first);
     let no_suppress = format!("{SUPPRESSMEDVLAUNCH}<>\"1\"");
     sequences.install_ui(SET_START_MEDV, Some(&no_suppress), UI_SET_START_MEDV);
-    let missing = format!("{first} AND NOT {SIDECAR_FOUND}");
+    // AppSearch must come before CostInitialize; where SourceDir is not known yet
+    // then, the sidecar is not judged missing here.
+    sequences.install_ui(NOTE_SOURCE_DIR, Some(&first), UI_NOTE_SOURCE_DIR);
+    let missing = format!("{first} AND {SEARCHED_SOURCE_DIR} AND NOT {SIDECAR_FOUND}");
     sequences.install_ui(SIDECAR_MISSING, Some(&missing), UI_SIDECAR_MISSING);
     sequences.install_ui(
         WELCOME,
