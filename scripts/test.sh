@@ -31,7 +31,8 @@ cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 # The committed Windows runtime must be what its sources build, byte for byte.
 scripts/build-runtime.sh --check
-# Its own unit tests run natively with the same Debian Rust 1.63 toolchain, offline
-# (crates from runtime/vendor/).
-(cd runtime && RUSTC=/usr/bin/rustc /usr/bin/cargo test --locked --offline)
+# Its unit tests, and the contract's it shares with the packager, run natively with
+# the same Debian Rust 1.63 toolchain, offline (crates from runtime/vendor/).
+(cd runtime && RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+  /usr/bin/cargo test --locked --offline -p wspack-runtime -p wspack-contract)
 cargo test

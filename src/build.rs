@@ -17,7 +17,6 @@ use crate::manifest::{
 use crate::policy::Policy;
 use crate::report::{self, OutputMode, Reporter};
 use crate::sidecar::{self, CompressError, CompressOptions, InflateError};
-use crate::stage::{self, Digested};
 use crate::vhd::VhdInfo;
 use crate::{Error, Result};
 use serde_json::json;
@@ -26,6 +25,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use wspack_contract::stage::{self, Digested};
 
 /// What `wspack build` was asked to do.
 #[derive(Debug, Clone)]

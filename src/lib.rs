@@ -14,7 +14,7 @@ pub mod policy;
 pub mod reg;
 pub mod report;
 pub mod sidecar;
-pub mod stage;
+pub(crate) mod text;
 pub mod vhd;
 
 pub use error::{Error, Result};

@@ -24,13 +24,13 @@
 //! The deflate backend is flate2 on zlib-rs (pure Rust). On this project's benchmark
 //! disk it deflated faster than zlib-ng (see README, "Performance").
 
-use crate::stage::{self, Digested, StageError};
 use flate2::{Compress, Compression, FlushCompress, Status};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::io::{self, BufRead, Read, Write};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
+use wspack_contract::stage::{self, Digested, StageError};
 
 /// Bytes of input per independently deflated block (pigz uses the same).
 pub const DEFAULT_BLOCK_SIZE: usize = 128 * 1024;

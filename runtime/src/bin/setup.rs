@@ -195,8 +195,15 @@ mod tests {
     #[test]
     fn picks_exactly_one_msi() {
         let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(pick_msi("C:\\d", &v(&["setup.exe", "ws.MSI", "ws.medv"])).unwrap(), "ws.MSI");
-        assert!(pick_msi("C:\\d", &v(&["setup.exe"])).unwrap_err().contains("No installer package"));
-        assert!(pick_msi("C:\\d", &v(&["a.msi", "b.msi"])).unwrap_err().contains("2 installer packages"));
+        assert_eq!(
+            pick_msi("C:\\d", &v(&["setup.exe", "ws.MSI", "ws.medv"])).unwrap(),
+            "ws.MSI"
+        );
+        assert!(pick_msi("C:\\d", &v(&["setup.exe"]))
+            .unwrap_err()
+            .contains("No installer package"));
+        assert!(pick_msi("C:\\d", &v(&["a.msi", "b.msi"]))
+            .unwrap_err()
+            .contains("2 installer packages"));
     }
 }
