@@ -30,7 +30,7 @@ pub fn join(dir: &str, name: &str) -> String {
 
 /// The folder part of a Windows path (everything up to the last `\` or `/`).
 pub fn parent(path: &str) -> &str {
-    match path.rfind(|c| c == '\\' || c == '/') {
+    match path.rfind(['\\', '/']) {
         Some(i) => &path[..i],
         None => "",
     }
@@ -102,7 +102,7 @@ impl DiffData {
     pub fn parse(data: &str) -> Result<DiffData, String> {
         let f = Fields::parse(data)?;
         let name = f.require(diff_key::NAME)?.to_string();
-        if name.contains(|c| matches!(c, '\\' | '/' | ':' | '*' | '?' | '"' | '<' | '>'))
+        if name.contains(['\\', '/', ':', '*', '?', '"', '<', '>'])
             || name.trim() != name
             || name == "."
             || name == ".."
