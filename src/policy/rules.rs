@@ -1,7 +1,8 @@
 //! Checks on policy strings. Each returns what was expected when a value fails.
 
 use super::contract::Rule;
-use super::Version;
+use super::diagnostic::echo;
+use super::{Version, PRODUCT_NAME_MAX, PRODUCT_NAME_PREFIX};
 
 /// A failed check: what was expected, and how to fix it.
 pub(crate) struct Broken {
@@ -16,15 +17,32 @@ fn broken(expected: impl Into<String>, help: impl Into<String>) -> Result<(), Br
     })
 }
 
-/// Checks `s` against `rule`.
-pub(crate) fn check(rule: Rule, s: &str) -> Result<(), Broken> {
+/// A string that passed its rule, typed where the rule gives it a type.
+pub(crate) enum Parsed {
+    /// The string itself is the value.
+    Text,
+    /// A product version.
+    Version(Version),
+    /// A GUID.
+    Guid(uuid::Uuid),
+}
+
+/// Checks `s` against `rule`, returning its typed value.
+pub(crate) fn check(rule: Rule, s: &str) -> Result<Parsed, Broken> {
+    match rule {
+        Rule::Version => parse_version(s).map(Parsed::Version),
+        Rule::Guid => parse_guid(s).map(Parsed::Guid),
+        _ => check_text(rule, s).map(|()| Parsed::Text),
+    }
+}
+
+fn check_text(rule: Rule, s: &str) -> Result<(), Broken> {
     match rule {
         Rule::Name => name(s),
         Rule::InternalName => internal_name(s),
-        Rule::Version => parse_version(s).map(|_| ()),
+        Rule::Version | Rule::Guid => Ok(()),
         Rule::Manufacturer => length(s, 1, 128),
         Rule::RelativePath => length(s, 1, 4096),
-        Rule::Guid => parse_guid(s).map(|_| ()),
         Rule::Time => time(s),
         Rule::DateTime => date_time(s),
         Rule::ComputerNameMask => computer_name_mask(s),
@@ -46,8 +64,21 @@ fn length(s: &str, min: usize, max: usize) -> Result<(), Broken> {
     Ok(())
 }
 
+/// The longest workspace name: ProductName is the prefix and the name.
+pub(crate) const NAME_MAX: usize = PRODUCT_NAME_MAX - PRODUCT_NAME_PREFIX.len();
+
 fn name(s: &str) -> Result<(), Broken> {
-    length(s, 1, 64)?;
+    let n = s.chars().count();
+    if n > NAME_MAX {
+        return broken(
+            format!(
+                "at most {NAME_MAX} characters, found {n}: Windows Installer limits the ProductName \
+                 \"{PRODUCT_NAME_PREFIX}<name>\" to {PRODUCT_NAME_MAX} characters (ICE16)"
+            ),
+            format!("shorten the name to {NAME_MAX} characters or fewer"),
+        );
+    }
+    length(s, 1, NAME_MAX)?;
     if s.trim() != s || s.chars().all(|c| c == '.' || c == ' ') {
         // It names files on the host (the agent's `<name>.vhd` differencing disk).
         return broken(
@@ -67,6 +98,21 @@ fn name(s: &str) -> Result<(), Broken> {
     Ok(())
 }
 
+/// Names Windows gives to devices: no file can be called `CON.msi` or `com1.vhd`.
+const DEVICE_NAMES: &[&str] = &["CON", "PRN", "AUX", "NUL"];
+
+fn is_device_name(s: &str) -> bool {
+    let upper = s.to_ascii_uppercase();
+    if DEVICE_NAMES.contains(&upper.as_str()) {
+        return true;
+    }
+    // COM0–COM9 and LPT0–LPT9 (superscript digits cannot occur: the name is ASCII).
+    let port = upper
+        .strip_prefix("COM")
+        .or_else(|| upper.strip_prefix("LPT"));
+    matches!(port.map(str::as_bytes), Some([d]) if d.is_ascii_digit())
+}
+
 fn internal_name(s: &str) -> Result<(), Broken> {
     let ok = (1..=32).contains(&s.len())
         && s.bytes()
@@ -75,6 +121,12 @@ fn internal_name(s: &str) -> Result<(), Broken> {
         return broken(
             "1–32 characters from A–Z, a–z, 0–9, _ and -",
             "it names files on Windows: use e.g. \"contoso_apps\"",
+        );
+    }
+    if is_device_name(s) {
+        return broken(
+            format!("a name that is not a Windows device name, found {s} (CON, PRN, AUX, NUL, COM0–COM9 and LPT0–LPT9 are reserved)"),
+            format!("it names files on Windows, and {s}.msi cannot exist there: use e.g. \"{s}_ws\""),
         );
     }
     Ok(())
@@ -111,6 +163,12 @@ pub(crate) fn parse_guid(s: &str) -> Result<uuid::Uuid, Broken> {
         .and_then(|t| t.strip_suffix('}'))
         .unwrap_or(s);
     match uuid::Uuid::try_parse(inner) {
+        Ok(u) if u.is_nil() => Err(Broken {
+            expected: "a GUID other than the nil GUID (all zeros)".into(),
+            help:
+                "keep the UpgradeCode of the package you replace, or remove the key to derive one"
+                    .into(),
+        }),
         Ok(u) if inner.len() == 36 => Ok(u),
         _ => Err(Broken {
             expected: "a GUID like {6F1B5C2E-8A43-4D3A-9E7B-2C1D0F4A5B6C}".into(),
@@ -186,7 +244,13 @@ fn computer_name_mask(s: &str) -> Result<(), Broken> {
                 return broken("a closing % after a % token", help);
             };
             if !token.eq_ignore_ascii_case("username") && !token.eq_ignore_ascii_case("hostname") {
-                return broken(format!("%username% or %hostname%, found %{token}%"), help);
+                return broken(
+                    format!(
+                        "%username% or %hostname%, found {}",
+                        echo(&format!("%{token}%"))
+                    ),
+                    help,
+                );
             }
             rest = after;
         } else if let Some(tail) = rest.strip_prefix('[') {
@@ -194,7 +258,10 @@ fn computer_name_mask(s: &str) -> Result<(), Broken> {
                 return broken("[n] with a closing ]", help);
             };
             if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
-                return broken(format!("a number inside [n], found [{n}]"), help);
+                return broken(
+                    format!("a number inside [n], found {}", echo(&format!("[{n}]"))),
+                    help,
+                );
             }
             rest = after;
         } else if c.is_ascii_alphanumeric() || "-#*".contains(c) {
@@ -231,7 +298,13 @@ fn url_pattern(s: &str) -> Result<(), Broken> {
     let rest = match s.split_once("://") {
         Some(("http" | "https", rest)) => rest,
         Some((scheme, _)) => {
-            return broken(format!("http:// or https://, found {scheme}://"), help)
+            return broken(
+                format!(
+                    "http:// or https://, found {}",
+                    echo(&format!("{scheme}://"))
+                ),
+                help,
+            )
         }
         None => s,
     };
@@ -245,7 +318,7 @@ fn url_pattern(s: &str) -> Result<(), Broken> {
                         .all(|c| c.is_alphanumeric() || c == '-' || c == '*' || c == ':'))
         });
     if !host_ok {
-        return broken(format!("a host name, found {host:?}"), help);
+        return broken(format!("a host name, found {}", echo(host)), help);
     }
     Ok(())
 }
