@@ -82,8 +82,7 @@ pub enum Error {
         /// What is wrong, with the expected and actual values.
         problem: String,
     },
-    /// A text that goes into the MSI has a character its codepage cannot carry (a bug:
-    /// the policy's checks refuse such text first).
+    /// A text that goes into the MSI has a character its codepage cannot carry (invalid input).
     #[error("{field} = {value:?}: {ch:?} can't be written in an MSI with codepage Windows-1252")]
     MsiCodepage {
         /// Where the text comes from, e.g. `workspace.name`.
@@ -93,8 +92,7 @@ pub enum Error {
         /// The first character outside Windows-1252.
         ch: char,
     },
-    /// A REG_MULTI_SZ value has an empty string, which the type cannot hold (a bug:
-    /// the policy's checks refuse it first).
+    /// A REG_MULTI_SZ value has an empty string, which the type cannot hold (invalid input).
     #[error("{field}: a REG_MULTI_SZ value can't hold an empty string")]
     MsiEmptyMultiSzItem {
         /// Which value, e.g. `registry value Fts\StartDialogMsg`.
@@ -141,10 +139,11 @@ impl Error {
             | Error::NoManifest { .. } => 2,
             Error::Interrupted => 130,
             Error::Io { .. } | Error::Compress { .. } | Error::Verify { .. } => 1,
-            Error::MsiRead { .. } | Error::MsiNotFound { .. } => 2,
             Error::MsiCodepage { .. }
             | Error::MsiEmptyMultiSzItem { .. }
-            | Error::MsiWrite { .. } => 1,
+            | Error::MsiRead { .. }
+            | Error::MsiNotFound { .. } => 2,
+            Error::MsiWrite { .. } => 1,
         }
     }
 
@@ -171,8 +170,13 @@ impl Error {
                 "the disk is full: free space (the sidecar needs about a third of the VHD's size) and build again"
                     .into(),
             ),
-            Error::MsiCodepage { .. } | Error::MsiEmptyMultiSzItem { .. } => Some(
-                "this is a bug in wspack: the policy's checks should have refused this value; please report it"
+            Error::MsiCodepage { .. } => Some(
+                "wspack writes Windows-1252 MSIs (msiexec refuses UTF-8 databases); \
+                 use Western European characters in this field"
+                    .into(),
+            ),
+            Error::MsiEmptyMultiSzItem { .. } => Some(
+                "an empty string ends a REG_MULTI_SZ list; remove the empty line or put a space in it"
                     .into(),
             ),
             Error::MsiRead { .. } => {

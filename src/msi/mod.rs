@@ -308,8 +308,8 @@ fn content_hash(summary: &Summary, tables: &[TableData], spec: &PackageSpec) -> 
 
 /// Refuses text that Windows-1252 cannot carry and empty REG_MULTI_SZ items,
 /// naming the field they came from. A policy read by `Policy::load` never fails
-/// here (its checks refuse such text, located in the TOML): this guards policies
-/// built in code, and failing here is a bug, not an input error.
+/// here (the policy's checks refuse such text first, located in the TOML): this
+/// guards policies built in code.
 fn check_codepage(spec: &PackageSpec) -> crate::Result<()> {
     check_policy_text(spec.policy)?;
     ensure_1252("sidecar file name", &spec.medv_file_name)
