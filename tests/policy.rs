@@ -133,3 +133,160 @@ fn init_writes_a_template_that_check_accepts_once_vhd_points_at_a_disk() {
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
+
+/// A valid `[workspace]` table whose disk is the fixed fixture.
+fn workspace_table() -> String {
+    let disk = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/disks/fixed.vhd");
+    format!("[workspace]\nname = \"B\"\ninternal_name = \"b\"\nversion = \"1.0.0\"\nmanufacturer = \"m\"\nvhd = {disk:?}\n")
+}
+
+#[test]
+fn a_utf8_byte_order_mark_is_accepted_and_does_not_shift_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("bom.toml");
+    std::fs::write(&good, format!("\u{feff}{}", workspace_table())).unwrap();
+    let out = wspack(tmp.path(), &["check", "bom.toml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    std::fs::write(tmp.path().join("bad.toml"), "\u{feff}[workspace\n").unwrap();
+    let out = wspack(tmp.path(), &["check", "bad.toml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    // Column 11 as an editor shows it: the mark is not a character of the line.
+    assert!(
+        stderr.starts_with("error: bad.toml:1:11: invalid TOML"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_policy_that_is_not_a_regular_file_is_refused_without_reading_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    for path in ["/dev/zero", "."] {
+        let out = wspack(tmp.path(), &["check", path]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path}: {stderr}");
+        assert!(stderr.contains("not a regular file"), "{stderr}");
+        assert!(stderr.contains("\n  help: "), "{stderr}");
+    }
+}
+
+#[test]
+fn a_huge_value_is_echoed_short_and_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = workspace_table().replace(
+        "manufacturer = \"m\"",
+        &format!("manufacturer = \"\\u001b[2J{}\"", "x".repeat(1 << 20)),
+    );
+    std::fs::write(tmp.path().join("w.toml"), text).unwrap();
+    let out = wspack(tmp.path(), &["check", "w.toml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.len() < 600, "{} bytes: {stderr}", stderr.len());
+    assert!(
+        stderr.starts_with(r#"error: w.toml:5:16: workspace.manufacturer = "\u{1b}[2Jxxx"#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("… (1048580 characters): expected 1–128 characters, found 1048580"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\u{1b}'), "raw escape in {stderr:?}");
+}
+
+#[test]
+fn a_disk_that_cannot_be_opened_is_reported_at_the_vhd_key_by_check_and_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = workspace_table();
+    let vhd_line = text.lines().position(|l| l.starts_with("vhd")).unwrap() + 1;
+    // A folder where the disk should be, then a missing file.
+    for (vhd, problem) in [
+        ("\".\"", "not a file"),
+        ("\"missing.vhd\"", "No such file or directory"),
+    ] {
+        let text = text
+            .lines()
+            .map(|l| {
+                if l.starts_with("vhd") {
+                    format!("vhd = {vhd}")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(tmp.path().join("w.toml"), text).unwrap();
+        for args in [
+            vec!["check", "w.toml"],
+            vec!["build", "w.toml", "-o", "out"],
+        ] {
+            let out = wspack(tmp.path(), &args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{stderr}");
+            let at = format!("error: w.toml:{vhd_line}:7: workspace.vhd: ");
+            assert!(stderr.starts_with(&at), "{args:?}: {stderr}");
+            assert!(stderr.contains(problem), "{stderr}");
+            assert!(stderr.contains("\n  help: "), "{stderr}");
+            assert!(!tmp.path().join("out").exists());
+        }
+    }
+}
+
+#[test]
+fn two_hundred_thousand_url_patterns_are_checked_in_one_pass() {
+    // Every second pattern repeats the one before it, in another case.
+    let patterns: Vec<String> = (0..200_000)
+        .map(|i| {
+            let host = format!("h{}.contoso.com", i / 2);
+            if i % 2 == 1 {
+                host.to_uppercase()
+            } else {
+                host
+            }
+        })
+        .collect();
+    let list: Vec<String> = patterns.iter().map(|p| format!("{p:?}")).collect();
+    let text = format!(
+        "{}[url_redirection]\nto_guest = [{}]\n",
+        workspace_table(),
+        list.join(", ")
+    );
+    let err = wspack::policy::Policy::parse(&text, Path::new("w.toml")).unwrap_err();
+    assert_eq!(err.diagnostics.len(), 100_000);
+    let last = err.diagnostics.last().unwrap();
+    assert_eq!(
+        last.message,
+        "url_redirection.to_guest lists \"H99999.CONTOSO.COM\" twice"
+    );
+    assert_eq!(last.line, 8);
+}
+
+#[test]
+fn the_product_name_limit_matches_what_the_msi_writes() {
+    let text = workspace_table().replace("name = \"B\"", &format!("name = \"{}\"", "N".repeat(45)));
+    let policy = wspack::policy::Policy::parse(&text, Path::new("w.toml")).unwrap();
+    let spec = wspack::msi::PackageSpec {
+        policy: &policy,
+        disk_size: 512,
+        disk_sha256: "0".repeat(64),
+        medv_file_name: "b.medv".into(),
+        build_time: std::time::SystemTime::UNIX_EPOCH,
+        runtime: None,
+    };
+    let product_name = wspack::msi::tables::product_name(&spec);
+    assert_eq!(product_name, policy.workspace.product_name());
+    assert_eq!(
+        product_name.chars().count(),
+        wspack::policy::PRODUCT_NAME_MAX
+    );
+    let longer = text.replace(&"N".repeat(45), &"N".repeat(46));
+    let err = wspack::policy::Policy::parse(&longer, Path::new("w.toml")).unwrap_err();
+    assert!(
+        err.to_string().contains("at most 45 characters, found 46"),
+        "{err}"
+    );
+}

@@ -374,10 +374,27 @@ mod tests {
         assert!(!ok(Rule::Name, " Contoso"));
         assert!(!ok(Rule::Name, "Contoso "));
         assert!(!ok(Rule::Name, ".."));
-        assert!(!ok(Rule::Name, &"x".repeat(65)));
+        assert!(ok(Rule::Name, &"x".repeat(NAME_MAX)));
+        assert!(!ok(Rule::Name, &"x".repeat(NAME_MAX + 1)));
+        assert_eq!(NAME_MAX, 45);
         assert!(ok(Rule::InternalName, "contoso_apps-2"));
         assert!(!ok(Rule::InternalName, "contoso apps"));
         assert!(!ok(Rule::InternalName, &"x".repeat(33)));
+    }
+
+    #[test]
+    fn device_names_are_not_internal_names() {
+        for bad in [
+            "CON", "con", "Prn", "aux", "NUL", "COM0", "com1", "COM9", "lpt1", "LPT9",
+        ] {
+            assert!(!ok(Rule::InternalName, bad), "{bad}");
+        }
+        for good in [
+            "CONS", "COM10", "LPT", "COM", "nul_", "console", "com1-x", "COM¹",
+        ] {
+            // `COM¹` fails for its character, not as a device name.
+            assert_eq!(ok(Rule::InternalName, good), good.is_ascii(), "{good}");
+        }
     }
 
     #[test]
@@ -408,6 +425,7 @@ mod tests {
         assert!(parse_guid("{6F1B5C2E-8A43-4D3A-9E7B-2C1D0F4A5B6C}").is_ok());
         assert!(parse_guid("6f1b5c2e-8a43-4d3a-9e7b-2c1d0f4a5b6c").is_ok());
         assert!(parse_guid("6f1b5c2e8a434d3a9e7b2c1d0f4a5b6c").is_err());
+        assert!(parse_guid("{00000000-0000-0000-0000-000000000000}").is_err());
     }
 
     #[test]

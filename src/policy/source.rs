@@ -127,3 +127,35 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static str> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(bytes: &[u8]) -> (Location, String) {
+        let (at, message, _) = decode(bytes.to_vec()).unwrap_err();
+        (at, message)
+    }
+
+    #[test]
+    fn other_encodings_are_named() {
+        let (at, m) = refused(b"\x00\x00\xFE\xFF\x00\x00\x00a");
+        assert_eq!(
+            (at, m.starts_with("this file is UTF-32 BE")),
+            (START, true),
+            "{m}"
+        );
+        assert!(refused(b"+/v8a = 1").1.starts_with("this file is UTF-7"));
+        assert!(refused(b"\x00a\x00=")
+            .1
+            .starts_with("this file looks like UTF-16 BE"));
+    }
+
+    #[test]
+    fn a_utf8_mark_is_dropped_and_bad_bytes_are_located() {
+        assert_eq!(decode(b"\xEF\xBB\xBFa = 1".to_vec()).unwrap(), "a = 1");
+        let (at, m) = refused(b"\xEF\xBB\xBFa = 1\n\xC3\xA9\xFF");
+        assert_eq!(at, Location { line: 2, column: 2 });
+        assert!(m.contains("byte 0xFF (byte offset 11)"), "{m}");
+    }
+}
