@@ -129,6 +129,9 @@ pub fn run_plan(plan: Plan, opts: &BuildOptions) -> Result<serde_json::Value> {
     report::catch_interrupts();
     let out_dir = &opts.out_dir;
     let replace = check_out_dir(out_dir, opts.force, &plan.policy)?;
+    for warning in plan.policy.warnings() {
+        reporter.warn(&warning);
+    }
     let (build_secs, time_source) =
         manifest::build_time(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref())?;
     if time_source == manifest::BuildTimeSource::Fixed {

@@ -146,19 +146,7 @@ fn workspace(declared: &[Declared], source: &Path) -> Option<Workspace> {
 
 /// The registry values, in contract order.
 fn registry_values(declared: &[Declared]) -> Vec<RegValue> {
-    let workspace_name = declared.iter().find_map(|d| match (&d.value, d.field.key) {
-        (Some(Checked::Text(s)), "name") if d.field.section == "workspace" => Some(s.clone()),
-        _ => None,
-    });
-    // VM\Name is the one [workspace] field the agent reads.
-    let mut values: Vec<RegValue> = workspace_name
-        .map(|name| RegValue {
-            key: "VM",
-            name: "Name",
-            data: RegData::Sz(name),
-        })
-        .into_iter()
-        .collect();
+    let mut values = Vec::new();
     for field in FIELDS {
         let Target::Registry { key, name } = field.target else {
             continue;
@@ -186,10 +174,8 @@ fn reg_data(value: &Checked) -> Option<RegData> {
         Checked::Dword(n) => RegData::Dword(*n),
         Checked::Text(s) => RegData::Sz(s.clone()),
         Checked::Lines(l) => RegData::MultiSz(l.clone()),
-        Checked::Ints(list) => {
-            let line: Vec<String> = list.iter().map(u32::to_string).collect();
-            RegData::MultiSz(vec![line.join(",")])
-        }
+        // One number per string: the agent reads a list (the WMI class's sint32[]).
+        Checked::Ints(list) => RegData::MultiSz(list.iter().map(u32::to_string).collect()),
         // Versions and GUIDs are `[workspace]` fields, not registry values.
         Checked::Version(_) | Checked::Guid(_) => return None,
     })

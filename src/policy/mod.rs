@@ -26,6 +26,8 @@ use std::path::{Path, PathBuf};
 pub const PRODUCT_NAME_PREFIX: &str = "MED-V Workspace - ";
 /// The longest ProductName Windows Installer accepts (ICE16: fewer than 64 characters).
 pub const PRODUCT_NAME_MAX: usize = 63;
+/// The longest `workspace.name`, in characters: ProductName is the prefix and the name.
+pub const NAME_MAX: usize = PRODUCT_NAME_MAX - PRODUCT_NAME_PREFIX.len();
 
 /// A product version `a.b.c` (a, b ≤ 255; c ≤ 65535), as Windows Installer compares them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -85,6 +87,25 @@ impl Policy {
     /// Returns the registry values a build writes, in contract order.
     pub fn registry_values(&self) -> &[RegValue] {
         &self.values
+    }
+
+    /// Returns what is valid but may not do what the author meant, one sentence each.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for v in &self.values {
+            if let (("Fts", "ComputerNameMask"), RegData::Sz(mask)) = ((v.key, v.name), &v.data) {
+                if rules::mask_may_exceed_limit(mask) {
+                    out.push(format!(
+                        "{}: first_time_setup.computer_name_mask {mask:?} can make a computer name \
+                         longer than Windows' {} characters: limit %username% or %hostname% \
+                         with [n], e.g. %username%[8]",
+                        self.source.display(),
+                        rules::COMPUTER_NAME_MAX
+                    ));
+                }
+            }
+        }
+        out
     }
 
     /// Reads and checks a policy file; every problem of the file is reported at once.
