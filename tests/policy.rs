@@ -290,3 +290,20 @@ fn the_product_name_limit_matches_what_the_msi_writes() {
         "{err}"
     );
 }
+
+#[test]
+fn suggestions_stop_after_a_hundred_unknown_keys() {
+    let keys: String = (0..150)
+        .map(|i| format!("clipbord_sharin{i} = true\n"))
+        .collect();
+    let text = format!("{}[user_experience]\n{keys}", workspace_table());
+    let err = wspack::policy::Policy::parse(&text, Path::new("w.toml")).unwrap_err();
+    let helps: Vec<&str> = err
+        .diagnostics
+        .iter()
+        .map(|d| d.help.as_deref().unwrap())
+        .collect();
+    assert_eq!(helps.len(), 150);
+    assert!(helps[..100].iter().all(|h| *h == "did you mean `clipboard_sharing`?"));
+    assert!(helps[100..].iter().all(|h| h.starts_with("expected one of: ")));
+}

@@ -42,16 +42,32 @@ pub(crate) fn parse(text: &str, source: &Path) -> Result<Policy, PolicyError> {
     }
 }
 
+/// How many unknown names get a "did you mean" (a file with more is not a typo,
+/// and comparing each one costs time).
+const SUGGESTIONS: usize = 100;
+
+/// Walks the TOML document, collecting declared fields and problems.
+struct Walker<'c, 'a> {
+    declared: Vec<Declared>,
+    diag: &'c mut Collector<'a>,
+    suggestions_left: usize,
+}
+
 /// Visits the top-level tables; returns the declared fields and where `[workspace]` starts.
 fn walk_sections(doc: &DeTable<'_>, diag: &mut Collector<'_>) -> (Vec<Declared>, Option<usize>) {
-    let mut declared = Vec::new();
+    let mut walker = Walker {
+        declared: Vec::new(),
+        diag,
+        suggestions_left: SUGGESTIONS,
+    };
     let mut workspace_at = None;
     for (key, value) in doc {
         let section = key.get_ref().as_ref();
         let Some((name, _)) = SECTIONS.iter().find(|(s, _)| *s == section) else {
             let names: Vec<&str> = SECTIONS.iter().map(|(s, _)| *s).collect();
             let message = format!("unknown table [{}]", echo_key(section));
-            diag.error(key.span().start, message, suggest(section, &names));
+            let help = walker.suggest(section, &names);
+            walker.diag.error(key.span().start, message, help);
             continue;
         };
         match value.get_ref() {
@@ -59,9 +75,9 @@ fn walk_sections(doc: &DeTable<'_>, diag: &mut Collector<'_>) -> (Vec<Declared>,
                 if *name == "workspace" {
                     workspace_at = Some(key.span().start);
                 }
-                walk(name, "", table, &mut declared, diag);
+                walker.walk(name, "", table);
             }
-            _ => diag.error(
+            _ => walker.diag.error(
                 key.span().start,
                 format!(
                     "`{section}` must be a table, found {}",
@@ -71,69 +87,69 @@ fn walk_sections(doc: &DeTable<'_>, diag: &mut Collector<'_>) -> (Vec<Declared>,
             ),
         }
     }
-    (declared, workspace_at)
+    (walker.declared, workspace_at)
 }
 
-/// Visits one table, recursing into the nested tables the contract knows.
-fn walk(
-    section: &'static str,
-    prefix: &str,
-    table: &DeTable<'_>,
-    declared: &mut Vec<Declared>,
-    diag: &mut Collector<'_>,
-) {
-    for (key, value) in table {
-        let dotted = format!("{prefix}{}", key.get_ref());
-        if let Some(field) = contract::field(section, &dotted) {
-            declared.push(Declared {
-                field,
-                at: value.span().start,
-                value: check_value(field, value, diag),
-            });
-            continue;
-        }
-        let nested = format!("{dotted}.");
-        let is_parent = FIELDS
-            .iter()
-            .any(|f| f.section == section && f.key.starts_with(&nested));
-        match value.get_ref() {
-            DeValue::Table(inner) if is_parent => walk(section, &nested, inner, declared, diag),
-            _ if is_parent => diag.error(
-                value.span().start,
-                format!(
-                    "`{section}.{dotted}` must be a table, found {}",
-                    type_name(value.get_ref())
-                ),
-                format!("write its keys under a [{section}.{dotted}] header"),
-            ),
-            _ => {
-                let known: Vec<&str> = FIELDS
-                    .iter()
-                    .filter(|f| f.section == section)
-                    .map(|f| f.key)
-                    .collect();
-                diag.error(
-                    key.span().start,
-                    format!("unknown key `{}` in [{section}]", echo_key(&dotted)),
-                    suggest(&dotted, &known),
-                );
+impl Walker<'_, '_> {
+    /// Visits one table, recursing into the nested tables the contract knows.
+    fn walk(&mut self, section: &'static str, prefix: &str, table: &DeTable<'_>) {
+        for (key, value) in table {
+            let dotted = format!("{prefix}{}", key.get_ref());
+            if let Some(field) = contract::field(section, &dotted) {
+                let checked = check_value(field, value, self.diag);
+                self.declared.push(Declared {
+                    field,
+                    at: value.span().start,
+                    value: checked,
+                });
+                continue;
             }
+            let nested = format!("{dotted}.");
+            let is_parent = FIELDS
+                .iter()
+                .any(|f| f.section == section && f.key.starts_with(&nested));
+            match value.get_ref() {
+                DeValue::Table(inner) if is_parent => self.walk(section, &nested, inner),
+                _ if is_parent => self.diag.error(
+                    value.span().start,
+                    format!(
+                        "`{section}.{dotted}` must be a table, found {}",
+                        type_name(value.get_ref())
+                    ),
+                    format!("write its keys under a [{section}.{dotted}] header"),
+                ),
+                _ => {
+                    let known: Vec<&str> = FIELDS
+                        .iter()
+                        .filter(|f| f.section == section)
+                        .map(|f| f.key)
+                        .collect();
+                    let help = self.suggest(&dotted, &known);
+                    self.diag.error(
+                        key.span().start,
+                        format!("unknown key `{}` in [{section}]", echo_key(&dotted)),
+                        help,
+                    );
+                }
+            }
+        }
+    }
+
+    /// Suggests the nearest known name, or lists them when none is near.
+    fn suggest(&mut self, found: &str, known: &[&str]) -> String {
+        let compare = self.suggestions_left > 0 && found.len() <= SUGGEST_MAX;
+        self.suggestions_left = self.suggestions_left.saturating_sub(1);
+        let best = known
+            .iter()
+            .filter(|_| compare)
+            .map(|k| (strsim::jaro_winkler(found, k), *k))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        match best {
+            Some((score, k)) if score >= 0.8 => format!("did you mean `{k}`?"),
+            _ => format!("expected one of: {}", known.join(", ")),
         }
     }
 }
 
 /// The longest name compared with the known ones (longer ones are never near).
 const SUGGEST_MAX: usize = 64;
-
-/// Suggests the nearest known name, or lists them when none is near.
-fn suggest(found: &str, known: &[&str]) -> String {
-    let best = known
-        .iter()
-        .filter(|_| found.len() <= SUGGEST_MAX)
-        .map(|k| (strsim::jaro_winkler(found, k), *k))
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
-        Some((score, k)) if score >= 0.8 => format!("did you mean `{k}`?"),
-        _ => format!("expected one of: {}", known.join(", ")),
-    }
-}
