@@ -1,6 +1,6 @@
 //! `wspack check` (validate, summarize, explain) and `wspack init` (a commented template).
 
-use crate::policy::{self, DefaultValue, Policy, PolicyError, RegData, RegValue, ROOT_KEY};
+use crate::policy::{self, Policy, PolicyError, RegData, RegValue, ROOT_KEY};
 use crate::vhd::{self, VhdError, VhdInfo, VhdProblem};
 use serde_json::json;
 use std::fmt::Write as _;
@@ -16,10 +16,6 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    fn defaults(&self) -> Vec<DefaultValue> {
-        self.policy.defaults()
-    }
-
     /// Renders the summary (and with `explain`, every value and default) as text.
     pub fn render(&self, explain: bool) -> String {
         let ws = &self.policy.workspace;
@@ -45,7 +41,7 @@ impl CheckReport {
             out,
             "  registry   {} values under HKLM\\{ROOT_KEY} (64-bit view), {} left to the agent's defaults",
             self.policy.values.len(),
-            self.defaults().len()
+            self.policy.defaults().len()
         );
         if !explain {
             return out;
@@ -64,7 +60,7 @@ impl CheckReport {
                 )
             })
             .collect();
-        for d in self.defaults() {
+        for d in self.policy.defaults() {
             let (ty, data) = match &d.data {
                 Some(data) => (data.type_name().to_string(), show(data)),
                 None => ("-".to_string(), "(agent's built-in behaviour)".to_string()),
@@ -110,6 +106,7 @@ impl CheckReport {
             let value = |v: &RegValue| json!({ "key": v.full_key(), "name": v.name, "type": v.data.type_name(), "data": v.data.to_json() });
             v["values"] = self.policy.values.iter().map(value).collect();
             v["defaults"] = self
+                .policy
                 .defaults()
                 .iter()
                 .map(|d| {

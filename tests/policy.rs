@@ -304,6 +304,10 @@ fn suggestions_stop_after_a_hundred_unknown_keys() {
         .map(|d| d.help.as_deref().unwrap())
         .collect();
     assert_eq!(helps.len(), 150);
-    assert!(helps[..100].iter().all(|h| *h == "did you mean `clipboard_sharing`?"));
-    assert!(helps[100..].iter().all(|h| h.starts_with("expected one of: ")));
+    assert!(helps[..100]
+        .iter()
+        .all(|h| *h == "did you mean `clipboard_sharing`?"));
+    assert!(helps[100..]
+        .iter()
+        .all(|h| h.starts_with("expected one of: ")));
 }
