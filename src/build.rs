@@ -258,7 +258,11 @@ impl Step for SidecarStep {
     fn write(&self, ctx: &mut Context, out: StepWriter, path: &Path) -> Result<Digested> {
         let vhd = &ctx.policy.workspace.vhd;
         let file = File::open(vhd).map_err(io_err("read", vhd))?;
-        let opts = CompressOptions::new(ctx.opts.jobs, ctx.opts.level);
+        // One member until `verify` and the runtime read chunks.
+        let opts = CompressOptions {
+            chunk_size: 0,
+            ..CompressOptions::new(ctx.opts.jobs, ctx.opts.level)
+        };
         ctx.reporter.status(&format!(
             "compressing {} ({} bytes) into {} on {} thread{} at level {}",
             vhd.display(),
