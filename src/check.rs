@@ -1,7 +1,7 @@
 //! `wspack check` (validate, summarize, explain) and `wspack init` (a commented template).
 
+use crate::disk::{self, VhdError, VhdInfo, VhdProblem};
 use crate::policy::{self, Policy, PolicyError, RegData, RegValue, ROOT_KEY};
-use crate::vhd::{self, VhdError, VhdInfo, VhdProblem};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -156,7 +156,7 @@ pub fn human_bytes(n: u64) -> String {
 /// Validates a workspace TOML and its disk; writes nothing.
 pub fn check(workspace: &Path) -> crate::Result<CheckReport> {
     let policy = Policy::load(workspace)?;
-    let disk = vhd::open(&policy.workspace.vhd).map_err(|e| locate_open_error(&policy, e))?;
+    let disk = disk::open(&policy.workspace.vhd).map_err(|e| locate_open_error(&policy, e))?;
     Ok(CheckReport { policy, disk })
 }
 
@@ -171,7 +171,7 @@ fn locate_open_error(policy: &Policy, e: VhdError) -> crate::Error {
             let folder = folder.map_or(".".into(), |p| p.display().to_string());
             format!("fix `vhd`: it is taken relative to the policy's folder ({folder}), or give an absolute path")
         }
-        VhdProblem::Unreadable(_) | VhdProblem::NotAFile if e.offset.is_none() => e.help(),
+        VhdProblem::Unreadable(_) | VhdProblem::NotAFile { .. } if e.offset.is_none() => e.help(),
         _ => return e.into(),
     };
     let located: PolicyError = policy.vhd_error(&e, help);

@@ -166,7 +166,13 @@ fn a_utf8_byte_order_mark_is_accepted_and_does_not_shift_columns() {
 #[test]
 fn a_policy_that_is_not_a_regular_file_is_refused_without_reading_it() {
     let tmp = tempfile::tempdir().unwrap();
-    for path in ["/dev/zero", "."] {
+    let fifo = tmp.path().join("fifo.toml");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for path in ["/dev/zero", ".", "fifo.toml"] {
         let out = wspack(tmp.path(), &["check", path]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{path}: {stderr}");
@@ -203,9 +209,16 @@ fn a_disk_that_cannot_be_opened_is_reported_at_the_vhd_key_by_check_and_build() 
     let tmp = tempfile::tempdir().unwrap();
     let text = workspace_table();
     let vhd_line = text.lines().position(|l| l.starts_with("vhd")).unwrap() + 1;
-    // A folder where the disk should be, then a missing file.
+    let fifo = tmp.path().join("fifo.vhd");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    // A folder and a FIFO where the disk should be, then a missing file.
     for (vhd, problem) in [
-        ("\".\"", "not a file"),
+        ("\".\"", "not a regular file (a folder)"),
+        ("\"fifo.vhd\"", "not a regular file (a FIFO)"),
         ("\"missing.vhd\"", "No such file or directory"),
     ] {
         let text = text

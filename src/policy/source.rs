@@ -42,6 +42,9 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, PolicyError> {
     let fail = |message: String, help: &str| PolicyError::one(path, None, message, help);
     let unreadable = |e: std::io::Error| {
         let help = match e.kind() {
+            _ if crate::input::not_regular(&e).is_some() => {
+                "pass the path of a workspace.toml file"
+            }
             std::io::ErrorKind::NotFound => {
                 "pass the path of a workspace.toml (`wspack init` writes one)"
             }
@@ -52,15 +55,8 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, PolicyError> {
         };
         fail(format!("can't read the workspace policy: {e}"), help)
     };
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    // Checked on the open handle: a FIFO or a device would block or never end.
-    let meta = file.metadata().map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(fail(
-            "can't read the workspace policy: not a regular file (a folder, pipe or device)".into(),
-            "pass the path of a workspace.toml file",
-        ));
-    }
+    // A FIFO or a device would block or never end: only a regular file is read.
+    let file = crate::input::open_regular(path).map_err(unreadable)?;
     let mut bytes = Vec::new();
     file.take(MAX_BYTES + 1)
         .read_to_end(&mut bytes)
