@@ -23,11 +23,13 @@ const FOREIGN_BOMS: &[(&[u8], &str)] = &[
 
 const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
-fn save_as_utf8(encoding: &str) -> String {
+/// Says how to save `file` (as the user named it) as UTF-8, from `encoding`.
+fn save_as_utf8(file: &Path, encoding: &str) -> String {
     let iconv = encoding.replace(' ', "");
+    let file = file.display();
     format!(
         "save the file as UTF-8: in Notepad, File > Save As, Encoding \"UTF-8\"; \
-         or `iconv -f {iconv} -t UTF-8 FILE > NEW`"
+         or `iconv -f {iconv} -t UTF-8 '{file}' > utf8.toml` and use utf8.toml"
     )
 }
 
@@ -35,23 +37,25 @@ fn save_as_utf8(encoding: &str) -> String {
 /// A UTF-8 byte-order mark is dropped (Windows editors write one; TOML allows it).
 pub(crate) fn read(path: &Path) -> Result<String, PolicyError> {
     let bytes = read_bytes(path)?;
-    decode(bytes).map_err(|(at, message, help)| PolicyError::one(path, Some(at), message, help))
+    decode(bytes, path)
+        .map_err(|(at, message, help)| PolicyError::one(path, Some(at), message, help))
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, PolicyError> {
-    let fail = |message: String, help: &str| PolicyError::one(path, None, message, help);
+    let fail = |message: String, help: String| PolicyError::one(path, None, message, help);
     let unreadable = |e: std::io::Error| {
         let help = match e.kind() {
             _ if crate::input::not_regular(&e).is_some() => {
-                "pass the path of a workspace.toml file"
+                "pass the path of a workspace.toml file".to_string()
             }
             std::io::ErrorKind::NotFound => {
-                "pass the path of a workspace.toml (`wspack init` writes one)"
+                "pass the path of a workspace.toml (`wspack init` writes one)".to_string()
             }
-            std::io::ErrorKind::PermissionDenied => {
-                "make the file readable by the user running wspack (`chmod a+r FILE`)"
-            }
-            _ => "pass the path of a readable workspace.toml",
+            std::io::ErrorKind::PermissionDenied => format!(
+                "make the file readable by the user running wspack (`chmod a+r '{}'`)",
+                path.display()
+            ),
+            _ => "pass the path of a readable workspace.toml".to_string(),
         };
         fail(format!("can't read the workspace policy: {e}"), help)
     };
@@ -67,7 +71,7 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, PolicyError> {
                 "the workspace policy is larger than {} MiB",
                 MAX_BYTES >> 20
             ),
-            "a policy is a small text file: pass the workspace.toml, not another file",
+            "a policy is a small text file: pass the workspace.toml, not another file".into(),
         ));
     }
     Ok(bytes)
@@ -79,19 +83,20 @@ type Undecodable = (Location, String, String);
 /// Where a problem with the file's encoding as a whole is reported: its first byte.
 const START: Location = Location { line: 1, column: 1 };
 
-fn decode(mut bytes: Vec<u8>) -> Result<String, Undecodable> {
+/// Decodes the bytes of `file` as UTF-8, naming any other encoding it finds.
+fn decode(mut bytes: Vec<u8>, file: &Path) -> Result<String, Undecodable> {
     if let Some((_, encoding)) = FOREIGN_BOMS.iter().find(|(bom, _)| bytes.starts_with(bom)) {
         return Err((
             START,
             format!("this file is {encoding} (it starts with the {encoding} byte-order mark); a policy must be UTF-8"),
-            save_as_utf8(encoding),
+            save_as_utf8(file, encoding),
         ));
     }
     if let Some(encoding) = utf16_without_bom(&bytes) {
         return Err((
             START,
             format!("this file looks like {encoding} without a byte-order mark (every other byte is 0); a policy must be UTF-8"),
-            save_as_utf8(encoding),
+            save_as_utf8(file, encoding),
         ));
     }
     let bom = if bytes.starts_with(UTF8_BOM) {
@@ -109,9 +114,11 @@ fn decode(mut bytes: Vec<u8>) -> Result<String, Undecodable> {
             bytes[offset],
             offset + bom
         );
-        let help = "save the file as UTF-8 (an editor set to Windows-1252 or Latin-1 wrote this byte): \
-                    in Notepad, File > Save As, Encoding \"UTF-8\"; or `iconv -f WINDOWS-1252 -t UTF-8 FILE > NEW`";
-        (location(valid, offset), message, help.to_string())
+        let help = format!(
+            "an editor set to Windows-1252 or Latin-1 wrote this byte; {}",
+            save_as_utf8(file, "WINDOWS-1252")
+        );
+        (location(valid, offset), message, help)
     })
 }
 
@@ -129,7 +136,7 @@ mod tests {
     use super::*;
 
     fn refused(bytes: &[u8]) -> (Location, String) {
-        let (at, message, _) = decode(bytes.to_vec()).unwrap_err();
+        let (at, message, _) = decode(bytes.to_vec(), Path::new("w.toml")).unwrap_err();
         (at, message)
     }
 
@@ -149,7 +156,10 @@ mod tests {
 
     #[test]
     fn a_utf8_mark_is_dropped_and_bad_bytes_are_located() {
-        assert_eq!(decode(b"\xEF\xBB\xBFa = 1".to_vec()).unwrap(), "a = 1");
+        assert_eq!(
+            decode(b"\xEF\xBB\xBFa = 1".to_vec(), Path::new("w.toml")).unwrap(),
+            "a = 1"
+        );
         let (at, m) = refused(b"\xEF\xBB\xBFa = 1\n\xC3\xA9\xFF");
         assert_eq!(at, Location { line: 2, column: 2 });
         assert!(m.contains("byte 0xFF (byte offset 11)"), "{m}");
