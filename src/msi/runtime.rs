@@ -29,6 +29,9 @@
 //! WriteRegistryValues 5000, RegisterUser 6000, RegisterProduct 6100,
 //! PublishFeatures 6300, PublishProduct 6400, InstallFinalize 6600.
 
+use super::tables::property::{
+    COMMON_APP_DATA_FOLDER, INSTALLDIR, ORIGINAL_DATABASE, OVERWRITEVHD,
+};
 use wspack_contract as contract;
 use wspack_contract::data::{RemoveDiffDisksData, StageVhdData};
 
@@ -117,12 +120,12 @@ pub const DIFF_DISKS_CONDITION: &str =
 /// rows do not depend on the disk.
 pub fn stage_data() -> String {
     StageVhdData {
-        msi: "[OriginalDatabase]",
+        msi: &format!("[{ORIGINAL_DATABASE}]"),
         medv: &format!("[{PROP_SIDECAR}]"),
-        vhd: &format!("[INSTALLDIR][{PROP_VHD_NAME}]"),
+        vhd: &format!("[{INSTALLDIR}][{PROP_VHD_NAME}]"),
         sha256: &format!("[{PROP_DISK_SHA256}]"),
         size: &format!("[{PROP_DISK_SIZE}]"),
-        overwrite: "[OVERWRITEVHD]",
+        overwrite: &format!("[{OVERWRITEVHD}]"),
     }
     .to_data()
 }
@@ -132,7 +135,7 @@ pub fn stage_data() -> String {
 pub fn diff_disks_data(policy: &crate::policy::Policy) -> String {
     RemoveDiffDisksData {
         name: &super::format::escape_formatted(&policy.workspace.name),
-        allusers: "[CommonAppDataFolder]Microsoft\\Medv\\AllUsers\\",
+        allusers: &format!("[{COMMON_APP_DATA_FOLDER}]Microsoft\\Medv\\AllUsers\\"),
     }
     .to_data()
 }
@@ -361,7 +364,7 @@ mod tests {
     #[test]
     fn rows_fit_the_msi_schema() {
         // The longest name the policy allows still fits CustomAction.Target (255).
-        let rows = staging_rows(&policy(&"N".repeat(64)));
+        let rows = staging_rows(&policy(&"N".repeat(crate::policy::NAME_MAX)));
         for ca in &rows.custom_actions {
             assert!(Category::Identifier.validate(&ca.action), "{}", ca.action);
             assert!(ca.action.len() <= 72);
