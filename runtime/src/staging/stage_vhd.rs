@@ -73,6 +73,8 @@ pub fn stage_parsed(d: &StageData, host: &mut dyn Host) -> u32 {
     }
 }
 
+/// StageVhd's steps in order (see README.md, "What StageVhd does"); the first
+/// failure stops them.
 fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
     let p = Paths::new(&d.vhd);
     host.log(&format!(
