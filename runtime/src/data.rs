@@ -127,6 +127,32 @@ mod tests {
     const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
     #[test]
+    fn reads_what_the_package_writes() {
+        use wspack_contract::data::{RemoveDiffDisksData, StageVhdData};
+        let written = StageVhdData {
+            msi: "Z:\\out\\ws.msi",
+            medv: "ws.medv",
+            vhd: "C:\\ProgramData\\ws.vhd",
+            sha256: SHA,
+            size: "4096",
+            overwrite: "1",
+        };
+        let d = StageData::parse(&written.to_data()).unwrap();
+        assert_eq!(d.msi, written.msi);
+        assert_eq!(d.sidecar, "Z:\\out\\ws.medv");
+        assert_eq!(d.vhd, written.vhd);
+        assert_eq!(d.expected.size, 4096);
+        assert!(d.overwrite);
+        let written = RemoveDiffDisksData {
+            name: "Legacy (IE8)",
+            allusers: "C:\\all\\",
+        };
+        let d = DiffData::parse(&written.to_data()).unwrap();
+        assert_eq!(d.name, written.name);
+        assert_eq!(d.allusers.as_deref(), Some(written.allusers));
+    }
+
+    #[test]
     fn parses_the_stage_contract() {
         let d = StageData::parse(&format!(
             "msi=Z:\\tmp\\out\\ws.msi|medv=ws.medv|vhd=C:\\ProgramData\\Microsoft\\Medv\\Workspace\\ws.vhd|sha256={}|size=4096|overwrite=",
