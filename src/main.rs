@@ -99,10 +99,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_json(value: &serde_json::Value) {
+fn print_json<T: serde::Serialize>(value: &T) {
     println!(
         "{}",
-        serde_json::to_string_pretty(value).expect("JSON values always serialize")
+        serde_json::to_string_pretty(value).expect("summaries hold only JSON-safe values")
     );
 }
 
@@ -151,9 +151,11 @@ fn run(command: Command) -> wspack::Result<()> {
             }
         }
         Command::Verify { out_dir, output } => {
-            let summary = wspack::build::verify(&out_dir, output.mode())?;
-            if output.mode() == OutputMode::Json {
-                print_json(&summary);
+            let summary = wspack::verify::verify(&out_dir, output.mode())?;
+            match output.mode() {
+                OutputMode::Json => print_json(&summary),
+                OutputMode::Human => print!("{summary}"),
+                OutputMode::Quiet => {}
             }
         }
         Command::Inspect { path, json } => {
