@@ -99,6 +99,7 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints one JSON object, keys in the order the summary declares them.
 fn print_json<T: serde::Serialize>(value: &T) {
     println!(
         "{}",
