@@ -99,11 +99,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints one JSON object, keys in the order the summary declares them.
+/// Prints one JSON object with its keys sorted (through `serde_json::Value`, whose
+/// maps are sorted), the form every command has printed so far.
 fn print_json<T: serde::Serialize>(value: &T) {
+    let value = serde_json::to_value(value).expect("summaries hold only JSON-safe values");
     println!(
         "{}",
-        serde_json::to_string_pretty(value).expect("summaries hold only JSON-safe values")
+        serde_json::to_string_pretty(&value).expect("JSON values always serialize")
     );
 }
 
@@ -162,7 +164,7 @@ fn run(command: Command) -> wspack::Result<()> {
         Command::Inspect { path, json } => {
             let inspection = wspack::msi::inspect(&path)?;
             if json {
-                print_json(&inspection.to_json());
+                print_json(&inspection);
             } else {
                 print!("{inspection}");
             }
