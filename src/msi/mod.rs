@@ -19,7 +19,10 @@ mod summary;
 pub mod tables;
 
 pub use codes::{codes, Codes, PackageCodes};
-pub use inspect::{inspect, InspectedValue, Inspection, InstallProperty};
+pub use inspect::{
+    inspect, inspect_bytes, InspectedValue, Inspection, InstallProperty, LaunchCondition,
+    RemovedFile, StagedDisk, SummaryInfo, UpgradeRow,
+};
 
 use crate::policy::Policy;
 use msi::{CodePage, Insert, Package, PackageType, Value};

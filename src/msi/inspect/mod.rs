@@ -1,20 +1,25 @@
 //! `wspack inspect`: what an MSI will install, read back with the `msi` crate.
+//!
+//! Damaged files are refused with a message, never a panic: see [`damaged`].
+
+mod damaged;
+mod text;
 
 use super::format::decode_value;
 use super::runtime::{PROP_DISK_SHA256, PROP_DISK_SIZE, PROP_SIDECAR, PROP_VHD_NAME, STAGE_ACTION};
 use super::tables::INSTALL_PROPERTIES;
 use crate::policy::RegData;
 use msi::{Package, Select, Value};
-use serde_json::json;
+use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
-use std::fmt;
-use std::fs::File;
-use std::io;
+use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+pub(crate) use damaged::open_regular;
+
 /// One Registry row, decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InspectedValue {
     /// Root: `HKLM`, `HKCU`, `HKCR`, `HKU` or `HKLM/HKCU` (per-user/per-machine).
     pub root: &'static str,
@@ -22,7 +27,9 @@ pub struct InspectedValue {
     pub key: String,
     /// Value name (empty for the key's default value).
     pub name: String,
-    /// Typed data, or the raw MSI text of a form wspack does not write.
+    /// Typed data, or the raw MSI text of a form wspack does not write
+    /// (JSON: `"type"` and `"data"`).
+    #[serde(flatten, serialize_with = "typed_data")]
     pub data: Result<RegData, String>,
 }
 
@@ -33,30 +40,31 @@ impl InspectedValue {
             Err(_) => "raw",
         }
     }
+}
 
-    fn data_text(&self) -> String {
-        match &self.data {
-            Ok(RegData::Dword(n)) => format!("0x{n:08x} ({n})"),
-            Ok(RegData::Sz(s)) => format!("\"{s}\""),
-            Ok(RegData::MultiSz(items)) => items
-                .iter()
-                .map(|i| format!("\"{i}\""))
-                .collect::<Vec<_>>()
-                .join(" "),
-            Err(raw) => format!("(as written in the MSI) {raw}"),
-        }
+/// Serializes a registry value's data as `"type": …, "data": …`.
+fn typed_data<S: Serializer>(data: &Result<RegData, String>, out: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Typed {
+        #[serde(rename = "type")]
+        type_name: &'static str,
+        data: serde_json::Value,
     }
-
-    fn data_json(&self) -> serde_json::Value {
-        match &self.data {
-            Ok(data) => data.to_json(),
-            Err(raw) => json!(raw),
-        }
-    }
+    let typed = match data {
+        Ok(d) => Typed {
+            type_name: d.type_name(),
+            data: d.to_json(),
+        },
+        Err(raw) => Typed {
+            type_name: "raw",
+            data: raw.as_str().into(),
+        },
+    };
+    typed.serialize(out)
 }
 
 /// An install-time property a command line may set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InstallProperty {
     /// Property name, e.g. `OVERWRITEVHD`.
     pub name: &'static str,
@@ -69,7 +77,7 @@ pub struct InstallProperty {
 }
 
 /// One Upgrade table row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UpgradeRow {
     /// Lowest matching version (None: any).
     pub version_min: Option<String>,
@@ -81,10 +89,78 @@ pub struct UpgradeRow {
     pub action_property: String,
 }
 
-/// What an MSI will install, read back with the `msi` crate.
-#[derive(Debug, Clone)]
+/// One LaunchCondition row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LaunchCondition {
+    /// The condition that must hold.
+    pub condition: String,
+    /// The message shown when it does not.
+    pub message: String,
+}
+
+/// One RemoveFile row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemovedFile {
+    /// The directory property.
+    pub directory: String,
+    /// The file name, or `None` for the folder itself.
+    pub file: Option<String>,
+}
+
+/// The summary information stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SummaryInfo {
+    /// Template, e.g. `x64;1033`.
+    pub template: String,
+    /// The summary stream's codepage.
+    pub codepage: i32,
+    /// The database's codepage.
+    pub database_codepage: i32,
+    /// Page count (schema).
+    pub page_count: Option<i32>,
+    /// Title.
+    pub title: Option<String>,
+    /// Subject.
+    pub subject: Option<String>,
+    /// Author.
+    pub author: Option<String>,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// Comments.
+    pub comments: Option<String>,
+    /// Creating application.
+    pub creating_application: Option<String>,
+    /// Creation time (JSON: RFC 3339 UTC).
+    #[serde(serialize_with = "time_text")]
+    pub creation_time: Option<SystemTime>,
+    /// Last saved time (not printed).
+    #[serde(skip)]
+    pub last_saved_time: Option<SystemTime>,
+}
+
+/// The disk the MSI stages, as its Property table describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StagedDisk {
+    /// The sidecar's file name (WspackSidecar).
+    pub sidecar: Option<String>,
+    /// The staged disk's file name in INSTALLDIR (WspackVhdName).
+    pub vhd_name: Option<String>,
+    /// The disk's size in bytes (WspackDiskSize).
+    pub size: Option<u64>,
+    /// The disk's SHA-256 (WspackDiskSha256).
+    pub sha256: Option<String>,
+    /// Sum of ReserveCost.ReserveLocal.
+    pub reserved_bytes: u64,
+    /// The staging custom action is in InstallExecuteSequence.
+    pub staged_by_msi: bool,
+}
+
+/// What an MSI will install, read back with the `msi` crate; serializes as the
+/// JSON `wspack inspect --json` prints.
+#[derive(Debug, Clone, Serialize)]
 pub struct Inspection {
     /// The `.msi` file read.
+    #[serde(serialize_with = "path_text")]
     pub path: PathBuf,
     /// ProductName.
     pub product_name: String,
@@ -98,74 +174,95 @@ pub struct Inspection {
     pub upgrade_code: String,
     /// PackageCode (summary revision number), `{GUID}`.
     pub package_code: Option<String>,
-    /// Summary template, e.g. `x64;1033`.
-    pub template: String,
-    /// Database codepage.
-    pub database_codepage: i32,
-    /// Summary stream codepage.
-    pub summary_codepage: i32,
-    /// Summary page count (schema).
-    pub page_count: Option<i32>,
-    /// Summary title, subject, author, comments.
-    pub title: Option<String>,
-    /// Summary subject.
-    pub subject: Option<String>,
-    /// Summary author.
-    pub author: Option<String>,
-    /// Summary keywords.
-    pub keywords: Vec<String>,
-    /// Summary comments.
-    pub comments: Option<String>,
-    /// Summary creating application.
-    pub creating_application: Option<String>,
-    /// Summary creation time.
-    pub creation_time: Option<SystemTime>,
-    /// Every Property table row.
-    pub properties: BTreeMap<String, String>,
+    /// The summary information stream.
+    pub summary: SummaryInfo,
+    /// The disk the package stages.
+    pub disk: StagedDisk,
     /// The documented install properties with their defaults.
     pub install_properties: Vec<InstallProperty>,
-    /// Every Registry row, in table order.
-    pub registry: Vec<InspectedValue>,
-    /// The disk's size in bytes (WspackDiskSize).
-    pub disk_size: Option<u64>,
-    /// The disk's SHA-256 (WspackDiskSha256).
-    pub disk_sha256: Option<String>,
-    /// The sidecar's file name.
-    pub sidecar: Option<String>,
-    /// The staged disk's file name in INSTALLDIR.
-    pub vhd_name: Option<String>,
-    /// Sum of ReserveCost.ReserveLocal.
-    pub reserved_bytes: u64,
-    /// LaunchCondition rows (condition, message).
-    pub launch_conditions: Vec<(String, String)>,
+    /// LaunchCondition rows.
+    pub launch_conditions: Vec<LaunchCondition>,
     /// Upgrade rows.
     pub upgrades: Vec<UpgradeRow>,
-    /// RemoveFile rows (directory property, file name or `None` for the folder itself).
-    pub remove_files: Vec<(String, Option<String>)>,
+    /// The policy's Registry rows, in table order.
+    pub registry: Vec<InspectedValue>,
+    /// RemoveFile rows.
+    pub remove_on_uninstall: Vec<RemovedFile>,
     /// CustomAction names.
     pub custom_actions: Vec<String>,
-    /// The staging custom action is in InstallExecuteSequence.
-    pub stages_disk: bool,
-    /// InstallExecuteSequence, by sequence number.
+    /// Every Property table row.
+    pub properties: BTreeMap<String, String>,
+    /// InstallExecuteSequence (sequence, action, condition), by sequence number.
+    #[serde(skip)]
     pub execute_sequence: Vec<(i32, String, Option<String>)>,
+    /// The CustomActionData the staging action gets: the Target of the type-51
+    /// action that sets the property named after it, unresolved.
+    #[serde(skip)]
+    pub stage_data: Option<String>,
+}
+
+fn path_text<S: Serializer>(path: &Path, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(&path.display().to_string())
+}
+
+fn time_text<S: Serializer>(time: &Option<SystemTime>, out: S) -> Result<S::Ok, S::Error> {
+    time.map(rfc3339).serialize(out)
 }
 
 /// Reads an `.msi` (or the one in a build's output folder) back.
+///
+/// Only a regular file is read (a FIFO or device is refused, exit 2); a damaged
+/// file is an [`MsiRead`](crate::Error::MsiRead) error, never a panic.
 pub fn inspect(path: &Path) -> crate::Result<Inspection> {
     let msi_path = if path.is_dir() {
         find_msi(path)?
     } else {
         path.to_path_buf()
     };
-    let file = File::open(&msi_path).map_err(|source| crate::Error::Io {
+    let file = open_regular(&msi_path).map_err(|source| not_readable(&msi_path, source))?;
+    read_checked(file, &msi_path)
+}
+
+/// Reads an MSI held in memory; `path` names it in the result and in errors.
+pub fn inspect_bytes(bytes: &[u8], path: &Path) -> crate::Result<Inspection> {
+    read_checked(io::Cursor::new(bytes), path)
+}
+
+fn not_readable(path: &Path, source: io::Error) -> crate::Error {
+    if source.kind() == io::ErrorKind::InvalidInput {
+        return crate::Error::Input {
+            what: "read the MSI",
+            path: path.to_path_buf(),
+            source,
+            help: "pass an .msi file (or a build's output folder), not a pipe or a device",
+        };
+    }
+    crate::Error::Io {
         op: "open",
-        path: msi_path.clone(),
+        path: path.to_path_buf(),
         source,
-    })?;
-    read(file, &msi_path).map_err(|source| crate::Error::MsiRead {
-        path: msi_path.clone(),
-        source,
-    })
+    }
+}
+
+/// Checks the header, then reads the package with any panic of the `msi` crate
+/// contained and reported as damage.
+fn read_checked<F: Read + Seek>(mut inner: F, path: &Path) -> crate::Result<Inspection> {
+    let damaged = |why: String| crate::Error::MsiRead {
+        path: path.to_path_buf(),
+        source: io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the file is damaged ({why})"),
+        ),
+    };
+    damaged::check_header(&mut inner).map_err(damaged)?;
+    match damaged::contained(|| read(inner, path)) {
+        Ok(Ok(inspection)) => Ok(inspection),
+        Ok(Err(source)) => Err(crate::Error::MsiRead {
+            path: path.to_path_buf(),
+            source,
+        }),
+        Err(panic) => Err(damaged(panic)),
+    }
 }
 
 fn find_msi(dir: &Path) -> crate::Result<PathBuf> {
@@ -192,7 +289,9 @@ fn find_msi(dir: &Path) -> crate::Result<PathBuf> {
     }
 }
 
-fn rows(package: &mut Package<File>, table: &str) -> io::Result<Vec<BTreeMap<String, Value>>> {
+type Row = BTreeMap<String, Value>;
+
+fn rows<F: Read + Seek>(package: &mut Package<F>, table: &str) -> io::Result<Vec<Row>> {
     if !package.has_table(table) {
         return Ok(Vec::new());
     }
@@ -213,18 +312,16 @@ fn rows(package: &mut Package<File>, table: &str) -> io::Result<Vec<BTreeMap<Str
         .collect())
 }
 
-fn text(row: &BTreeMap<String, Value>, col: &str) -> Option<String> {
+fn text(row: &Row, col: &str) -> Option<String> {
     row.get(col).and_then(|v| v.as_str()).map(str::to_string)
 }
 
-fn int(row: &BTreeMap<String, Value>, col: &str) -> Option<i32> {
+fn int(row: &Row, col: &str) -> Option<i32> {
     row.get(col).and_then(Value::as_int)
 }
 
-fn read(file: File, path: &Path) -> io::Result<Inspection> {
-    let mut package = Package::open(file)?;
+fn read_summary<F: Read + Seek>(package: &Package<F>) -> (Option<String>, SummaryInfo) {
     let info = package.summary_info();
-    let package_code = info.uuid().map(super::codes::guid);
     let template = format!(
         "{};{}",
         info.arch().unwrap_or(""),
@@ -234,24 +331,28 @@ fn read(file: File, path: &Path) -> io::Result<Inspection> {
             .collect::<Vec<_>>()
             .join(",")
     );
-    let summary_codepage = info.codepage().id();
-    let page_count = info.page_count();
-    let title = info.title().map(str::to_string);
-    let subject = info.subject().map(str::to_string);
-    let author = info.author().map(str::to_string);
-    let keywords = info.keywords();
-    let comments = info.comments().map(str::to_string);
-    let creating_application = info.creating_application().map(str::to_string);
-    let creation_time = info.creation_time();
-    let database_codepage = package.database_codepage().id();
+    let summary = SummaryInfo {
+        template,
+        codepage: info.codepage().id(),
+        database_codepage: package.database_codepage().id(),
+        page_count: info.page_count(),
+        title: info.title().map(str::to_string),
+        subject: info.subject().map(str::to_string),
+        author: info.author().map(str::to_string),
+        keywords: info.keywords(),
+        comments: info.comments().map(str::to_string),
+        creating_application: info.creating_application().map(str::to_string),
+        creation_time: info.creation_time(),
+        last_saved_time: info.last_saved_time(),
+    };
+    (info.uuid().map(super::codes::guid), summary)
+}
 
-    let properties: BTreeMap<String, String> = rows(&mut package, "Property")?
-        .iter()
-        .filter_map(|r| Some((text(r, "Property")?, text(r, "Value").unwrap_or_default())))
-        .collect();
-    let prop = |name: &str| properties.get(name).cloned();
-
-    let directories: BTreeMap<String, (Option<String>, String)> = rows(&mut package, "Directory")?
+fn read_install_properties<F: Read + Seek>(
+    package: &mut Package<F>,
+    properties: &BTreeMap<String, String>,
+) -> io::Result<Vec<InstallProperty>> {
+    let directories: BTreeMap<String, (Option<String>, String)> = rows(package, "Directory")?
         .iter()
         .filter_map(|r| {
             Some((
@@ -260,28 +361,29 @@ fn read(file: File, path: &Path) -> io::Result<Inspection> {
             ))
         })
         .collect();
-
-    let secure: Vec<String> = prop("SecureCustomProperties")
-        .unwrap_or_default()
+    let secure: Vec<&str> = properties
+        .get("SecureCustomProperties")
+        .map_or("", String::as_str)
         .split(';')
-        .map(str::to_string)
         .collect();
-    let install_properties = INSTALL_PROPERTIES
+    Ok(INSTALL_PROPERTIES
         .iter()
         .map(|&name| InstallProperty {
             name,
-            default: if name == "INSTALLDIR" {
-                prop(name).or_else(|| resolve_dir(&directories, name))
-            } else {
-                prop(name)
-            },
-            secure: secure.iter().any(|s| s == name),
+            default: properties.get(name).cloned().or_else(|| {
+                (name == "INSTALLDIR")
+                    .then(|| resolve_dir(&directories, name))
+                    .flatten()
+            }),
+            secure: secure.contains(&name),
             meaning: meaning(name),
         })
-        .collect();
+        .collect())
+}
 
-    // The policy's values; the package's own bookkeeping (the remembered INSTALLDIR) is not policy.
-    let registry = rows(&mut package, "Registry")?
+/// The policy's values; the package's own bookkeeping (the remembered INSTALLDIR) is not policy.
+fn read_registry<F: Read + Seek>(package: &mut Package<F>) -> io::Result<Vec<InspectedValue>> {
+    Ok(rows(package, "Registry")?
         .iter()
         .filter(|r| {
             text(r, "Key").is_some_and(|k| unescape(&k).starts_with(crate::policy::ROOT_KEY))
@@ -299,18 +401,11 @@ fn read(file: File, path: &Path) -> io::Result<Inspection> {
             name: unescape(&text(r, "Name").unwrap_or_default()),
             data: decode_value(text(r, "Value").as_deref()),
         })
-        .collect();
+        .collect())
+}
 
-    let reserved_bytes = rows(&mut package, "ReserveCost")?
-        .iter()
-        .filter_map(|r| int(r, "ReserveLocal"))
-        .map(|n| n.max(0) as u64)
-        .sum();
-    let launch_conditions = rows(&mut package, "LaunchCondition")?
-        .iter()
-        .filter_map(|r| Some((text(r, "Condition")?, text(r, "Description")?)))
-        .collect();
-    let upgrades = rows(&mut package, "Upgrade")?
+fn read_upgrades<F: Read + Seek>(package: &mut Package<F>) -> io::Result<Vec<UpgradeRow>> {
+    Ok(rows(package, "Upgrade")?
         .iter()
         .map(|r| UpgradeRow {
             version_min: text(r, "VersionMin"),
@@ -318,68 +413,101 @@ fn read(file: File, path: &Path) -> io::Result<Inspection> {
             attributes: int(r, "Attributes").unwrap_or(0),
             action_property: text(r, "ActionProperty").unwrap_or_default(),
         })
-        .collect();
-    let remove_files = rows(&mut package, "RemoveFile")?
+        .collect())
+}
+
+fn read_execute_sequence<F: Read + Seek>(
+    package: &mut Package<F>,
+) -> io::Result<Vec<(i32, String, Option<String>)>> {
+    let mut sequence: Vec<_> = rows(package, "InstallExecuteSequence")?
         .iter()
-        .map(|r| {
-            (
-                text(r, "DirProperty").unwrap_or_default(),
-                text(r, "FileName"),
-            )
+        .filter_map(|r| {
+            Some((
+                int(r, "Sequence").unwrap_or(0),
+                text(r, "Action")?,
+                text(r, "Condition"),
+            ))
         })
         .collect();
-    let custom_actions: Vec<String> = rows(&mut package, "CustomAction")?
-        .iter()
-        .filter_map(|r| text(r, "Action"))
-        .collect();
-    let mut execute_sequence: Vec<(i32, String, Option<String>)> =
-        rows(&mut package, "InstallExecuteSequence")?
-            .iter()
-            .filter_map(|r| {
-                Some((
-                    int(r, "Sequence").unwrap_or(0),
-                    text(r, "Action")?,
-                    text(r, "Condition"),
-                ))
-            })
-            .collect();
-    execute_sequence.sort();
-    let stages_disk = custom_actions.iter().any(|a| a == STAGE_ACTION)
-        && execute_sequence.iter().any(|(_, a, _)| a == STAGE_ACTION);
+    sequence.sort();
+    Ok(sequence)
+}
 
-    Ok(Inspection {
-        path: path.to_path_buf(),
-        product_name: prop("ProductName").unwrap_or_default(),
-        product_version: prop("ProductVersion").unwrap_or_default(),
-        manufacturer: prop("Manufacturer").unwrap_or_default(),
-        product_code: prop("ProductCode").unwrap_or_default(),
-        upgrade_code: prop("UpgradeCode").unwrap_or_default(),
-        package_code,
-        template,
-        database_codepage,
-        summary_codepage,
-        page_count,
-        title,
-        subject,
-        author,
-        keywords,
-        comments,
-        creating_application,
-        creation_time,
-        disk_size: prop(PROP_DISK_SIZE).and_then(|s| s.parse().ok()),
-        disk_sha256: prop(PROP_DISK_SHA256),
+fn read_disk<F: Read + Seek>(
+    package: &mut Package<F>,
+    properties: &BTreeMap<String, String>,
+    staged_by_msi: bool,
+) -> io::Result<StagedDisk> {
+    let reserved_bytes = rows(package, "ReserveCost")?
+        .iter()
+        .filter_map(|r| int(r, "ReserveLocal"))
+        .map(|n| n.max(0) as u64)
+        .sum();
+    let prop = |name: &str| properties.get(name).cloned();
+    Ok(StagedDisk {
         sidecar: prop(PROP_SIDECAR),
         vhd_name: prop(PROP_VHD_NAME),
-        properties,
-        install_properties,
-        registry,
+        size: prop(PROP_DISK_SIZE).and_then(|s| s.parse().ok()),
+        sha256: prop(PROP_DISK_SHA256),
         reserved_bytes,
-        launch_conditions,
-        upgrades,
-        remove_files,
+        staged_by_msi,
+    })
+}
+
+fn read<F: Read + Seek>(inner: F, path: &Path) -> io::Result<Inspection> {
+    let mut package = Package::open(inner)?;
+    let (package_code, summary) = read_summary(&package);
+    let properties: BTreeMap<String, String> = rows(&mut package, "Property")?
+        .iter()
+        .filter_map(|r| Some((text(r, "Property")?, text(r, "Value").unwrap_or_default())))
+        .collect();
+    let prop = |name: &str| properties.get(name).cloned().unwrap_or_default();
+    let actions = rows(&mut package, "CustomAction")?;
+    let custom_actions: Vec<String> = actions.iter().filter_map(|r| text(r, "Action")).collect();
+    // A type-51 action sets the property named after the deferred action: its CustomActionData.
+    let stage_data = actions
+        .iter()
+        .find(|r| {
+            int(r, "Type") == Some(super::runtime::TYPE_SET_PROPERTY)
+                && text(r, "Source").as_deref() == Some(STAGE_ACTION)
+        })
+        .and_then(|r| text(r, "Target"));
+    let execute_sequence = read_execute_sequence(&mut package)?;
+    let staged_by_msi = custom_actions.iter().any(|a| a == STAGE_ACTION)
+        && execute_sequence.iter().any(|(_, a, _)| a == STAGE_ACTION);
+    Ok(Inspection {
+        path: path.to_path_buf(),
+        product_name: prop("ProductName"),
+        product_version: prop("ProductVersion"),
+        manufacturer: prop("Manufacturer"),
+        product_code: prop("ProductCode"),
+        upgrade_code: prop("UpgradeCode"),
+        package_code,
+        summary,
+        disk: read_disk(&mut package, &properties, staged_by_msi)?,
+        install_properties: read_install_properties(&mut package, &properties)?,
+        launch_conditions: rows(&mut package, "LaunchCondition")?
+            .iter()
+            .filter_map(|r| {
+                Some(LaunchCondition {
+                    condition: text(r, "Condition")?,
+                    message: text(r, "Description")?,
+                })
+            })
+            .collect(),
+        upgrades: read_upgrades(&mut package)?,
+        registry: read_registry(&mut package)?,
+        remove_on_uninstall: rows(&mut package, "RemoveFile")?
+            .iter()
+            .map(|r| RemovedFile {
+                directory: text(r, "DirProperty").unwrap_or_default(),
+                file: text(r, "FileName"),
+            })
+            .collect(),
         custom_actions,
-        stages_disk,
+        properties,
         execute_sequence,
+        stage_data,
     })
 }
 
@@ -440,191 +568,6 @@ pub(crate) fn rfc3339(time: SystemTime) -> String {
         Err(e) => -(e.duration().as_secs() as i64),
     };
     crate::manifest::rfc3339(secs)
-}
-
-impl Inspection {
-    /// Renders the inspection as JSON.
-    pub fn to_json(&self) -> serde_json::Value {
-        json!({
-            "path": self.path.display().to_string(),
-            "product_name": self.product_name,
-            "product_version": self.product_version,
-            "manufacturer": self.manufacturer,
-            "product_code": self.product_code,
-            "upgrade_code": self.upgrade_code,
-            "package_code": self.package_code,
-            "summary": {
-                "template": self.template,
-                "codepage": self.summary_codepage,
-                "database_codepage": self.database_codepage,
-                "page_count": self.page_count,
-                "title": self.title,
-                "subject": self.subject,
-                "author": self.author,
-                "keywords": self.keywords,
-                "comments": self.comments,
-                "creating_application": self.creating_application,
-                "creation_time": self.creation_time.map(rfc3339),
-            },
-            "disk": {
-                "sidecar": self.sidecar,
-                "vhd_name": self.vhd_name,
-                "size": self.disk_size,
-                "sha256": self.disk_sha256,
-                "reserved_bytes": self.reserved_bytes,
-                "staged_by_msi": self.stages_disk,
-            },
-            "install_properties": self.install_properties.iter().map(|p| json!({
-                "name": p.name,
-                "default": p.default,
-                "secure": p.secure,
-                "meaning": p.meaning,
-            })).collect::<Vec<_>>(),
-            "launch_conditions": self.launch_conditions.iter().map(|(c, m)| json!({
-                "condition": c, "message": m,
-            })).collect::<Vec<_>>(),
-            "upgrades": self.upgrades.iter().map(|u| json!({
-                "version_min": u.version_min,
-                "version_max": u.version_max,
-                "attributes": u.attributes,
-                "action_property": u.action_property,
-            })).collect::<Vec<_>>(),
-            "registry": self.registry.iter().map(|v| json!({
-                "root": v.root,
-                "key": v.key,
-                "name": v.name,
-                "type": v.type_name(),
-                "data": v.data_json(),
-            })).collect::<Vec<_>>(),
-            "remove_on_uninstall": self.remove_files.iter().map(|(d, f)| json!({
-                "directory": d, "file": f,
-            })).collect::<Vec<_>>(),
-            "custom_actions": self.custom_actions,
-            "properties": self.properties,
-        })
-    }
-}
-
-impl fmt::Display for Inspection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} {}", self.product_name, self.product_version)?;
-        writeln!(f, "  file:          {}", self.path.display())?;
-        writeln!(f, "  manufacturer:  {}", self.manufacturer)?;
-        writeln!(f, "  ProductCode:   {}", self.product_code)?;
-        writeln!(f, "  UpgradeCode:   {}", self.upgrade_code)?;
-        writeln!(
-            f,
-            "  PackageCode:   {}",
-            self.package_code.as_deref().unwrap_or("(none)")
-        )?;
-        writeln!(
-            f,
-            "  package:       template {}, schema {}, codepage {} (summary {}), built {} by {}",
-            self.template,
-            self.page_count.map_or("?".into(), |n| n.to_string()),
-            self.database_codepage,
-            self.summary_codepage,
-            self.creation_time.map_or("?".into(), rfc3339),
-            self.creating_application.as_deref().unwrap_or("?"),
-        )?;
-        writeln!(f)?;
-        writeln!(f, "Disk:")?;
-        writeln!(
-            f,
-            "  {} -> INSTALLDIR\\{}",
-            self.sidecar.as_deref().unwrap_or("(no sidecar named)"),
-            self.vhd_name.as_deref().unwrap_or("?")
-        )?;
-        writeln!(
-            f,
-            "  size {} bytes (reserved on INSTALLDIR: {}), SHA-256 {}",
-            self.disk_size.map_or("?".into(), |n| n.to_string()),
-            self.reserved_bytes,
-            self.disk_sha256.as_deref().unwrap_or("?")
-        )?;
-        if self.stages_disk {
-            writeln!(f, "  staged by the {STAGE_ACTION} custom action")?;
-        } else {
-            writeln!(
-                f,
-                "  NOT staged: this MSI has no staging custom action (it writes the policy only)"
-            )?;
-        }
-        writeln!(f)?;
-        writeln!(f, "Install properties (msiexec NAME=value):")?;
-        for p in &self.install_properties {
-            writeln!(
-                f,
-                "  {:<19} default {:<45} {}{}",
-                p.name,
-                p.default.as_deref().unwrap_or("(unset)"),
-                p.meaning,
-                if p.secure { "" } else { " [not secure!]" }
-            )?;
-        }
-        writeln!(f)?;
-        writeln!(f, "Launch conditions:")?;
-        for (cond, msg) in &self.launch_conditions {
-            writeln!(f, "  {cond:<25} else: {msg}")?;
-        }
-        writeln!(f)?;
-        writeln!(f, "Upgrades (UpgradeCode {}):", self.upgrade_code)?;
-        for u in &self.upgrades {
-            let what = if u.attributes & 2 != 0 {
-                "detected, not removed"
-            } else {
-                "removed (major upgrade)"
-            };
-            let mut range = Vec::new();
-            if let Some(min) = &u.version_min {
-                range.push(format!(
-                    "{} {min}",
-                    if u.attributes & 256 != 0 { ">=" } else { ">" }
-                ));
-            }
-            if let Some(max) = &u.version_max {
-                range.push(format!(
-                    "{} {max}",
-                    if u.attributes & 512 != 0 { "<=" } else { "<" }
-                ));
-            }
-            if range.is_empty() {
-                range.push("any".into());
-            }
-            writeln!(
-                f,
-                "  versions {}: {what}, sets {}",
-                range.join(" and "),
-                u.action_property
-            )?;
-        }
-        writeln!(f)?;
-        writeln!(f, "Registry values ({}):", self.registry.len())?;
-        let mut last_key = None;
-        for v in &self.registry {
-            let full = format!("{}\\{}", v.root, v.key);
-            if last_key.as_ref() != Some(&full) {
-                writeln!(f, "  {full}")?;
-                last_key = Some(full);
-            }
-            writeln!(
-                f,
-                "    {:<34} {:<12} {}",
-                v.name,
-                v.type_name(),
-                v.data_text()
-            )?;
-        }
-        writeln!(f)?;
-        writeln!(f, "Removed on uninstall:")?;
-        for (dir, file) in &self.remove_files {
-            match file {
-                Some(file) => writeln!(f, "  [{dir}]{file}")?,
-                None => writeln!(f, "  [{dir}] (the folder, if empty)")?,
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
