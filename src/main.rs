@@ -51,7 +51,8 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
-    /// Re-read a build's sidecar and check the disk's size and SHA-256 against the manifest.
+    /// Check a build's output folder against its manifest: every field is derived again
+    /// from the MSI, the files and the disk inside the sidecar.
     Verify {
         /// A build's output folder.
         out_dir: PathBuf,

@@ -26,14 +26,16 @@ pub(crate) fn open_regular(path: &Path) -> io::Result<File> {
     if kind.is_file() {
         return Ok(file);
     }
-    let what = if kind.is_fifo() {
+    let what = if kind.is_dir() {
+        "a folder"
+    } else if kind.is_fifo() {
         "a FIFO (named pipe)"
     } else if kind.is_char_device() || kind.is_block_device() {
         "a device"
     } else if kind.is_socket() {
         "a socket"
     } else {
-        "not a file"
+        "something else"
     };
     Err(io::Error::new(
         io::ErrorKind::InvalidInput,
