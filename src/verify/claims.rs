@@ -4,7 +4,6 @@
 use super::facts::PackageFacts;
 use crate::manifest::{self, Manifest};
 use crate::msi::Deployment;
-use crate::policy::RegData;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -201,8 +200,8 @@ fn msi_claims(facts: &PackageFacts) -> Vec<Claim> {
         ),
         claim(
             "/workspace/name",
-            vm_name(facts),
-            from(r"Registry table (VM\Name)"),
+            workspace_name(facts),
+            from("ProductName"),
         ),
         claim(
             "/workspace/internal_name",
@@ -278,13 +277,9 @@ fn msi_claims(facts: &PackageFacts) -> Vec<Claim> {
     ]
 }
 
-/// The workspace name the MSI writes to `VM\Name`.
-fn vm_name(facts: &PackageFacts) -> Option<String> {
-    let key = format!("{}\\VM", crate::policy::ROOT_KEY);
-    facts.msi.registry.iter().find_map(|v| match &v.data {
-        Ok(RegData::Sz(name)) if v.key == key && v.name == "Name" => Some(name.clone()),
-        _ => None,
-    })
+/// The workspace name inside the MSI's ProductName (see `msi::tables::product_name`).
+fn workspace_name(facts: &PackageFacts) -> Option<&str> {
+    facts.msi.product_name.strip_prefix("MED-V Workspace - ")
 }
 
 /// Fields the files' content decides (none before it is read).
