@@ -150,7 +150,8 @@ fn file_mismatches(manifest: &Manifest, facts: &PackageFacts) -> Vec<Mismatch> {
 
 /// Every claim the package makes about the manifest's fields (except `files`).
 fn claims(facts: &PackageFacts) -> Vec<Claim> {
-    let mut all = msi_claims(facts);
+    let mut all = identity_claims(facts);
+    all.extend(msi_claims(facts));
     all.extend(content_claims(facts));
     all
 }
@@ -163,16 +164,12 @@ fn claim(pointer: &'static str, value: impl Into<Value>, source: String) -> Clai
     }
 }
 
-/// Fields the MSI and the folder's names decide.
-fn msi_claims(facts: &PackageFacts) -> Vec<Claim> {
+/// Fields the MSI's summary and Property table and the folder's names decide.
+fn identity_claims(facts: &PackageFacts) -> Vec<Claim> {
     let msi = &facts.msi;
     let name = &facts.msi_name;
     let from = |what: &str| format!("{name}'s {what}");
     let time = |t: Option<std::time::SystemTime>| t.map(crate::msi::rfc3339);
-    let deploy = Deployment::of(name, &msi.product_code, &msi.upgrade_code);
-    let staged_size: Option<Value> = facts
-        .staged_size()
-        .map(|s| s.parse::<u64>().map_or(Value::String(s), Value::from));
     let stem = facts.manifest_name.trim_end_matches(".json");
     vec![
         claim(
@@ -223,6 +220,19 @@ fn msi_claims(facts: &PackageFacts) -> Vec<Claim> {
             msi.manufacturer.as_str(),
             from("Manufacturer"),
         ),
+    ]
+}
+
+/// Fields the MSI's staging action and codes decide.
+fn msi_claims(facts: &PackageFacts) -> Vec<Claim> {
+    let msi = &facts.msi;
+    let name = &facts.msi_name;
+    let from = |what: &str| format!("{name}'s {what}");
+    let deploy = Deployment::of(name, &msi.product_code, &msi.upgrade_code);
+    let staged_size: Option<Value> = facts
+        .staged_size()
+        .map(|s| s.parse::<u64>().map_or(Value::String(s), Value::from));
+    vec![
         claim(
             "/disk/file",
             msi.disk.vhd_name.clone(),
