@@ -255,32 +255,39 @@ fn read_sidecar(
     Ok((file_sha, SidecarContent { disk, levels }))
 }
 
-/// The deflate levels whose output for the disk's first blocks the sidecar starts with.
+/// The deflate levels whose output for the disk's first blocks the sidecar starts
+/// with. One block more at a time, only for the levels still in the running: most
+/// disks tell the level apart after the first block.
 fn levels(path: &Path, disk_head: &[u8], disk_size: u64) -> Result<Vec<u32>> {
-    let starts: Vec<(u32, Vec<u8>)> = (1..=9)
-        .map(|level| {
-            sidecar::member_start(level, disk_head, disk_size)
-                .map(|start| (level, start))
-                .map_err(|e| Error::Compress {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
-                })
-        })
-        .collect::<Result<_>>()?;
-    let want = starts.iter().map(|(_, s)| s.len()).max().unwrap_or(0);
-    let mut medv_head = Vec::with_capacity(want);
+    // Deflate never grows a block by more than a few bytes per 16 KiB.
+    let mut medv_head = Vec::new();
     crate::msi::open_regular(path)
-        .and_then(|f| f.take(want as u64).read_to_end(&mut medv_head))
+        .and_then(|f| f.take(2 * HEAD_LEN as u64).read_to_end(&mut medv_head))
         .map_err(|source| Error::Io {
             op: "read",
             path: path.to_path_buf(),
             source,
         })?;
-    Ok(starts
-        .into_iter()
-        .filter(|(_, start)| medv_head.starts_with(start))
-        .map(|(level, _)| level)
-        .collect())
+    let mut candidates: Vec<u32> = (1..=9).collect();
+    let mut len = 0;
+    while candidates.len() > 1 && len < disk_head.len() {
+        len = (len + sidecar::DEFAULT_BLOCK_SIZE).min(disk_head.len());
+        let mut still = Vec::new();
+        for level in candidates {
+            let start =
+                sidecar::member_start(level, &disk_head[..len], disk_size).map_err(|e| {
+                    Error::Compress {
+                        path: path.to_path_buf(),
+                        message: e.to_string(),
+                    }
+                })?;
+            if medv_head.starts_with(&start) {
+                still.push(level);
+            }
+        }
+        candidates = still;
+    }
+    Ok(candidates)
 }
 
 /// Reads a VHD footer: (`fixed`/`dynamic`, virtual size), if `tail` is one.
