@@ -286,3 +286,18 @@ fn a_fifo_or_a_device_in_the_package_fails_without_hanging() {
     std::os::unix::fs::symlink("/dev/zero", d.join("contoso.reg")).unwrap();
     assert_fails(&d, &["contoso.reg", "a device, not a regular file"]);
 }
+
+#[test]
+fn a_damaged_msi_fails_with_a_message_not_a_panic() {
+    let (dir, good) = example();
+    let d = dir.path().join("damaged");
+    copy_package(&good, &d);
+    let msi = fs::read(d.join("contoso.msi")).unwrap();
+    fs::write(d.join("contoso.msi"), &msi[..msi.len() / 3]).unwrap();
+    assert_fails(&d, &["contoso.msi", "the package's MSI can't be read"]);
+    fs::remove_file(d.join("contoso.msi")).unwrap();
+    assert_fails(
+        &d,
+        &["contoso.msi", "the file is missing (the package's MSI"],
+    );
+}
