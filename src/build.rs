@@ -11,6 +11,7 @@
 //! facts the later steps need (the disk's SHA-256 and size for the MSI's
 //! CustomActionData and ReserveCost) are in [`Context::sidecar`].
 
+use crate::disk::VhdInfo;
 use crate::manifest::{
     self, DiskEntry, FileEntry, Manifest, MsiEntry, SidecarEntry, WorkspaceEntry,
 };
@@ -18,7 +19,6 @@ use crate::policy::Policy;
 use crate::report::{self, OutputMode, Reporter};
 use crate::sidecar::{self, CompressError, CompressOptions};
 use crate::stage::{self, Digested};
-use crate::vhd::VhdInfo;
 use crate::{Error, Result};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -257,7 +257,7 @@ impl Step for SidecarStep {
 
     fn write(&self, ctx: &mut Context, out: StepWriter, path: &Path) -> Result<Digested> {
         let vhd = &ctx.policy.workspace.vhd;
-        let file = File::open(vhd).map_err(io_err("read", vhd))?;
+        let file = crate::input::open_regular(vhd).map_err(io_err("read", vhd))?;
         // One member until `verify` and the runtime read chunks.
         let opts = CompressOptions {
             chunk_size: 0,

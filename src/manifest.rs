@@ -123,7 +123,7 @@ impl Manifest {
 
     /// Reads a manifest strictly (see [`Manifest::parse`]).
     pub fn read(path: &Path) -> crate::Result<Manifest> {
-        let file = crate::msi::open_regular(path).map_err(|source| crate::Error::Io {
+        let file = crate::input::open_regular(path).map_err(|source| crate::Error::Io {
             op: "read the manifest",
             path: path.to_path_buf(),
             source,

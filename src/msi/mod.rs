@@ -19,11 +19,11 @@ mod summary;
 pub mod tables;
 
 pub use codes::{codes, Codes, PackageCodes};
+pub(crate) use inspect::rfc3339;
 pub use inspect::{
     inspect, inspect_bytes, InspectedValue, Inspection, InstallProperty, LaunchCondition,
     RemovedFile, StagedDisk, SummaryInfo, UpgradeRow,
 };
-pub(crate) use inspect::{open_regular, rfc3339};
 
 use crate::policy::Policy;
 use msi::{CodePage, Insert, Package, PackageType, Value};

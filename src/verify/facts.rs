@@ -2,10 +2,10 @@
 //! the MSI's tables and summary, every file's size and SHA-256, and the disk
 //! inside the sidecar (its size, SHA-256, VHD footer, and the deflate level).
 
+use crate::disk::DiskKind;
 use crate::msi::Inspection;
 use crate::sidecar::{self, InflateError};
 use crate::stage;
-use crate::vhd::DiskKind;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::fs;
@@ -202,7 +202,7 @@ fn list_folder(dir: &Path, manifest_name: &str) -> Result<BTreeMap<String, Prese
         if name == manifest_name {
             continue;
         }
-        let size = crate::msi::open_regular(&entry.path())
+        let size = crate::input::open_regular(&entry.path())
             .and_then(|f| f.metadata())
             .map(|m| m.len())
             .map_err(|e| format!("can't be read: {e}"));
@@ -217,7 +217,7 @@ fn hash_file(path: &Path) -> Result<String> {
         path: path.to_path_buf(),
         source,
     };
-    let file = crate::msi::open_regular(path).map_err(io_err)?;
+    let file = crate::input::open_regular(path).map_err(io_err)?;
     let got = stage::copy_hashed(file, io::sink(), &mut |_| true).map_err(|e| match e {
         stage::StageError::Io(source) => io_err(source),
         other => io_err(io::Error::other(other.to_string())),
@@ -235,7 +235,7 @@ fn read_sidecar(
         path: path.to_path_buf(),
         source,
     };
-    let file = crate::msi::open_regular(path).map_err(io_err)?;
+    let file = crate::input::open_regular(path).map_err(io_err)?;
     let mut ends = HeadAndTail::default();
     let inflation = sidecar::inflate_to(io::BufReader::with_capacity(0, file), &mut ends, progress);
     let file_sha = stage::to_hex(&inflation.sidecar.map_err(io_err)?.sha256);
@@ -261,7 +261,7 @@ fn read_sidecar(
 fn levels(path: &Path, disk_head: &[u8], disk_size: u64) -> Result<Vec<u32>> {
     // Deflate never grows a block by more than a few bytes per 16 KiB.
     let mut medv_head = Vec::new();
-    crate::msi::open_regular(path)
+    crate::input::open_regular(path)
         .and_then(|f| f.take(2 * HEAD_LEN as u64).read_to_end(&mut medv_head))
         .map_err(|source| Error::Io {
             op: "read",

@@ -2,9 +2,7 @@
 //! handed, and containment of the panics it raises on damage no check can foresee.
 
 use std::cell::Cell;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::io::{Read, Seek, SeekFrom};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Once;
@@ -13,35 +11,6 @@ use std::sync::Once;
 const CFB_SIGNATURE: [u8; 8] = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 /// A compound file header is one 512-byte sector.
 const CFB_HEADER_LEN: u64 = 512;
-
-/// Opens `path` for reading and checks, on the open handle, that it is a regular
-/// file: a FIFO or a device would block or never end. Non-blocking open, so a
-/// FIFO with no writer cannot hang the open itself.
-pub(crate) fn open_regular(path: &Path) -> io::Result<File> {
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
-    let kind = file.metadata()?.file_type();
-    if kind.is_file() {
-        return Ok(file);
-    }
-    let what = if kind.is_dir() {
-        "a folder"
-    } else if kind.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if kind.is_char_device() || kind.is_block_device() {
-        "a device"
-    } else if kind.is_socket() {
-        "a socket"
-    } else {
-        "something else"
-    };
-    Err(io::Error::new(
-        io::ErrorKind::InvalidInput,
-        format!("it is {what}, not a regular file"),
-    ))
-}
 
 /// Checks that `inner` can be a compound file at all: long enough for the header
 /// and starting with the signature. The `msi` and `cfb` crates check the rest.
@@ -108,6 +77,7 @@ pub(crate) fn contained<T>(work: impl FnOnce() -> T) -> Result<T, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io;
 
     #[test]
     fn a_panic_becomes_its_message() {

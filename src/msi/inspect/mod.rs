@@ -16,8 +16,6 @@ use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-pub(crate) use damaged::open_regular;
-
 /// One Registry row, decoded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InspectedValue {
@@ -219,7 +217,8 @@ pub fn inspect(path: &Path) -> crate::Result<Inspection> {
     } else {
         path.to_path_buf()
     };
-    let file = open_regular(&msi_path).map_err(|source| not_readable(&msi_path, source))?;
+    let file =
+        crate::input::open_regular(&msi_path).map_err(|source| not_readable(&msi_path, source))?;
     read_checked(file, &msi_path)
 }
 
