@@ -406,6 +406,8 @@ fn manifest_of(ctx: &Context, build_time: String) -> Manifest {
         sidecar: SidecarEntry {
             file: facts.file.clone(),
             compression: "gzip".into(),
+            chunk_size: None,
+            chunks: None,
             level: facts.level,
             size: facts.sidecar.size,
             sha256: stage::to_hex(&facts.sidecar.sha256),
