@@ -11,6 +11,7 @@ pub mod error;
 pub mod manifest;
 pub mod msi;
 pub mod policy;
+pub mod publish;
 pub mod reg;
 pub mod report;
 pub mod sidecar;
