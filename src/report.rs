@@ -191,14 +191,25 @@ fn install_handler(interrupt_message: Option<String>) {
         if CANCELLABLE.load(Ordering::SeqCst) && !INTERRUPTED.swap(true, Ordering::SeqCst) {
             return;
         }
-        match &interrupt_message {
+        say_and_exit(interrupt_message.clone());
+    });
+}
+
+/// Prints why the process stops and exits with 130; a blocked stdout or stderr
+/// (a reader that stopped reading) delays the exit by at most half a second.
+fn say_and_exit(interrupt_message: Option<String>) -> ! {
+    let (done, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        match interrupt_message {
             Some(json) => {
                 let _ = writeln!(std::io::stdout().lock(), "{json}");
             }
             None => line(format_args!("error: interrupted")),
         }
-        std::process::exit(130);
+        let _ = done.send(());
     });
+    let _ = wait.recv_timeout(Duration::from_millis(500));
+    std::process::exit(130);
 }
 
 /// Marks the running command as one that polls [`interrupted`] and stops by itself:
