@@ -142,6 +142,9 @@ pub fn run_plan(plan: Plan, opts: &BuildOptions) -> Result<serde_json::Value> {
         );
     }
     let mut publisher = Publisher::prepare(out_dir, opts.force, &inputs, &reporter)?;
+    for warning in plan.policy.warnings() {
+        reporter.warn(&warning);
+    }
 
     let mut ctx = Context {
         policy: &plan.policy,

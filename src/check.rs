@@ -59,6 +59,9 @@ impl CheckReport {
         let ws = &self.policy.workspace;
         let mut out = String::new();
         let _ = writeln!(out, "{}: ok", self.policy.source.display());
+        for warning in self.policy.warnings() {
+            let _ = writeln!(out, "warning: {warning}");
+        }
         let _ = writeln!(
             out,
             "  workspace  {} ({}) {} by {}",
@@ -130,6 +133,7 @@ impl CheckReport {
         let ws = &self.policy.workspace;
         let mut v = json!({
             "policy": self.policy.source,
+            "warnings": self.policy.warnings(),
             "workspace": {
                 "name": ws.name,
                 "internal_name": ws.internal_name,

@@ -18,8 +18,6 @@ use msi::{Category, Column, Value};
 pub const ROOT_HKLM: i32 = 2;
 /// Component attributes: 4 (key path is a Registry row) + 256 (64-bit: registry in the 64-bit view).
 pub const COMPONENT_ATTRIBUTES_REGISTRY_KEYPATH: i32 = 4 | 256;
-/// Component attributes without a registry key path (the directory is the key path).
-pub const COMPONENT_ATTRIBUTES_DIR_KEYPATH: i32 = 256;
 /// The single feature.
 pub const FEATURE: &str = "Workspace";
 /// The single component: the policy's registry values, INSTALLDIR and its disk.
@@ -172,11 +170,6 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
         .enumerate()
         .map(|(i, v)| registry_id(i, v.key, v.name))
         .collect();
-    let key_path = values
-        .iter()
-        .position(|v| v.key == "VM" && v.name == "Name")
-        .or(if values.is_empty() { None } else { Some(0) })
-        .map(|i| reg_ids[i].clone());
     tables.push(TableData {
         name: "Registry",
         columns: vec![
@@ -217,7 +210,7 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
             .chain(std::iter::once(vec![
                 // Windows Installer forgets INSTALLDIR between sessions: remember it so
                 // that uninstall and upgrades find a disk staged in a custom folder.
-                s("RegRememberInstallDir"),
+                s(REMEMBER_DIR_ROW),
                 Value::Int(ROOT_HKLM),
                 s(saved_dir_key(ws)),
                 s(SAVED_DIR_VALUE),
@@ -275,13 +268,10 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
             s(COMPONENT),
             s(component_id),
             s("INSTALLDIR"),
-            Value::Int(if key_path.is_some() {
-                COMPONENT_ATTRIBUTES_REGISTRY_KEYPATH
-            } else {
-                COMPONENT_ATTRIBUTES_DIR_KEYPATH
-            }),
+            Value::Int(COMPONENT_ATTRIBUTES_REGISTRY_KEYPATH),
             Value::Null,
-            opt(key_path),
+            // The remembered INSTALLDIR is written by every package, whatever the policy declares.
+            s(REMEMBER_DIR_ROW),
         ]],
     });
     tables.push(TableData {
@@ -751,6 +741,8 @@ fn saved_dir_key(ws: &crate::policy::Workspace) -> String {
     format!(r"SOFTWARE\wspack\Workspaces\{}", ws.internal_name)
 }
 const SAVED_DIR_VALUE: &str = "InstallDir";
+/// The Registry row that remembers INSTALLDIR: the component's key path.
+const REMEMBER_DIR_ROW: &str = "RegRememberInstallDir";
 const SAVED_DIR_SIGNATURE: &str = "SavedInstallDir";
 /// The property AppSearch sets to the remembered INSTALLDIR (when that folder exists).
 pub const SAVED_DIR_PROPERTY: &str = "WSPACK_SAVEDDIR";
@@ -863,8 +855,8 @@ mod tests {
 
     #[test]
     fn registry_ids_are_identifiers() {
-        let id = registry_id(7, r"UserExperience\RedirectUrls", "RedirectUrls");
-        assert_eq!(id, "Reg007_UserExperience_RedirectUrls_RedirectUrls");
+        let id = registry_id(7, "UserExperience", "RedirectUrls");
+        assert_eq!(id, "Reg007_UserExperience_RedirectUrls");
         assert!(Category::Identifier.validate(&id));
         assert!(registry_id(1, &"x".repeat(100), "y").len() <= 72);
     }
