@@ -1,11 +1,11 @@
 //! `wspack build` (plan + run) and `wspack verify`. (Issue 4.)
 //!
 //! A build is a [`Plan`]: the checked inputs and an ordered list of [`Step`]s, each
-//! of which writes one output file. [`run`] executes the steps into a temporary
-//! folder beside the output folder (same filesystem), records each file's name, size
-//! and SHA-256, writes the manifest last, and only then renames the folder into
-//! place. An error, Ctrl-C or a full disk drops the temporary folder, so the output
-//! folder either holds a whole package or is left as it was.
+//! of which writes one output file. [`run`] executes the steps into the temporary
+//! folder of a [`Publisher`], records each file's name, size and SHA-256, writes the
+//! manifest last, and only then publishes the folder (see [`crate::publish`]). An
+//! error, Ctrl-C or a full disk drops the temporary folder, so the output folder
+//! either holds a whole package or is left as it was.
 //!
 //! To add an output (the MSI, setup.exe), implement [`Step`] and push it in [`plan`];
 //! facts the later steps need (the disk's SHA-256 and size for the MSI's

@@ -2,7 +2,7 @@
 //!
 //! Data flow: [`policy::Policy::load`] → [`vhd::open`] → [`build::run`], which writes
 //! the sidecar ([`sidecar`]), the MSI ([`msi`]), the `.reg` export ([`reg`]) and the
-//! manifest ([`manifest`]) into a temporary folder and renames it into place.
+//! manifest ([`manifest`]) into a temporary folder that [`publish`] swaps into place.
 #![warn(missing_docs)]
 
 pub mod build;
