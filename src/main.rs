@@ -156,14 +156,14 @@ fn usage_error(e: clap::Error) -> ExitCode {
     }
     let text = e.render().to_string();
     let first = text.lines().next().unwrap_or_default();
-    let mut help = text.lines().find_map(|l| l.trim().strip_prefix("help: "));
+    let help = text.lines().find_map(|l| l.trim().strip_prefix("help: "));
     let fallback = "run `wspack --help`, or `wspack COMMAND --help`, for the arguments";
     let value = json!({
         "error": true,
         "code": 2,
         "message": first.strip_prefix("error: ").unwrap_or(first),
         "file": null, "line": null, "column": null, "offset": null,
-        "help": help.take().unwrap_or(fallback),
+        "help": help.unwrap_or(fallback),
         "diagnostics": [],
     });
     let _ = writeln!(io::stdout().lock(), "{value:#}");

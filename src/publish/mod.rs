@@ -214,13 +214,13 @@ impl Publisher {
                 Placed::New
             }
         };
-        os::sync_dir(&self.target.parent).map_err(io_err("sync", &self.target.parent))?;
+        // The temporary path may now hold the old folder: never delete it whole.
         self.staging = PathBuf::new();
+        let synced = os::sync_dir(&self.target.parent);
         if placed == Placed::Exchanged {
-            // The old folder is now where the temporary one was.
             self.settle(&staging, &self.target.parent.clone(), reporter);
         }
-        Ok(())
+        synced.map_err(io_err("sync", &self.target.parent))
     }
 
     fn move_files(&mut self, reporter: &Reporter) -> Result<()> {
