@@ -211,6 +211,24 @@ fn errors_under_json_are_one_object_with_location_and_help() {
     assert!(v["help"].is_string(), "{v}");
     assert!(v["diagnostics"].as_array().unwrap().len() >= 2, "{v}");
 
+    // A disk error: the disk's path and the byte offset.
+    let not_disk = dir.path().join("not-a-disk.toml");
+    let policy = fs::read_to_string(&toml).unwrap();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/disks/not-a-disk.vhd");
+    fs::copy(fixture, dir.path().join("not-a-disk.vhd")).unwrap();
+    fs::write(&not_disk, policy.replace("disk.vhd", "not-a-disk.vhd")).unwrap();
+    let done = run(Command::new(WSPACK)
+        .arg("check")
+        .arg(&not_disk)
+        .arg("--json"));
+    assert_eq!(done.status.code(), Some(2), "{}", text(&done.stderr));
+    let v = json_of(&done);
+    assert!(
+        v["file"].as_str().unwrap().ends_with("not-a-disk.vhd"),
+        "{v}"
+    );
+    assert!(v["offset"].is_u64() && v["help"].is_string(), "{v}");
+
     // Every command with --json: build, verify, inspect, and bad arguments.
     let out = dir.path().join("out");
     fs::create_dir(&out).unwrap();
