@@ -64,7 +64,7 @@ impl Ws {
         Ws { dir }
     }
 
-    /// Replaces the disk with a sparse 1 GiB one: seconds of compression, so a
+    /// Replaces the disk with a sparse 512 MiB one: seconds of compression, so a
     /// test can act while the build runs.
     fn use_big_disk(&self) {
         require("qemu-img", "qemu-utils");
@@ -72,7 +72,7 @@ impl Ws {
         ok(Command::new("qemu-img")
             .args(["create", "-q", "-f", "vpc", "-o", "subformat=fixed"])
             .arg(self.path("disk.vhd"))
-            .arg("1G"));
+            .arg("512M"));
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -403,4 +403,44 @@ fn a_failed_build_removes_the_folders_it_made_for_outdir() {
     assert_eq!(child.wait().unwrap().code(), Some(130), "{rest}");
     assert_eq!(names(&ws.path("a")), ["b"]);
     assert_eq!(names(&ws.path("a/b")), ["notes.txt"]);
+}
+
+#[test]
+fn a_file_changed_in_a_mount_point_outdir_during_the_build_is_kept() {
+    require("kill", "procps");
+    let ws = Ws::new();
+    let out = ws.path("out");
+    ok(&mut ws.build("out", &["--quiet"]));
+    ws.use_big_disk();
+    // Stop the build once its temporary folder is in OUTDIR, change a package file
+    // and add another file, let it go on.
+    let done = in_mount_namespace(
+        &ws,
+        &out,
+        r#"mount --bind "$0" "$0" || exit 9
+           "$WSPACK" build "$TOML" -o "$0" --force 2>"$0.log" & pid=$!
+           until ls -d "$0"/.out.wspack-tmp-* >/dev/null 2>&1; do sleep 0.01; done
+           kill -STOP $pid && echo mine >"$0/testws.reg" && echo notes >"$0/notes.txt" &&
+           kill -CONT $pid && wait $pid"#,
+    );
+    let log = fs::read_to_string(ws.path("out.log")).unwrap_or_default();
+    assert!(done.status.success(), "{}{log}", stderr(&done));
+    let mut expected = PACKAGE.to_vec();
+    expected.extend(["notes.txt", "out.wspack-kept-1"]);
+    expected.sort();
+    assert_eq!(names(&out), expected, "{log}");
+    let kept = out.join("out.wspack-kept-1");
+    assert_eq!(names(&kept), ["testws.reg"]);
+    assert_eq!(
+        fs::read_to_string(kept.join("testws.reg")).unwrap(),
+        "mine\n"
+    );
+    assert!(
+        log.contains(&format!("kept in {}", kept.display())),
+        "{log}"
+    );
+    assert_ne!(fs::read(out.join("testws.reg")).unwrap(), b"mine\n");
+    fs::remove_dir_all(&kept).unwrap();
+    fs::remove_file(out.join("notes.txt")).unwrap();
+    verify(&out);
 }

@@ -153,17 +153,14 @@ impl Publisher {
 
     fn choose_method(&self, mount: bool) -> Result<Method> {
         let swaps = os::can_swap(&self.staging).map_err(io_err("rename in", &self.staging))?;
-        match (swaps, mount) {
-            (true, true) => Ok(Method::InPlace),
-            (true, false) => Ok(Method::Swap),
-            (false, false) if self.checked.is_empty() => Ok(Method::Rename),
-            (false, _) => Err(self.target.unusable(
+        method_for(swaps, mount, !self.checked.is_empty()).ok_or_else(|| {
+            self.target.unusable(
                 "its filesystem can't swap two entries in one step (renameat2 RENAME_EXCHANGE), \
                  so replacing what it holds could lose the package or a file"
                     .into(),
                 "build into a new or empty folder on this filesystem, or into one on a local disk",
-            )),
-        }
+            )
+        })
     }
 
     /// The temporary folder the files are written into.
@@ -292,6 +289,17 @@ impl Drop for Publisher {
     }
 }
 
+/// Picks how to publish: `None` when no way keeps every file and `OUTDIR` whole.
+fn method_for(swaps: bool, mount: bool, holds_files: bool) -> Option<Method> {
+    match (swaps, mount, holds_files) {
+        (true, true, _) => Some(Method::InPlace),
+        (true, false, _) => Some(Method::Swap),
+        // Renaming onto a missing or empty folder loses nothing.
+        (false, false, false) => Some(Method::Rename),
+        (false, _, _) => None,
+    }
+}
+
 /// Renames the temporary folder onto a missing or empty `OUTDIR` (for filesystems
 /// that can't swap); fails, keeping everything, if a file appeared in `OUTDIR`.
 fn rename_onto_empty(staging: &Path, out: &Path) -> Result<()> {
@@ -398,4 +406,30 @@ fn is_package_file(name: &str) -> bool {
         || [".msi", ".medv", ".reg", ".json"]
             .iter()
             .any(|e| lower.ends_with(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_swap_only_a_missing_or_empty_outdir_is_replaced() {
+        assert_eq!(method_for(true, false, true), Some(Method::Swap));
+        assert_eq!(method_for(true, true, true), Some(Method::InPlace));
+        assert_eq!(method_for(false, false, false), Some(Method::Rename));
+        assert_eq!(method_for(false, false, true), None);
+        assert_eq!(method_for(false, true, false), None);
+    }
+
+    #[test]
+    fn a_failed_build_leaves_no_temporary_folder_and_no_folder_it_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("a/b/out");
+        let reporter = Reporter::new(crate::report::OutputMode::Quiet);
+        let mut publisher = Publisher::prepare(&out, false, &[], &reporter).unwrap();
+        publisher.create("x.msi").unwrap();
+        assert!(owner::owner_path(publisher.dir()).exists());
+        drop(publisher);
+        assert!(fs::read_dir(dir.path()).unwrap().next().is_none());
+    }
 }
