@@ -178,7 +178,7 @@ pub fn run_plan(plan: Plan, opts: &BuildOptions) -> Result<serde_json::Value> {
     let seconds = started.elapsed().as_secs_f64();
     Ok(json!({
         "command": "build",
-        "out_dir": out_dir,
+        "out_dir": out_dir.to_string_lossy(),
         "seconds": (seconds * 1000.0).round() / 1000.0,
         "manifest": manifest_name,
         "workspace": manifest.workspace,

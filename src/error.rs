@@ -252,7 +252,8 @@ impl Error {
             "error": true,
             "code": self.exit_code(),
             "message": message,
-            "file": self.file(),
+            // Lossy: a path that is not UTF-8 still gives valid JSON.
+            "file": self.file().map(|p| p.to_string_lossy()),
             "line": null,
             "column": null,
             "offset": match self { Error::Vhd(e) => e.offset, _ => None },

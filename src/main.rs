@@ -209,7 +209,7 @@ fn render_build(summary: &Value) -> String {
         text.push_str(&format!(
             "  {:<40} {:>15} bytes  sha256 {}\n",
             f["name"].as_str().unwrap_or_default(),
-            f["size"],
+            f["size"].as_u64().unwrap_or_default(),
             f["sha256"].as_str().unwrap_or_default()
         ));
     }

@@ -92,6 +92,37 @@ fn a_closed_stdout_ends_quietly_and_a_written_package_exits_0() {
 }
 
 #[test]
+fn a_full_stdout_fails_a_report_but_not_a_written_package() {
+    let (dir, toml) = workspace(3);
+    let full = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let out = dir.path().join("out");
+    let done = run(Command::new(WSPACK)
+        .arg("build")
+        .arg(&toml)
+        .arg("-o")
+        .arg(&out)
+        .stdout(full()));
+    assert_eq!(done.status.code(), Some(0), "{}", text(&done.stderr));
+    assert!(
+        text(&done.stderr).contains("warning: can't write the summary to stdout: "),
+        "{}",
+        text(&done.stderr)
+    );
+    let done = run(Command::new(WSPACK).arg("inspect").arg(&out).stdout(full()));
+    assert_eq!(done.status.code(), Some(1), "{}", text(&done.stderr));
+    assert!(
+        text(&done.stderr).starts_with("error: can't write to stdout: No space left on device"),
+        "{}",
+        text(&done.stderr)
+    );
+}
+
+#[test]
 fn jobs_is_bounded_and_0_means_one_thread_per_core() {
     let (dir, toml) = workspace(1);
     for jobs in ["100000", "257", "18446744073709551615", "-1", "many"] {

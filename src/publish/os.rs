@@ -59,7 +59,9 @@ pub fn can_swap(dir: &Path) -> io::Result<bool> {
     let noreplace = renameat_with(CWD, &a, CWD, &b, RenameFlags::NOREPLACE);
     fs::remove_file(&a)?;
     fs::remove_file(&b)?;
-    let unsupported = |r: &rustix::io::Result<()>| matches!(r, Err(Errno::INVAL | Errno::NOSYS));
+    let unsupported = |r: &rustix::io::Result<()>| {
+        matches!(r, Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP))
+    };
     match (exchange, noreplace) {
         (ref e, ref n) if unsupported(e) || unsupported(n) => Ok(false),
         (Ok(()), Err(Errno::EXIST)) => Ok(true),
