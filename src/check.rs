@@ -1,8 +1,8 @@
 //! `wspack check` (validate, summarize, explain) and `wspack init` (a commented template).
 
+use crate::disk::{self, VhdInfo};
 use crate::policy::contract::{Target, FIELDS, SECTIONS};
 use crate::policy::{Policy, RegData, RegValue, ROOT_KEY};
-use crate::vhd::{self, VhdInfo};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -202,7 +202,7 @@ pub fn human_bytes(n: u64) -> String {
 pub fn check(workspace: &Path) -> crate::Result<CheckReport> {
     let policy = Policy::load(workspace)?;
     crate::msi::check_policy_text(&policy)?;
-    let disk = vhd::open(&policy.workspace.vhd)?;
+    let disk = disk::open(&policy.workspace.vhd)?;
     Ok(CheckReport { policy, disk })
 }
 
