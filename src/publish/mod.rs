@@ -118,11 +118,12 @@ impl Publisher {
     ) -> Result<Publisher> {
         let target = Target::new(out_dir)?;
         let mount = is_mount_point(&target)?;
-        leftovers::recover(&target.parent, &target, reporter);
         if mount {
+            // A mount point's leftovers are inside it: clean them before checking it.
             leftovers::recover(&target.out_dir, &target, reporter);
         }
         let checked = check_out_dir(&target, force, inputs)?;
+        leftovers::recover(&target.parent, &target, reporter);
         let made_parents = make_parents(&target.parent)?;
         let mut publisher = Publisher {
             staging: PathBuf::new(),
