@@ -151,17 +151,23 @@ fn main() -> ExitCode {
 fn usage_error(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     let is_output = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
-    if is_output || !std::env::args().any(|a| a == "--json") {
+    if is_output || !std::env::args_os().any(|a| a == "--json") {
         e.exit();
     }
     let text = e.render().to_string();
-    let first = text.lines().next().unwrap_or_default();
+    // The message is the first paragraph, less clap's `help:` and `tip:` lines.
+    let paragraph = text.lines().take_while(|l| !l.trim().is_empty());
+    let message: Vec<&str> = paragraph
+        .map(str::trim)
+        .filter(|l| !l.starts_with("help: ") && !l.starts_with("tip: "))
+        .collect();
+    let message = message.join(" ");
     let help = text.lines().find_map(|l| l.trim().strip_prefix("help: "));
     let fallback = "run `wspack --help`, or `wspack COMMAND --help`, for the arguments";
     let value = json!({
         "error": true,
         "code": 2,
-        "message": first.strip_prefix("error: ").unwrap_or(first),
+        "message": message.strip_prefix("error: ").unwrap_or(&message),
         "file": null, "line": null, "column": null, "offset": null,
         "help": help.unwrap_or(fallback),
         "diagnostics": [],
