@@ -12,8 +12,8 @@
 //! anything else is kept in `<OUT>.wspack-kept-<n>` and named in a warning.
 
 mod leftovers;
-pub mod os;
-pub mod owner;
+mod os;
+mod owner;
 
 use crate::report::Reporter;
 use crate::{Error, Result};
@@ -39,7 +39,7 @@ fn io_err<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Err
 
 /// The output folder and the folder it sits in.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub(crate) struct Target {
     /// The output folder as given.
     pub out_dir: PathBuf,
     /// Its parent (`.` for a bare name).
@@ -50,7 +50,7 @@ pub struct Target {
 
 impl Target {
     /// Splits the output folder into parent and name.
-    pub fn new(out_dir: &Path) -> Result<Target> {
+    fn new(out_dir: &Path) -> Result<Target> {
         let name = out_dir
             .file_name()
             .and_then(|n| n.to_str())
