@@ -51,8 +51,8 @@ pub fn settle_old(
     match settle(dir, beside, target, checked, created) {
         Settled::Removed => {}
         Settled::Kept(left, kept) => reporter.warn(&format!(
-            "{} held {} that appeared or changed during the build; the new package is in place \
-             and the previous contents are kept in {}: look inside, then delete it",
+            "{} held {}, which appeared or changed during the build; the new package is in \
+             place, and what the build had not checked is kept in {}: look inside, then delete it",
             target.out_dir.display(),
             list(&left),
             kept.display()
