@@ -18,5 +18,6 @@ pub mod reg;
 pub mod report;
 pub mod sidecar;
 pub mod stage;
+pub mod verify;
 
 pub use error::{Error, Result};

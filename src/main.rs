@@ -63,7 +63,8 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
-    /// Re-read a build's sidecar and check the disk's size and SHA-256 against the manifest.
+    /// Check a build's output folder against its manifest: every field is derived again
+    /// from the MSI, the files and the disk inside the sidecar.
     Verify {
         /// A build's output folder.
         out_dir: PathBuf,
@@ -200,7 +201,11 @@ fn emit(outcome: Outcome) -> ExitCode {
     }
 }
 
-fn pretty(value: &Value) -> String {
+/// Renders a result as one pretty JSON object (keys sorted, through `Value`).
+fn pretty<T: serde::Serialize>(value: &T) -> String {
+    let value = serde_json::to_value(value).unwrap_or_else(|e| {
+        json!({"error": true, "code": 1, "message": format!("can't render the result as JSON: {e}")})
+    });
     format!("{value:#}\n")
 }
 
@@ -277,16 +282,17 @@ fn run(command: Command) -> wspack::Result<Outcome> {
             }
         }
         Command::Verify { out_dir, output } => {
-            let summary = wspack::build::verify(&out_dir, output.mode())?;
+            let summary = wspack::verify::verify(&out_dir, output.mode())?;
             printed(match output.mode() {
                 OutputMode::Json => pretty(&summary),
-                _ => String::new(),
+                OutputMode::Human => summary.to_string(),
+                OutputMode::Quiet => String::new(),
             })
         }
         Command::Inspect { path, json } => {
             let inspection = wspack::msi::inspect(&path)?;
             printed(match json {
-                true => pretty(&inspection.to_json()),
+                true => pretty(&inspection),
                 false => inspection.to_string(),
             })
         }
