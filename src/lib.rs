@@ -12,6 +12,7 @@ pub mod error;
 pub mod input;
 pub mod manifest;
 pub mod msi;
+pub mod names;
 pub mod policy;
 pub mod publish;
 pub mod reg;

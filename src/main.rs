@@ -6,7 +6,7 @@
 //! with exit 0, since the work is done.
 
 use clap::{Parser, Subcommand};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -209,26 +209,6 @@ fn pretty<T: serde::Serialize>(value: &T) -> String {
     format!("{value:#}\n")
 }
 
-/// The text a build prints: where the package went, and each file.
-fn render_build(summary: &Value) -> String {
-    let mut text = format!(
-        "wrote {} in {:.1} s:\n",
-        summary["out_dir"].as_str().unwrap_or_default(),
-        summary["seconds"].as_f64().unwrap_or_default()
-    );
-    for f in summary["files"].as_array().into_iter().flatten() {
-        text.push_str(&format!(
-            "  {:<40} {:>15} bytes  sha256 {}\n",
-            f["name"].as_str().unwrap_or_default(),
-            f["size"].as_u64().unwrap_or_default(),
-            f["sha256"].as_str().unwrap_or_default()
-        ));
-    }
-    let manifest = summary["manifest"].as_str().unwrap_or_default();
-    text.push_str(&format!("  {manifest:<40} (manifest)\n"));
-    text
-}
-
 fn run(command: Command) -> wspack::Result<Outcome> {
     let printed = |stdout: String| Outcome {
         stdout,
@@ -275,7 +255,7 @@ fn run(command: Command) -> wspack::Result<Outcome> {
             Outcome {
                 stdout: match opts.mode {
                     OutputMode::Json => pretty(&summary),
-                    OutputMode::Human => render_build(&summary),
+                    OutputMode::Human => summary.to_string(),
                     OutputMode::Quiet => String::new(),
                 },
                 published: true,
