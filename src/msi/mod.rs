@@ -76,7 +76,7 @@ pub struct Deployment {
 pub fn deployment(policy: &Policy) -> Deployment {
     let c = codes(policy);
     Deployment::of(
-        &format!("{}.msi", policy.workspace.internal_name),
+        &crate::names::PackageNames::of(&policy.workspace.internal_name).msi,
         &codes::guid(c.product_code),
         &codes::guid(c.upgrade_code),
     )
