@@ -24,7 +24,10 @@ fn package_msi() -> &'static [u8] {
         let out = dir.path().join("out");
         let policy = Path::new(fuzz::ROOT).join("fixtures/policies/good-minimal.toml");
         let build = fuzz::run(
-            fuzz::wspack().args(["build", "--quiet", "-o"]).arg(&out).arg(&policy),
+            fuzz::wspack()
+                .args(["build", "--quiet", "-o"])
+                .arg(&out)
+                .arg(&policy),
             Duration::from_secs(120),
         );
         assert_eq!(build.code, Some(0), "build: {}", build.describe());
@@ -82,8 +85,22 @@ fn structure(msi: &[u8]) -> Vec<Range<usize>> {
 
 /// Words that sector chains, sizes and counts treat specially.
 const WORDS: &[u32] = &[
-    0, 1, 2, 3, 0x7F, 0x80, 0xFFFF, 0x1_0000, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFA, 0xFFFF_FFFB,
-    0xFFFF_FFFC, 0xFFFF_FFFD, 0xFFFF_FFFE, 0xFFFF_FFFF,
+    0,
+    1,
+    2,
+    3,
+    0x7F,
+    0x80,
+    0xFFFF,
+    0x1_0000,
+    0x7FFF_FFFF,
+    0x8000_0000,
+    0xFFFF_FFFA,
+    0xFFFF_FFFB,
+    0xFFFF_FFFC,
+    0xFFFF_FFFD,
+    0xFFFF_FFFE,
+    0xFFFF_FFFF,
 ];
 
 /// Damages one MSI: 1 to 4 mutations, most inside the structure.

@@ -48,22 +48,100 @@ fn seeds() -> Vec<(String, String)> {
 
 /// Characters that break naive parsers, renderers and the Windows-1252 rule.
 const ODD_CHARS: &[&str] = &[
-    "\u{0}", "\u{1}", "\u{7}", "\u{8}", "\t", "\r", "\u{b}", "\u{c}", "\u{1b}", "\u{1b}[31m",
-    "\u{7f}", "\u{85}", "\u{9b}", "\u{a0}", "\u{ad}", "\u{200b}", "\u{200e}", "\u{202e}",
-    "\u{2028}", "\u{feff}", "\u{fffd}", "\u{ffff}", "é", "€", "Ā", "中", "😀", "\u{10ffff}",
-    "\"", "'", "\\", "\\u0000", "\\u001b", "\\x", "[", "]", "{", "}", "=", "#", ".", ",",
-    "\n", "\n[", "\n[[", "\"\"\"", "'''",
+    "\u{0}",
+    "\u{1}",
+    "\u{7}",
+    "\u{8}",
+    "\t",
+    "\r",
+    "\u{b}",
+    "\u{c}",
+    "\u{1b}",
+    "\u{1b}[31m",
+    "\u{7f}",
+    "\u{85}",
+    "\u{9b}",
+    "\u{a0}",
+    "\u{ad}",
+    "\u{200b}",
+    "\u{200e}",
+    "\u{202e}",
+    "\u{2028}",
+    "\u{feff}",
+    "\u{fffd}",
+    "\u{ffff}",
+    "é",
+    "€",
+    "Ā",
+    "中",
+    "😀",
+    "\u{10ffff}",
+    "\"",
+    "'",
+    "\\",
+    "\\u0000",
+    "\\u001b",
+    "\\x",
+    "[",
+    "]",
+    "{",
+    "}",
+    "=",
+    "#",
+    ".",
+    ",",
+    "\n",
+    "\n[",
+    "\n[[",
+    "\"\"\"",
+    "'''",
 ];
 
 /// Values of every TOML type, for swapping a value's type.
 const OTHER_VALUES: &[&str] = &[
-    "true", "0", "-1", "1", "255", "256", "65535", "65536", "2147483647", "2147483648",
-    "4294967295", "-9223372036854775808", "9223372036854775807", "99999999999999999999",
-    "1e400", "-0.0", "nan", "inf", "1.5", "0x7fffffff", "\"\"", "\" \"", "\"x\"",
-    "\"CON\"", "\"nul.msi\"", "\"COM1\"", "\"lpt9.txt\"", "\"{00000000-0000-0000-0000-000000000000}\"",
-    "[]", "[1, \"a\"]", "[\"\"]", "{}", "{ a = 1 }", "1979-05-27T07:32:00Z", "07:32:00",
-    "\"25:61\"", "\"2027-02-30 18:00\"", "\"/dev/zero\"", "\"/dev/null\"", "\".\"", "\"..\"",
-    "\"/\"", "\"fixtures\"",
+    "true",
+    "0",
+    "-1",
+    "1",
+    "255",
+    "256",
+    "65535",
+    "65536",
+    "2147483647",
+    "2147483648",
+    "4294967295",
+    "-9223372036854775808",
+    "9223372036854775807",
+    "99999999999999999999",
+    "1e400",
+    "-0.0",
+    "nan",
+    "inf",
+    "1.5",
+    "0x7fffffff",
+    "\"\"",
+    "\" \"",
+    "\"x\"",
+    "\"CON\"",
+    "\"nul.msi\"",
+    "\"COM1\"",
+    "\"lpt9.txt\"",
+    "\"{00000000-0000-0000-0000-000000000000}\"",
+    "[]",
+    "[1, \"a\"]",
+    "[\"\"]",
+    "{}",
+    "{ a = 1 }",
+    "1979-05-27T07:32:00Z",
+    "07:32:00",
+    "\"25:61\"",
+    "\"2027-02-30 18:00\"",
+    "\"/dev/zero\"",
+    "\"/dev/null\"",
+    "\".\"",
+    "\"..\"",
+    "\"/\"",
+    "\"fixtures\"",
 ];
 
 /// Applies one text-level mutation.
@@ -149,7 +227,9 @@ fn huge_array_target(rng: &mut Rng, binary: bool, lines: &[String]) -> (usize, O
     } else {
         rng.range(1_000, 10_000) as usize
     };
-    let key = lines.iter().position(|l| l.trim_start().starts_with("to_guest"));
+    let key = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("to_guest"));
     (n, key.filter(|_| rng.one_in(2)))
 }
 
@@ -255,7 +335,12 @@ fn mutated_policies_in_process() {
         let took = started.elapsed();
         if took > Duration::from_secs(5) {
             let detail = format!("check took {:.1} s", took.as_secs_f64());
-            findings.broke("no hang: a check takes under 5 s", case, &detail, Some(&bytes));
+            findings.broke(
+                "no hang: a check takes under 5 s",
+                case,
+                &detail,
+                Some(&bytes),
+            );
         }
         match result {
             Err(panic) => findings.broke("no panic", case, &panic, Some(&bytes)),
@@ -339,6 +424,11 @@ fn build_case(findings: &mut Findings, case: usize, bytes: &[u8], dir: &Path) {
     let left = fuzz::leftovers(&out);
     if !left.is_empty() {
         let detail = format!("{left:?} after: {}", build.describe());
-        findings.broke("a build leaves no temporary folder", case, &detail, Some(bytes));
+        findings.broke(
+            "a build leaves no temporary folder",
+            case,
+            &detail,
+            Some(bytes),
+        );
     }
 }

@@ -262,12 +262,14 @@ pub struct Run {
     pub stdout: String,
     /// Standard error (lossy UTF-8).
     pub stderr: String,
-    /// Peak resident set size in KiB (from wait4).
+    /// Peak resident set size in KiB (sampled; see [`Running::wait_within`]).
     pub max_rss_kib: i64,
     /// Wall time.
     pub elapsed: Duration,
     /// Whether it was killed for running past its timeout.
     pub timed_out: bool,
+    /// Whether it was killed for passing its memory limit.
+    pub over_memory: bool,
 }
 
 impl Run {
@@ -277,7 +279,13 @@ impl Run {
             "exit {:?} signal {:?}{} after {:.2} s, peak RSS {} KiB\n      stderr: {}",
             self.code,
             self.signal,
-            if self.timed_out { " (TIMED OUT)" } else { "" },
+            if self.timed_out {
+                " (TIMED OUT)"
+            } else if self.over_memory {
+                " (KILLED OVER ITS MEMORY LIMIT)"
+            } else {
+                ""
+            },
             self.elapsed.as_secs_f64(),
             self.max_rss_kib,
             shorten(self.stderr.trim_end(), 400).replace('\n', "\n              ")
@@ -333,38 +341,74 @@ impl Running {
 
     /// Waits for the child (SIGKILL after `timeout`) and collects how it ended.
     pub fn wait(self, timeout: Duration) -> Run {
+        self.wait_within(timeout, i64::MAX)
+    }
+
+    /// Like [`Running::wait`], also killing the child once its resident memory
+    /// passes `max_rss_kib`.
+    ///
+    /// Peak memory is sampled from `/proc/PID/status` (VmHWM, the process's own
+    /// high-water mark) every 2 ms: wait4's ru_maxrss would count this test
+    /// process's memory too, which the child carries until its exec.
+    pub fn wait_within(self, timeout: Duration, max_rss_kib: i64) -> Run {
         let pid = self.pid();
         let mut status = 0;
-        // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        let mut timed_out = false;
-        let mut pause = Duration::from_millis(1);
+        let mut peak = 0;
+        let mut killed = None;
         loop {
-            // SAFETY: wait4 on our own child with valid out-pointers.
-            let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+            peak = peak.max(vm_hwm_kib(pid));
+            // SAFETY: waitpid on our own child with a valid out-pointer.
+            let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
             if r == pid {
                 break;
             }
-            assert!(r == 0, "wait4({pid}) failed: {}", std::io::Error::last_os_error());
-            if !timed_out && self.started.elapsed() > timeout {
-                timed_out = true;
+            assert!(
+                r == 0,
+                "waitpid({pid}) failed: {}",
+                std::io::Error::last_os_error()
+            );
+            if killed.is_none() && self.started.elapsed() > timeout {
+                killed = Some(Killed::Timeout);
                 self.signal(libc::SIGKILL);
             }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(20));
+            if killed.is_none() && peak > max_rss_kib {
+                killed = Some(Killed::Memory);
+                self.signal(libc::SIGKILL);
+            }
+            std::thread::sleep(Duration::from_millis(2));
         }
         let elapsed = self.started.elapsed();
-        let text = |h: JoinHandle<Vec<u8>>| String::from_utf8_lossy(&h.join().unwrap()).into_owned();
+        let text =
+            |h: JoinHandle<Vec<u8>>| String::from_utf8_lossy(&h.join().unwrap()).into_owned();
         Run {
             code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
             signal: libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status)),
             stdout: text(self.out),
             stderr: text(self.err),
-            max_rss_kib: usage.ru_maxrss,
+            max_rss_kib: peak,
             elapsed,
-            timed_out,
+            timed_out: killed == Some(Killed::Timeout),
+            over_memory: killed == Some(Killed::Memory),
         }
     }
+}
+
+#[derive(PartialEq, Eq)]
+enum Killed {
+    Timeout,
+    Memory,
+}
+
+/// The peak resident memory of a running process in KiB (0 once it has exited).
+fn vm_hwm_kib(pid: i32) -> i64 {
+    let Ok(status) = fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return 0;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// Runs `cmd` to its end, killing it after `timeout`.
@@ -428,7 +472,10 @@ pub fn refusal_invariants(message: &str) -> Vec<(&'static str, String)> {
     let mut broken = Vec::new();
     let blocks = error_blocks(message);
     if let Some(b) = blocks.iter().find(|b| !has_location(b)) {
-        broken.push(("exit 2: every error names file:line:column or a byte offset", b.clone()));
+        broken.push((
+            "exit 2: every error names file:line:column or a byte offset",
+            b.clone(),
+        ));
     }
     if let Some(b) = blocks.iter().find(|b| !has_help(b)) {
         broken.push(("exit 2: every error has a help: line", b.clone()));
@@ -441,7 +488,10 @@ pub fn refusal_invariants(message: &str) -> Vec<(&'static str, String)> {
 /// and tab) and no line over 1,000 characters (long values are shortened).
 pub fn message_invariants(message: &str) -> Vec<(&'static str, String)> {
     let mut broken = Vec::new();
-    if let Some(c) = message.chars().find(|c| c.is_control() && *c != '\n' && *c != '\t') {
+    if let Some(c) = message
+        .chars()
+        .find(|c| c.is_control() && *c != '\n' && *c != '\t')
+    {
         broken.push((
             "messages carry no raw control characters",
             format!("{c:?} in: {}", message.escape_debug()),
@@ -468,7 +518,7 @@ pub fn common_invariants(run: &Run, allowed: &[i32]) -> Vec<(&'static str, Strin
     }
     match run.code {
         Some(c) if allowed.contains(&c) => {}
-        _ if run.timed_out => {}
+        _ if run.timed_out || run.over_memory => {}
         _ => broken.push(("exit code in the allowed set", run.describe())),
     }
     let checks = if run.code == Some(2) {
