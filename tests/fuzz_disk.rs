@@ -8,7 +8,7 @@
 //! Invariants: no panic, no hang, peak RSS under 100 MiB whatever the header claims;
 //! a refusal is exit 2 naming a byte offset with a `help:` line; an accepted disk is
 //! one a hypervisor could use (size a non-zero multiple of 512, a fixed disk's file
-//! is its size plus the footer, a dynamic disk's blocks lie after its block table,
+//! holds its size plus the footer, a dynamic disk's blocks lie after its block table,
 //! before its footer, and apart from each other).
 
 #[path = "support/fuzz.rs"]
@@ -294,7 +294,7 @@ fn write_changes(path: &Path, old: &[u8], new: &[u8]) {
 }
 
 /// What makes an accepted disk one no hypervisor could use; `None` if it is sane.
-fn nonsense(info: &wspack::vhd::VhdInfo, file: &[u8]) -> Option<String> {
+fn nonsense(info: &wspack::disk::VhdInfo, file: &[u8]) -> Option<String> {
     let size = info.virtual_size;
     if size == 0 || size % 512 != 0 {
         return Some(format!(
@@ -305,8 +305,8 @@ fn nonsense(info: &wspack::vhd::VhdInfo, file: &[u8]) -> Option<String> {
     if len < 512 + FOOTER {
         return Some(format!("a disk of {size} bytes in a file of {len} bytes"));
     }
-    if info.kind == wspack::vhd::DiskKind::Fixed {
-        return (info.file_size != size + 512)
+    if info.kind == wspack::disk::DiskKind::Fixed {
+        return (info.file_size < size + 512)
             .then(|| format!("fixed disk of {size} bytes in a file of {}", info.file_size));
     }
     let d = info.dynamic?;
@@ -361,7 +361,7 @@ fn mutated_disks_in_process() {
         written = disk.clone();
         findings.ran();
         let started = Instant::now();
-        let result = fuzz::no_panic(|| wspack::vhd::open(&path));
+        let result = fuzz::no_panic(|| wspack::disk::open(&path));
         if started.elapsed() > Duration::from_secs(2) {
             let detail = format!("open took {:.1} s", started.elapsed().as_secs_f64());
             findings.broke(
