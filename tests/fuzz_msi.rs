@@ -78,7 +78,8 @@ fn structure(msi: &[u8]) -> Vec<Range<usize>> {
     sectors.extend(directory);
     sectors.extend(chain(u32_at(0x3C)));
     sectors.extend(chain(root_start));
-    let mut ranges = vec![0..512.min(msi.len())];
+    let header: Range<usize> = 0..512.min(msi.len());
+    let mut ranges = Vec::from([header]);
     ranges.extend(sectors.into_iter().map(range).filter(|r| !r.is_empty()));
     ranges
 }

@@ -170,9 +170,13 @@ fn mutate_text(rng: &mut Rng, text: &mut String, binary: bool) {
             while !line.is_char_boundary(at) {
                 at -= 1;
             }
-            line.insert_str(at, *rng.pick(ODD_CHARS));
+            let odd: &str = rng.pick(ODD_CHARS);
+            line.insert_str(at, odd);
         }
-        6 | 7 => replace_value(&mut lines[i], *rng.pick(OTHER_VALUES)),
+        6 | 7 => {
+            let other: &str = rng.pick(OTHER_VALUES);
+            replace_value(&mut lines[i], other);
+        }
         8 => {
             let value = huge_value(rng, binary);
             replace_value(&mut lines[i], &value);
