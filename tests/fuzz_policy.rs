@@ -170,11 +170,11 @@ fn mutate_text(rng: &mut Rng, text: &mut String, binary: bool) {
             while !line.is_char_boundary(at) {
                 at -= 1;
             }
-            let odd: &str = rng.pick(ODD_CHARS);
+            let odd = *rng.pick(ODD_CHARS);
             line.insert_str(at, odd);
         }
         6 | 7 => {
-            let other: &str = rng.pick(OTHER_VALUES);
+            let other = *rng.pick(OTHER_VALUES);
             replace_value(&mut lines[i], other);
         }
         8 => {
