@@ -307,15 +307,15 @@ fn content_hash(summary: &Summary, tables: &[TableData], spec: &PackageSpec) -> 
 }
 
 /// Refuses text that Windows-1252 cannot carry and empty REG_MULTI_SZ items,
-/// naming the field they came from.
+/// naming the field they came from. A policy read by `Policy::load` never fails
+/// here (the policy's checks refuse such text first, located in the TOML): this
+/// guards policies built in code.
 fn check_codepage(spec: &PackageSpec) -> crate::Result<()> {
     check_policy_text(spec.policy)?;
     ensure_1252("sidecar file name", &spec.medv_file_name)
 }
 
-/// Checks that every text of a policy fits the MSI's codepage (Windows-1252), so
-/// that `wspack check` refuses what a build would refuse.
-pub fn check_policy_text(policy: &Policy) -> crate::Result<()> {
+fn check_policy_text(policy: &Policy) -> crate::Result<()> {
     let ws = &policy.workspace;
     ensure_1252("workspace.name", &ws.name)?;
     ensure_1252("workspace.manufacturer", &ws.manufacturer)?;
