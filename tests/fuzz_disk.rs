@@ -374,6 +374,7 @@ fn mutated_disks_in_process() {
         match result {
             Err(panic) => findings.broke("no panic", case, &panic, Some(&disk)),
             Ok(Ok(info)) => {
+                findings.outcome("accepted");
                 if let Some(problem) = nonsense(&info, &disk) {
                     findings.broke(
                         "only usable disks are accepted",
@@ -384,6 +385,7 @@ fn mutated_disks_in_process() {
                 }
             }
             Ok(Err(e)) => {
+                findings.outcome("refused");
                 let message = wspack::Error::from(e).render();
                 for (invariant, detail) in fuzz::refusal_invariants(&message) {
                     findings.broke(invariant, case, &detail, Some(&disk));
@@ -436,6 +438,7 @@ fn mutated_disks_through_the_binary() {
         findings.ran();
         let run = fuzz::spawn(fuzz::wspack().arg("check").arg(&policy))
             .wait_within(Duration::from_secs(20), MAX_RSS_KIB);
+        findings.outcome(format!("exit {:?}", run.code));
         for (invariant, detail) in fuzz::common_invariants(&run, &[0, 2]) {
             findings.broke(invariant, case, &detail, Some(&disk));
         }

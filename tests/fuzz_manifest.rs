@@ -146,6 +146,7 @@ fn manifest_bit_flips_through_the_binary() {
         fs::write(&manifest, &flipped).unwrap();
         findings.ran();
         let run = fuzz::verify(&copy);
+        findings.outcome(format!("exit {:?}", run.code));
         for (invariant, detail) in fuzz::common_invariants(&run, &[0, 1, 2]) {
             findings.broke(invariant, bit, &detail, Some(&flipped));
         }

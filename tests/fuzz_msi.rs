@@ -163,8 +163,9 @@ fn mutated_msis_in_process() {
         });
         match result {
             Err(panic) => findings.broke("no panic", case, &panic, Some(&bytes)),
-            Ok(Ok(_)) => {}
+            Ok(Ok(_)) => findings.outcome("inspected"),
             Ok(Err(e)) => {
+                findings.outcome(format!("exit {}", e.exit_code()));
                 let message = e.render();
                 if e.exit_code() == 2 && !fuzz::has_help(&message) {
                     findings.broke("exit 2 has a help: line", case, &message, Some(&bytes));
@@ -196,6 +197,7 @@ fn mutated_msis_through_the_binary() {
             cmd.arg("--json");
         }
         let run = fuzz::run(&mut cmd, Duration::from_secs(20));
+        findings.outcome(format!("exit {:?}", run.code));
         for (invariant, detail) in msi_invariants(&run) {
             findings.broke(invariant, case, &detail, Some(&bytes));
         }

@@ -14,8 +14,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The seed policies: the example and every fixture, each pointing at `disk.vhd`.
-fn seeds() -> Vec<(String, String)> {
+/// The seed policies: the example and every fixture, each pointing at `disk.vhd`
+/// (fixtures that are not UTF-8 on purpose are kept as bytes); the good ones first.
+fn seeds() -> Vec<Vec<u8>> {
     let root = Path::new(fuzz::ROOT);
     let mut files = vec![root.join("examples/contoso/workspace.toml")];
     for dir in ["fixtures/policies", "fixtures/policies/bad"] {
@@ -30,21 +31,32 @@ fn seeds() -> Vec<(String, String)> {
     files
         .iter()
         .map(|p| {
-            let text = fs::read_to_string(p).unwrap();
-            let text: Vec<String> = text
-                .lines()
-                .map(|l| {
-                    if l.trim_start().starts_with("vhd") && l.contains('=') {
-                        "vhd = \"disk.vhd\"".to_string()
-                    } else {
-                        l.to_string()
-                    }
-                })
-                .collect();
-            (p.display().to_string(), text.join("\n") + "\n")
+            let bytes = fs::read(p).unwrap();
+            match String::from_utf8(bytes) {
+                Ok(text) => point_at_disk(&text).into_bytes(),
+                Err(e) => e.into_bytes(),
+            }
         })
         .collect()
 }
+
+/// Rewrites the `vhd` key to name `disk.vhd` beside the policy.
+fn point_at_disk(text: &str) -> String {
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if l.trim_start().starts_with("vhd") && l.contains('=') {
+                "vhd = \"disk.vhd\"".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    lines.join("\n") + "\n"
+}
+
+/// How many of [`seeds`] are good policies: the example and the two good fixtures.
+const GOOD_SEEDS: usize = 3;
 
 /// Characters that break naive parsers, renderers and the Windows-1252 rule.
 const ODD_CHARS: &[&str] = &[
@@ -202,6 +214,39 @@ fn mutate_text(rng: &mut Rng, text: &mut String, binary: bool) {
     *text = lines.join("\n") + "\n";
 }
 
+/// Changes one value within its type: a character into a string, another number,
+/// the other boolean.
+fn mutate_gently(rng: &mut Rng, text: &mut String) {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let with_value: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].contains(" = ") && !lines[i].trim_start().starts_with('#'))
+        .collect();
+    if with_value.is_empty() {
+        return;
+    }
+    let line = &mut lines[*rng.pick(&with_value)];
+    let eq = line.find(" = ").expect("filtered") + 3;
+    let value = line[eq..].to_string();
+    let number = rng
+        .pick(&[0u64, 1, 2, 10, 100, 255, 512, 1024, 4096, 65535])
+        .to_string();
+    let new = if let Some(rest) = value.strip_prefix('"') {
+        format!(
+            "\"{}{rest}",
+            rng.pick(&["a", "é", "€", " ", "-", "%", "x y", "Z"])
+        )
+    } else if value == "true" || value == "false" {
+        (value == "false").to_string()
+    } else if value.parse::<i64>().is_ok() {
+        number
+    } else {
+        value
+    };
+    line.truncate(eq);
+    line.push_str(&new);
+    *text = lines.join("\n") + "\n";
+}
+
 /// Replaces what follows `=` on a line (or the whole line when it has none).
 fn replace_value(line: &mut String, value: &str) {
     match line.find('=') {
@@ -293,12 +338,31 @@ fn mutate_encoding(rng: &mut Rng, text: &str) -> Vec<u8> {
 }
 
 /// Makes the policy bytes of one case.
-fn make_case(part: &str, case: usize, binary: bool, seeds: &[(String, String)]) -> Vec<u8> {
+fn make_case(part: &str, case: usize, binary: bool, seeds: &[Vec<u8>]) -> Vec<u8> {
     let mut rng = fuzz::case_rng(part, case);
-    let (_, seed) = rng.pick(seeds);
-    let mut text = seed.clone();
+    // Two cases in five change values within their type, in a good policy, so
+    // that some still pass `check` and the build and verify invariants get exercised.
+    let gentle = rng.below(5) < 2;
+    let seed = if gentle {
+        rng.pick(&seeds[..GOOD_SEEDS])
+    } else {
+        rng.pick(seeds)
+    };
+    let Ok(mut text) = String::from_utf8(seed.clone()) else {
+        let mut bytes = seed.clone();
+        let ops = 1 + rng.below(3);
+        fuzz::mutate_bytes(&mut rng, &mut bytes, ops);
+        return bytes;
+    };
     for _ in 0..1 + rng.below(3) {
-        mutate_text(&mut rng, &mut text, binary);
+        if gentle {
+            mutate_gently(&mut rng, &mut text);
+        } else {
+            mutate_text(&mut rng, &mut text, binary);
+        }
+    }
+    if gentle {
+        return text.into_bytes();
     }
     if rng.one_in(4) {
         mutate_encoding(&mut rng, &text)
@@ -327,6 +391,12 @@ fn names(dir: &Path) -> Vec<String> {
 #[test]
 fn mutated_policies_in_process() {
     let seeds = seeds();
+    assert!(
+        seeds[..GOOD_SEEDS]
+            .iter()
+            .all(|s| !String::from_utf8_lossy(s).contains("# expect")),
+        "the first seeds are the good policies"
+    );
     let dir = case_dir();
     let path = dir.path().join("workspace.toml");
     let mut findings = Findings::new("policy-in-process", "fuzz_policy");
@@ -348,8 +418,9 @@ fn mutated_policies_in_process() {
         }
         match result {
             Err(panic) => findings.broke("no panic", case, &panic, Some(&bytes)),
-            Ok(Ok(())) => {}
+            Ok(Ok(())) => findings.outcome("accepted"),
             Ok(Err(e)) => {
+                findings.outcome(format!("exit {}", e.exit_code()));
                 let message = e.render();
                 match e.exit_code() {
                     2 => {
@@ -372,7 +443,8 @@ fn mutated_policies_in_process() {
 fn mutated_policies_through_the_binary() {
     let seeds = seeds();
     let mut findings = Findings::new("policy-binary", "fuzz_policy");
-    let builds = fuzz::cases(30);
+    let builds = fuzz::cases(20);
+    let mut accepted_builds = 0;
     for case in fuzz::case_numbers(fuzz::cases(150)) {
         let bytes = make_case("policy-binary", case, true, &seeds);
         let dir = case_dir();
@@ -384,6 +456,7 @@ fn mutated_policies_through_the_binary() {
             fuzz::wspack().arg("check").arg(&path),
             Duration::from_secs(20),
         );
+        findings.outcome(format!("check exit {:?}", check.code));
         for (invariant, detail) in fuzz::common_invariants(&check, &[0, 1, 2]) {
             findings.broke(invariant, case, &detail, Some(&bytes));
         }
@@ -391,7 +464,8 @@ fn mutated_policies_through_the_binary() {
             let detail = format!("{:?} became {:?}", before, names(dir.path()));
             findings.broke("check writes nothing", case, &detail, Some(&bytes));
         }
-        if case < builds {
+        if case < builds || (check.code == Some(0) && accepted_builds < builds) {
+            accepted_builds += usize::from(check.code == Some(0));
             build_case(&mut findings, case, &bytes, dir.path());
         }
     }
@@ -408,6 +482,7 @@ fn build_case(findings: &mut Findings, case: usize, bytes: &[u8], dir: &Path) {
             .arg(dir.join("workspace.toml")),
         Duration::from_secs(60),
     );
+    findings.outcome(format!("build exit {:?}", build.code));
     for (invariant, detail) in fuzz::common_invariants(&build, &[0, 1, 2]) {
         findings.broke(invariant, case, &format!("build: {detail}"), Some(bytes));
     }

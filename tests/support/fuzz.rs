@@ -128,6 +128,7 @@ pub struct Findings {
     ran: usize,
     started: Instant,
     broken: BTreeMap<String, Vec<String>>,
+    outcomes: BTreeMap<String, usize>,
 }
 
 impl Findings {
@@ -139,12 +140,18 @@ impl Findings {
             ran: 0,
             started: Instant::now(),
             broken: BTreeMap::new(),
+            outcomes: BTreeMap::new(),
         }
     }
 
     /// Counts one case run.
     pub fn ran(&mut self) {
         self.ran += 1;
+    }
+
+    /// Counts an outcome (e.g. `check exit 2`), printed at the end.
+    pub fn outcome(&mut self, label: impl Into<String>) {
+        *self.outcomes.entry(label.into()).or_default() += 1;
     }
 
     /// Records that `case` broke `invariant`; `input` (when given) is saved for replay.
@@ -173,6 +180,9 @@ impl Findings {
             self.ran,
             base_seed()
         );
+        if !self.outcomes.is_empty() {
+            eprintln!("  outcomes: {:?}", self.outcomes);
+        }
         if self.broken.is_empty() {
             return;
         }
