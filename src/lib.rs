@@ -17,5 +17,6 @@ pub mod reg;
 pub mod report;
 pub mod sidecar;
 pub mod stage;
+pub mod verify;
 
 pub use error::{Error, Result};

@@ -51,7 +51,8 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
-    /// Re-read a build's sidecar and check the disk's size and SHA-256 against the manifest.
+    /// Check a build's output folder against its manifest: every field is derived again
+    /// from the MSI, the files and the disk inside the sidecar.
     Verify {
         /// A build's output folder.
         out_dir: PathBuf,
@@ -99,10 +100,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_json(value: &serde_json::Value) {
+/// Prints one JSON object with its keys sorted (through `serde_json::Value`, whose
+/// maps are sorted), the form every command has printed so far.
+fn print_json<T: serde::Serialize>(value: &T) {
+    let value = serde_json::to_value(value).expect("summaries hold only JSON-safe values");
     println!(
         "{}",
-        serde_json::to_string_pretty(value).expect("JSON values always serialize")
+        serde_json::to_string_pretty(&value).expect("JSON values always serialize")
     );
 }
 
@@ -151,15 +155,17 @@ fn run(command: Command) -> wspack::Result<()> {
             }
         }
         Command::Verify { out_dir, output } => {
-            let summary = wspack::build::verify(&out_dir, output.mode())?;
-            if output.mode() == OutputMode::Json {
-                print_json(&summary);
+            let summary = wspack::verify::verify(&out_dir, output.mode())?;
+            match output.mode() {
+                OutputMode::Json => print_json(&summary),
+                OutputMode::Human => print!("{summary}"),
+                OutputMode::Quiet => {}
             }
         }
         Command::Inspect { path, json } => {
             let inspection = wspack::msi::inspect(&path)?;
             if json {
-                print_json(&inspection.to_json());
+                print_json(&inspection);
             } else {
                 print!("{inspection}");
             }

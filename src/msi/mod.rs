@@ -19,7 +19,11 @@ mod summary;
 pub mod tables;
 
 pub use codes::{codes, Codes, PackageCodes};
-pub use inspect::{inspect, InspectedValue, Inspection, InstallProperty};
+pub(crate) use inspect::rfc3339;
+pub use inspect::{
+    inspect, inspect_bytes, InspectedValue, Inspection, InstallProperty, LaunchCondition,
+    RemovedFile, StagedDisk, SummaryInfo, UpgradeRow,
+};
 
 use crate::policy::Policy;
 use msi::{CodePage, Insert, Package, PackageType, Value};
@@ -71,13 +75,29 @@ pub struct Deployment {
 /// Returns the file name, command lines and detection codes of a workspace's MSI.
 pub fn deployment(policy: &Policy) -> Deployment {
     let c = codes(policy);
-    let msi_file_name = format!("{}.msi", policy.workspace.internal_name);
-    Deployment {
-        install_command: format!("msiexec /i \"{msi_file_name}\" /qn"),
-        uninstall_command: format!("msiexec /x {} /qn", codes::guid(c.product_code)),
-        product_code: codes::guid(c.product_code),
-        upgrade_code: codes::guid(c.upgrade_code),
-        msi_file_name,
+    Deployment::of(
+        &format!("{}.msi", policy.workspace.internal_name),
+        &codes::guid(c.product_code),
+        &codes::guid(c.upgrade_code),
+    )
+}
+
+impl Deployment {
+    /// The deployment of the MSI `msi_file_name` with these `{GUID}` codes
+    /// (`verify` rebuilds it from an MSI read back).
+    pub fn of(msi_file_name: &str, product_code: &str, upgrade_code: &str) -> Deployment {
+        Deployment {
+            install_command: format!("msiexec /i \"{msi_file_name}\" /qn"),
+            uninstall_command: format!("msiexec /x {product_code} /qn"),
+            product_code: product_code.to_string(),
+            upgrade_code: upgrade_code.to_string(),
+            msi_file_name: msi_file_name.to_string(),
+        }
+    }
+
+    /// SCCM's detection method: this ProductCode is installed.
+    pub fn detection(&self) -> String {
+        format!("Windows Installer ProductCode {}", self.product_code)
     }
 }
 
