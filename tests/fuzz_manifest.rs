@@ -2,7 +2,8 @@
 //!
 //! Invariant: a flip that changes the parsed manifest makes `verify` fail, naming
 //! the field that changed; a flip that breaks the JSON fails too; nothing panics
-//! or hangs. A sample of flips runs through the binary.
+//! or hangs. Every flip runs in-process (the package's facts derived once, each
+//! flipped manifest parsed and compared with them); a sample runs through the binary.
 
 #[path = "support/fuzz.rs"]
 mod fuzz;
@@ -13,6 +14,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
+use wspack::manifest::Manifest;
+use wspack::verify::{check, PackageFacts};
 
 /// A package built once from the minimal fixture: (its folder, the manifest's name).
 fn package() -> &'static (tempfile::TempDir, String) {
@@ -49,35 +52,35 @@ fn copy_package(from: &Path, to: &Path) {
 }
 
 /// The names a message may use for what differs between two manifests: the key
-/// of the changed value (both names when a key itself changed).
+/// of the changed value (both names when a key itself changed), and for a value
+/// inside a list, the list entry (`files[2]`).
 fn changed_fields(a: &Value, b: &Value) -> Vec<String> {
+    diff(a, b, "")
+}
+
+fn diff(a: &Value, b: &Value, key: &str) -> Vec<String> {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             let mut names = Vec::new();
             for (k, v) in x {
                 match y.get(k) {
                     None => names.push(k.clone()),
-                    Some(w) if w != v => {
-                        let inner = changed_fields(v, w);
-                        names.extend(if inner.is_empty() {
-                            vec![k.clone()]
-                        } else {
-                            inner
-                        });
-                    }
+                    Some(w) if w != v => names.extend(diff(v, w, k)),
                     Some(_) => {}
                 }
             }
             names.extend(y.keys().filter(|k| !x.contains_key(*k)).cloned());
             names
         }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
-            .iter()
-            .zip(y)
-            .filter(|(v, w)| v != w)
-            .flat_map(|(v, w)| changed_fields(v, w))
-            .collect(),
-        _ => Vec::new(),
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            let mut names = Vec::new();
+            for (i, (v, w)) in x.iter().zip(y).enumerate().filter(|(_, (v, w))| v != w) {
+                names.push(format!("{key}[{i}]"));
+                names.extend(diff(v, w, key));
+            }
+            names
+        }
+        _ => vec![key.to_string()],
     }
 }
 
@@ -121,6 +124,46 @@ fn judge(
             })
         }
     }
+}
+
+#[test]
+fn every_manifest_bit_flip_in_process() {
+    let (dir, name) = package();
+    let out = dir.path().join("out");
+    let bytes = fs::read(out.join(name)).unwrap();
+    let original: Value = serde_json::from_slice(&bytes).unwrap();
+    let facts = PackageFacts::derive(&out, name).expect("the package's facts");
+    let unflipped = Manifest::parse(&bytes).expect("the built manifest parses");
+    assert!(
+        check(&unflipped, &facts).is_empty(),
+        "the built package verifies"
+    );
+    let mut findings = Findings::new("manifest-in-process", "fuzz_manifest");
+    for bit in fuzz::case_numbers(bytes.len() * 8) {
+        let mut flipped = bytes.clone();
+        flipped[bit / 8] ^= 1 << (bit % 8);
+        findings.ran();
+        let result = fuzz::no_panic_ref(|| match Manifest::parse(&flipped) {
+            Err(why) => (true, why),
+            Ok(m) => {
+                let found = check(&m, &facts);
+                let text: Vec<String> = found.iter().map(|m| m.to_string()).collect();
+                (!found.is_empty(), text.join("\n"))
+            }
+        });
+        let (failed, message) = match result {
+            Ok(r) => r,
+            Err(panic) => {
+                findings.broke("no panic", bit, &panic, Some(&flipped));
+                continue;
+            }
+        };
+        findings.outcome(if failed { "fails" } else { "passes" });
+        if let Some((invariant, detail)) = judge(&original, &flipped, failed, &message) {
+            findings.broke(invariant, bit, &detail, Some(&flipped));
+        }
+    }
+    findings.finish();
 }
 
 #[test]
