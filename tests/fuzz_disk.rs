@@ -354,7 +354,7 @@ fn mutated_disks_in_process() {
     let path = dir.path().join("disk.vhd");
     let mut findings = Findings::new("disk-in-process", "fuzz_disk");
     let mut written = Vec::new();
-    for case in fuzz::case_numbers(fuzz::cases(1500)) {
+    for case in fuzz::case_numbers(fuzz::cases(2000)) {
         let mut rng = fuzz::case_rng("disk-in-process", case);
         let disk = mutate(&mut rng, &bases[case % 2], false);
         write_changes(&path, &written, &disk);
@@ -427,7 +427,7 @@ fn mutated_disks_through_the_binary() {
     )
     .unwrap();
     let mut findings = Findings::new("disk-binary", "fuzz_disk");
-    for case in fuzz::case_numbers(fuzz::cases(150)) {
+    for case in fuzz::case_numbers(fuzz::cases(200)) {
         let mut rng = fuzz::case_rng("disk-binary", case);
         let disk = if case % 5 == 4 {
             huge_table(&mut rng, &bases[1])

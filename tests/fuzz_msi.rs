@@ -153,13 +153,13 @@ fn mutated_msis_in_process() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("damaged.msi");
     let mut findings = Findings::new("msi-in-process", "fuzz_msi");
-    for case in fuzz::case_numbers(fuzz::cases(2000)) {
+    for case in fuzz::case_numbers(fuzz::cases(5000)) {
         let mut rng = fuzz::case_rng("msi-in-process", case);
         let bytes = mutate(&mut rng, msi, &structure);
         fs::write(&path, &bytes).unwrap();
         findings.ran();
         let result = fuzz::no_panic(|| {
-            wspack::msi::inspect(&path).map(|i| (i.to_string(), i.to_json().to_string()))
+            wspack::msi::inspect(&path).map(|i| (i.to_string(), serde_json::to_string(&i)))
         });
         match result {
             Err(panic) => findings.broke("no panic", case, &panic, Some(&bytes)),
@@ -186,7 +186,7 @@ fn mutated_msis_through_the_binary() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("damaged.msi");
     let mut findings = Findings::new("msi-binary", "fuzz_msi");
-    for case in fuzz::case_numbers(fuzz::cases(150)) {
+    for case in fuzz::case_numbers(fuzz::cases(300)) {
         let mut rng = fuzz::case_rng("msi-binary", case);
         let bytes = mutate(&mut rng, msi, &structure);
         fs::write(&path, &bytes).unwrap();
