@@ -202,6 +202,7 @@ fn sigint_and_sigterm_at_random_moments() {
         child.signal(signal);
         let run = child.wait(BUILD_TIMEOUT);
         findings.ran();
+        findings.outcome(format!("exit {:?}", run.code));
         let what = format!(
             "signal {signal} after {} ms, old package: {with_old}: {}",
             wait.as_millis(),
@@ -237,6 +238,40 @@ fn sigint_and_sigterm_at_random_moments() {
             );
         }
     }
+    findings.finish();
+}
+
+#[test]
+fn sigint_and_sigterm_during_verify() {
+    let reference = reference();
+    let mut findings = Findings::new("verify-signals", "faults");
+    let took = fuzz::verify(&reference.old).elapsed;
+    for case in fuzz::case_numbers(fuzz::cases(4)) {
+        let mut rng = fuzz::case_rng("verify-signals", case);
+        let signal = *rng.pick(&[libc::SIGINT, libc::SIGTERM]);
+        let wait = delay(&mut rng, took);
+        let child = fuzz::spawn(fuzz::wspack().arg("verify").arg(&reference.old));
+        std::thread::sleep(wait);
+        child.signal(signal);
+        let run = child.wait(BUILD_TIMEOUT);
+        findings.ran();
+        findings.outcome(format!("exit {:?}", run.code));
+        let what = format!(
+            "signal {signal} after {} ms: {}",
+            wait.as_millis(),
+            run.describe()
+        );
+        for (invariant, detail) in fuzz::common_invariants(&run, &[0, 130]) {
+            findings.broke(invariant, case, &format!("{detail}\n{what}"), None);
+        }
+    }
+    let after = fuzz::verify(&reference.old);
+    assert_eq!(
+        after.code,
+        Some(0),
+        "verify changed the package: {}",
+        after.describe()
+    );
     findings.finish();
 }
 
