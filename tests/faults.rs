@@ -303,6 +303,7 @@ fn sigkill_at_random_moments_then_a_second_build() {
             );
         }
         let left = fuzz::leftovers(&out);
+        findings.outcome(format!("after the kill: {now:?}, {} leftovers", left.len()));
         let again = fuzz::run(&mut build(&toml, &out, true), BUILD_TIMEOUT);
         second_build(&mut findings, case, &again, &left, &out, reference, &what);
     }
