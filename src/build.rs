@@ -68,6 +68,8 @@ pub struct SidecarFacts {
     pub sidecar: Digested,
     /// Deflate level used.
     pub level: u32,
+    /// Where each chunk of the disk went, with its SHA-256 (travels in the MSI).
+    pub chunks: sidecar::ChunkTable,
 }
 
 /// The state a build's steps share.
@@ -244,11 +246,7 @@ impl Step for SidecarStep {
     fn write(&self, ctx: &mut Context, out: StepWriter, path: &Path) -> Result<Digested> {
         let vhd = &ctx.policy.workspace.vhd;
         let file = crate::input::open_regular(vhd).map_err(io_err("read", vhd))?;
-        // One member until `verify` and the runtime read chunks.
-        let opts = CompressOptions {
-            chunk_size: 0,
-            ..CompressOptions::new(ctx.opts.jobs, ctx.opts.level)
-        };
+        let opts = CompressOptions::new(ctx.opts.jobs, ctx.opts.level);
         ctx.reporter.status(&format!(
             "compressing {} ({} bytes) into {} on {} thread{} at level {}",
             vhd.display(),
@@ -295,6 +293,7 @@ impl Step for SidecarStep {
             disk: facts.input,
             sidecar: facts.output,
             level: opts.level,
+            chunks: facts.chunks,
         });
         Ok(facts.output)
     }
@@ -327,7 +326,9 @@ impl Step for MsiStep {
             .sidecar
             .as_ref()
             .expect("plan() puts the sidecar step first");
-        let rows = crate::msi::runtime::staging_rows(ctx.policy);
+        let mut rows = crate::msi::runtime::staging_rows(ctx.policy);
+        rows.binaries
+            .push((sidecar::CHUNK_TABLE_BINARY.into(), facts.chunks.encode()));
         let spec = crate::msi::PackageSpec {
             policy: ctx.policy,
             disk_size: facts.disk.size,
@@ -392,8 +393,8 @@ fn manifest_of(ctx: &Context, build_time: String) -> Manifest {
         sidecar: SidecarEntry {
             file: facts.file.clone(),
             compression: "gzip".into(),
-            chunk_size: None,
-            chunks: None,
+            chunk_size: Some(facts.chunks.chunk_size),
+            chunks: Some(facts.chunks.chunks.len() as u64),
             level: facts.level,
             size: facts.sidecar.size,
             sha256: stage::to_hex(&facts.sidecar.sha256),

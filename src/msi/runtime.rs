@@ -1,4 +1,4 @@
-//! The seam for the Windows runtime (issue 6): the rows that plug the staging
+//! The seam for the Windows runtime: the rows that plug the staging
 //! custom action into the MSI.
 //!
 //! With [`PackageSpec::runtime`](super::PackageSpec::runtime) = `None` the MSI has no

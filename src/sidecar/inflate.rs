@@ -267,7 +267,7 @@ fn inflate_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sidecar::compress::tests::{gz, sample};
+    use crate::sidecar::tests::{gz, sample};
     use crate::sidecar::DEFAULT_BLOCK_SIZE;
     use std::io::Cursor;
 

@@ -339,7 +339,7 @@ fn hash_file(file: &File, len: u64, stop: &AtomicBool) -> io::Result<Digested> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sidecar::compress::tests::{gz_chunked, sample};
+    use crate::sidecar::tests::{gz_chunked, sample};
     use crate::sidecar::DEFAULT_BLOCK_SIZE;
     use std::io::Write;
 
