@@ -172,11 +172,12 @@ fn place_old(reference: &Reference, out: &Path) {
     }
 }
 
-/// A delay before the signal: anywhere in the build, or around its end (publish).
+/// A delay before the signal: anywhere in the build or after it (when the build is
+/// quicker under less load), or around its end (publish).
 fn delay(rng: &mut fuzz::Rng, build_time: Duration) -> Duration {
     let ms = build_time.as_millis() as u64;
     if rng.one_in(2) {
-        Duration::from_millis(rng.range(0, ms + ms / 5))
+        Duration::from_millis(rng.range(0, 2 * ms))
     } else {
         Duration::from_millis(rng.range(ms.saturating_sub(300), ms + 100))
     }

@@ -511,3 +511,26 @@ fn build_case(findings: &mut Findings, case: usize, bytes: &[u8], dir: &Path) {
         );
     }
 }
+
+/// The checks the whole suite relies on see a location, a missing `help:`, raw
+/// control characters and overlong lines where they are, and nowhere else.
+#[test]
+fn the_invariant_checks_see_what_they_look_for() {
+    let located = "error: ws.toml:12:5: bad value\n  help: fix it\n";
+    assert!(fuzz::refusal_invariants(located).is_empty());
+    let offset = "error: disk.vhd: byte 512: bad footer\n  help: convert it\n";
+    assert!(fuzz::refusal_invariants(offset).is_empty());
+    let two = format!("{located}error: ws.toml: no location\n  help: fix it\n");
+    let broken = fuzz::refusal_invariants(&two);
+    assert_eq!(broken.len(), 1, "{broken:?}");
+    assert!(broken[0].0.contains("byte offset"), "{broken:?}");
+    let no_help = "error: ws.toml:1:1: bad\nerror: ws.toml:2:1: worse\n  help: fix it\n";
+    let broken = fuzz::refusal_invariants(no_help);
+    assert_eq!(broken.len(), 1, "{broken:?}");
+    assert!(broken[0].0.contains("help"), "{broken:?}");
+    let escape = "error: ws.toml:1:1: name = \"\u{1b}[2J\"\n  help: fix it\n";
+    assert!(fuzz::refusal_invariants(escape)[0].0.contains("control"));
+    let long = format!("error: ws.toml:1:1: {}\n  help: fix it\n", "x".repeat(1001));
+    assert!(fuzz::refusal_invariants(&long)[0].0.contains("1,000"));
+    assert!(!fuzz::has_location("error: can't read ws.toml: 12 bytes\n"));
+}
