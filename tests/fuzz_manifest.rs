@@ -159,6 +159,9 @@ fn every_manifest_bit_flip_in_process() {
             }
         };
         findings.outcome(if failed { "fails" } else { "passes" });
+        for (invariant, detail) in fuzz::message_invariants(&message) {
+            findings.broke(invariant, bit, &detail, Some(&flipped));
+        }
         if let Some((invariant, detail)) = judge(&original, &flipped, failed, &message) {
             findings.broke(invariant, bit, &detail, Some(&flipped));
         }
