@@ -134,6 +134,8 @@ pub struct Findings {
 impl Findings {
     /// Starts collecting for `part`, run by the test `test` (named in the repro line).
     pub fn new(part: &str, test: &str) -> Findings {
+        // Saved inputs are of the last run only.
+        let _ = fs::remove_dir_all(failure_dir(part));
         Findings {
             part: part.into(),
             test: test.into(),
