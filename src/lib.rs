@@ -17,7 +17,7 @@ pub mod publish;
 pub mod reg;
 pub mod report;
 pub mod sidecar;
-pub mod stage;
+pub(crate) mod text;
 pub mod verify;
 
 pub use error::{Error, Result};

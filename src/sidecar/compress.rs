@@ -1,13 +1,13 @@
 //! Parallel compression of the disk into the sidecar (see the module above for the format).
 
 use super::chunks::{Chunk, ChunkTable, DEFAULT_CHUNK_SIZE};
-use crate::stage::Digested;
 use flate2::{Compress, Compression, FlushCompress, Status};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
+use wspack_contract::stage::Digested;
 
 /// Bytes of input per independently deflated block (pigz uses the same).
 pub const DEFAULT_BLOCK_SIZE: usize = 128 * 1024;
