@@ -282,7 +282,7 @@ impl Error {
         if let Some(help) = self.help() {
             out.push_str(&format!("  help: {help}\n"));
         }
-        out
+        crate::text::printable(&out)
     }
 }
 

@@ -166,7 +166,8 @@ impl Manifest {
                 "schema_version {newer} is newer than this wspack understands ({SCHEMA_VERSION}); use a newer wspack"
             ));
         }
-        serde_json::from_slice(bytes).map_err(|e| format!("not a wspack manifest: {e}"))
+        serde_json::from_slice(bytes)
+            .map_err(|e| crate::text::printable(&format!("not a wspack manifest: {e}")))
     }
 }
 

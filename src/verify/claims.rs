@@ -19,7 +19,8 @@ pub struct Mismatch {
 
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.file, self.problem)
+        let text = format!("{}: {}", self.file, self.problem);
+        f.write_str(&crate::text::printable(&text))
     }
 }
 
