@@ -216,7 +216,7 @@ fn write_package<F: Read + Write + Seek>(
     package_code: uuid::Uuid,
     inner: F,
 ) -> io::Result<F> {
-    let mut package = Package::create(PackageType::Installer, inner)?;
+    let mut package = Package::create(PackageType::Installer, io::Cursor::new(Vec::new()))?;
     package.set_database_codepage(CodePage::Windows1252);
     for table in tables {
         package.create_table(table.name, table.columns)?;
@@ -229,7 +229,7 @@ fn write_package<F: Read + Write + Seek>(
         }
     }
     package.flush()?;
-    let inner = package.into_inner()?;
+    let first_layout = package.into_inner()?;
 
     // The summary stream, written here (see `summary` for why not by the crate).
     use summary::{pid, Prop};
@@ -252,11 +252,27 @@ fn write_package<F: Read + Write + Seek>(
         (pid::SECURITY, Prop::I4(2)),
     ];
     let bytes = summary::serialize(&props, CodePage::Windows1252);
-    let mut comp = cfb::CompoundFile::open(inner)?;
+    let mut comp = cfb::CompoundFile::open(first_layout)?;
     comp.create_stream(summary::STREAM_NAME)?
         .write_all(&bytes)?;
     comp.flush()?;
-    Ok(comp.into_inner())
+    relayout(&mut comp, inner)
+}
+
+/// Copies a compound file into `inner` with every stream written once, in one piece.
+///
+/// Building the tables rewrites streams many times, so the first layout reuses freed
+/// mini sectors in the middle of chains (one passed through mini sector 0, which the
+/// format allows and osslsigncode refuses as corruption). In a fresh copy nothing is
+/// ever freed: each chain runs forward from where the previous one ended, and mini
+/// sector 0 can only be the start of the first small stream. Same input, same bytes.
+fn relayout<F: Read + Write + Seek>(
+    comp: &mut cfb::CompoundFile<io::Cursor<Vec<u8>>>,
+    inner: F,
+) -> io::Result<F> {
+    let mut copy = comp.copy_to(inner)?;
+    copy.flush()?;
+    Ok(copy.into_inner())
 }
 
 /// Hashes everything that goes into the file except the PackageCode itself.
