@@ -124,6 +124,22 @@ pub enum Error {
         /// What is wrong ("no .msi file in", "more than one .msi file in").
         reason: &'static str,
     },
+    /// `wspack validate` found errors in an MSI.
+    #[error("{errors} ICE error(s) in {}", path.display())]
+    ValidateFindings {
+        /// The MSI.
+        path: PathBuf,
+        /// How many errors.
+        errors: usize,
+    },
+    /// The MSI a build wrote fails its own ICE validation: a bug in wspack.
+    #[error("the MSI failed validation: {first} (and {more} more finding(s)); this is a bug in wspack")]
+    MsiSelfCheck {
+        /// The first finding, naming its ICE.
+        first: String,
+        /// How many findings follow it.
+        more: usize,
+    },
 }
 
 impl Error {
@@ -144,6 +160,7 @@ impl Error {
             | Error::MsiRead { .. }
             | Error::MsiNotFound { .. } => 2,
             Error::MsiWrite { .. } => 1,
+            Error::ValidateFindings { .. } | Error::MsiSelfCheck { .. } => 1,
         }
     }
 
@@ -178,6 +195,12 @@ impl Error {
             Error::MsiEmptyMultiSzItem { .. } => Some(
                 "an empty string ends a REG_MULTI_SZ list; remove the empty line or put a space in it"
                     .into(),
+            ),
+            Error::ValidateFindings { .. } => {
+                Some("fix the rows listed above; each line names its ICE, table and row".into())
+            }
+            Error::MsiSelfCheck { .. } => Some(
+                "please report it with your workspace.toml; nothing was published".into(),
             ),
             Error::MsiRead { .. } => {
                 Some("pass an .msi written by wspack build, or its output folder".into())

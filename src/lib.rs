@@ -15,6 +15,7 @@ pub mod reg;
 pub mod report;
 pub mod sidecar;
 pub mod stage;
+pub mod validate;
 pub mod vhd;
 
 pub use error::{Error, Result};

@@ -58,6 +58,14 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// Check any MSI with ICE-style rules (exit 1 when a rule finds an error).
+    Validate {
+        /// The .msi file.
+        msi: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show what an MSI (or a build's output folder) will install.
     Inspect {
         /// An .msi file or a build's output folder.
@@ -154,6 +162,20 @@ fn run(command: Command) -> wspack::Result<()> {
             let summary = wspack::build::verify(&out_dir, output.mode())?;
             if output.mode() == OutputMode::Json {
                 print_json(&summary);
+            }
+        }
+        Command::Validate { msi, json } => {
+            let report = wspack::validate::validate(&msi)?;
+            if json {
+                print_json(&report.to_json());
+            } else {
+                print!("{report}");
+            }
+            if report.has_errors() {
+                return Err(wspack::Error::ValidateFindings {
+                    path: msi,
+                    errors: report.counts().0,
+                });
             }
         }
         Command::Inspect { path, json } => {
