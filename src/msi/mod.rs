@@ -14,6 +14,7 @@
 pub mod codes;
 pub mod format;
 mod inspect;
+pub mod short_name;
 pub mod runtime;
 mod summary;
 pub mod tables;
@@ -98,12 +99,13 @@ pub fn write(spec: &PackageSpec, out: &Path) -> crate::Result<PackageCodes> {
             source,
         })?;
     let codes = prepared.codes;
-    let file = prepared
+    let mut file = prepared
         .write(spec, file)
         .map_err(|source| crate::Error::MsiWrite {
             path: out.to_path_buf(),
             source,
         })?;
+    self_check(&mut file, out)?;
     file.sync_all().map_err(|source| crate::Error::Io {
         op: "write",
         path: out.to_path_buf(),
@@ -119,13 +121,39 @@ pub fn write_to<F: Read + Write + Seek>(
 ) -> crate::Result<(PackageCodes, F)> {
     let prepared = prepare(spec)?;
     let codes = prepared.codes;
-    let inner = prepared
+    let mut inner = prepared
         .write(spec, inner)
         .map_err(|source| crate::Error::MsiWrite {
             path: PathBuf::from("(in-memory MSI)"),
             source,
         })?;
+    self_check(&mut inner, Path::new("(in-memory MSI)"))?;
     Ok((codes, inner))
+}
+
+/// Runs `validate` on the MSI just written: any finding is a bug in wspack.
+fn self_check<F: Read + Seek>(inner: &mut F, path: &Path) -> crate::Result<()> {
+    let mut bytes = Vec::new();
+    inner
+        .seek(io::SeekFrom::Start(0))
+        .and_then(|_| inner.read_to_end(&mut bytes))
+        .map_err(|source| crate::Error::Io {
+            op: "read back",
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let findings =
+        crate::validate::validate_bytes(&bytes).map_err(|source| crate::Error::MsiWrite {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    match findings.first() {
+        None => Ok(()),
+        Some(first) => Err(crate::Error::MsiSelfCheck {
+            first: first.to_string(),
+            more: findings.len() - 1,
+        }),
+    }
 }
 
 /// Tables, summary and codes of a package, checked, not yet written.

@@ -5,6 +5,7 @@
 //! keys, categories), so the `_Validation` table the `msi` crate derives from them
 //! is what Orca-style validators expect.
 
+use super::short_name::short_long;
 use super::codes::{self, guid, Codes};
 use super::format::{encode_value, escape_formatted};
 use super::runtime::{
@@ -396,7 +397,7 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
         ]
         .into_iter()
         .map(|(key, suffix, dir)| {
-            let file = suffix.map(|suffix| s(format!("{internal}.vhd{suffix}")));
+            let file = suffix.map(|suffix| s(short_long(&format!("{internal}.vhd{suffix}"))));
             vec![
                 s(key),
                 s(COMPONENT),

@@ -185,6 +185,11 @@ fn read_contained<F: io::Read + io::Seek>(inner: F) -> io::Result<db::Database> 
     )
 }
 
+/// Whether `value` is a valid Filename (or, with `wildcards`, WildCardFilename) cell.
+pub fn is_valid_filename(value: &str, wildcards: bool) -> bool {
+    types::check_filename(value, wildcards).is_ok()
+}
+
 /// Runs every rule.
 pub fn check(db: &db::Database) -> Vec<Finding> {
     let mut findings = Vec::new();
