@@ -133,7 +133,9 @@ pub enum Error {
         errors: usize,
     },
     /// The MSI a build wrote fails its own ICE validation: a bug in wspack.
-    #[error("the MSI failed validation: {first} (and {more} more finding(s)); this is a bug in wspack")]
+    #[error(
+        "the MSI failed validation: {first} (and {more} more finding(s)); this is a bug in wspack"
+    )]
     MsiSelfCheck {
         /// The first finding, naming its ICE.
         first: String,

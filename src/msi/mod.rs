@@ -14,8 +14,8 @@
 pub mod codes;
 pub mod format;
 mod inspect;
-pub mod short_name;
 pub mod runtime;
+pub mod short_name;
 mod summary;
 pub mod tables;
 

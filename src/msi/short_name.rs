@@ -32,8 +32,15 @@ pub fn short_long(name: &str) -> String {
 
 fn is_short(name: &str) -> bool {
     let (stem, ext) = name.split_once('.').unwrap_or((name, ""));
-    let usable = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || SHORT_EXTRA.contains(c));
-    (1..=8).contains(&stem.len()) && ext.len() <= 3 && !ext.contains('.') && usable(stem) && usable(ext)
+    let usable = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || SHORT_EXTRA.contains(c))
+    };
+    (1..=8).contains(&stem.len())
+        && ext.len() <= 3
+        && !ext.contains('.')
+        && usable(stem)
+        && usable(ext)
 }
 
 #[cfg(test)]
@@ -44,18 +51,36 @@ mod tests {
     fn short_names_stay_and_long_names_get_a_short_part() {
         assert_eq!(short_long("contoso.vhd"), "contoso.vhd");
         let journal = short_long("contoso.vhd.wspack-journal");
-        assert!(journal.ends_with("|contoso.vhd.wspack-journal"), "{journal}");
+        assert!(
+            journal.ends_with("|contoso.vhd.wspack-journal"),
+            "{journal}"
+        );
         let (short, _) = journal.split_once('|').unwrap();
-        assert!(short.starts_with("CONT~") && short.ends_with(".WSP"), "{short}");
+        assert!(
+            short.starts_with("CONT~") && short.ends_with(".WSP"),
+            "{short}"
+        );
         let old = short_long("contoso.vhd.wspack-old");
         assert_ne!(old.split('|').next(), Some(short), "distinct short names");
-        assert_eq!(short_long("contoso-fin.vhd").split('|').nth(1), Some("contoso-fin.vhd"));
-        assert_eq!(short_long("a b"), format!("AB~{}|a b", &short_long("a b")[3..6]));
+        assert_eq!(
+            short_long("contoso-fin.vhd").split('|').nth(1),
+            Some("contoso-fin.vhd")
+        );
+        assert_eq!(
+            short_long("a b"),
+            format!("AB~{}|a b", &short_long("a b")[3..6])
+        );
     }
 
     #[test]
     fn every_form_passes_the_filename_check() {
-        for name in ["contoso.vhd", "contoso-finance.vhd", "x.vhd.wspack-tmp", "noext-longname", "é.txt"] {
+        for name in [
+            "contoso.vhd",
+            "contoso-finance.vhd",
+            "x.vhd.wspack-tmp",
+            "noext-longname",
+            "é.txt",
+        ] {
             let value = short_long(name);
             assert!(crate::validate::is_valid_filename(&value, true), "{value}");
             assert!(crate::validate::is_valid_filename(&value, false), "{value}");

@@ -5,13 +5,13 @@
 //! keys, categories), so the `_Validation` table the `msi` crate derives from them
 //! is what Orca-style validators expect.
 
-use super::short_name::short_long;
 use super::codes::{self, guid, Codes};
 use super::format::{encode_value, escape_formatted};
 use super::runtime::{
     JOURNAL_SUFFIX, OLD_SUFFIX, PROP_DISK_SHA256, PROP_DISK_SIZE, PROP_SIDECAR, PROP_VHD_NAME,
     STAGE_ACTION, TMP_SUFFIX,
 };
+use super::short_name::short_long;
 use super::PackageSpec;
 use msi::{Category, Column, Value};
 

@@ -134,7 +134,12 @@ fn ice21(db: &Database, comp: RowRef) -> Option<Finding> {
         .rows("FeatureComponents")
         .any(|r| r.str("Component_") == Some(name));
     (!mapped).then(|| {
-        Finding::error(21, "Component", name, "belongs to no feature (FeatureComponents)".into())
+        Finding::error(
+            21,
+            "Component",
+            name,
+            "belongs to no feature (FeatureComponents)".into(),
+        )
     })
 }
 
@@ -142,9 +147,11 @@ fn ice30(db: &Database) -> Vec<Finding> {
     let mut targets: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
     let mut out = Vec::new();
     for file in db.rows("File") {
-        let (Some(key), Some(comp), Some(name)) =
-            (file.str("File"), file.str("Component_"), file.str("FileName"))
-        else {
+        let (Some(key), Some(comp), Some(name)) = (
+            file.str("File"),
+            file.str("Component_"),
+            file.str("FileName"),
+        ) else {
             continue;
         };
         let Some(dir) = db.find("Component", comp).and_then(|c| c.str("Directory_")) else {
@@ -207,7 +214,12 @@ fn ice57(db: &Database, comp: RowRef) -> Option<Finding> {
     let per_user = regs.contains(&1) || (has_files && profile);
     let per_machine = regs.iter().any(|r| *r == 0 || *r == 2 || *r == 3) || (has_files && !profile);
     (per_user && per_machine).then(|| {
-        Finding::error(57, "Component", name, "mixes per-user and per-machine data".into())
+        Finding::error(
+            57,
+            "Component",
+            name,
+            "mixes per-user and per-machine data".into(),
+        )
     })
 }
 
@@ -227,7 +239,9 @@ fn ice64(db: &Database) -> Vec<Finding> {
                     64,
                     "Directory",
                     key,
-                    format!("is in the user profile ({root}) but is not listed in the RemoveFile table"),
+                    format!(
+                        "is in the user profile ({root}) but is not listed in the RemoveFile table"
+                    ),
                 )
             })
         })
@@ -238,7 +252,9 @@ fn ice64(db: &Database) -> Vec<Finding> {
 fn shortcuts(db: &Database) -> Vec<Finding> {
     let mut out = Vec::new();
     for sc in db.rows("Shortcut") {
-        let Some(key) = sc.str("Shortcut") else { continue };
+        let Some(key) = sc.str("Shortcut") else {
+            continue;
+        };
         let target = sc.str("Target").unwrap_or("");
         if let Some(file) = target.strip_prefix("[#").and_then(|t| t.strip_suffix(']')) {
             let owner = db.find("File", file).and_then(|f| f.str("Component_"));
@@ -250,7 +266,8 @@ fn shortcuts(db: &Database) -> Vec<Finding> {
                     67,
                     "Shortcut",
                     key,
-                    "targets a file of another component that can run locally or from source".into(),
+                    "targets a file of another component that can run locally or from source"
+                        .into(),
                 ));
             }
         }
@@ -291,7 +308,10 @@ fn ice91(db: &Database) -> Vec<Finding> {
     }
     for (table, dir_col) in [("IniFile", "DirProperty"), ("Shortcut", "Directory_")] {
         for row in db.rows(table) {
-            if let (Some(key), Some(dir)) = (row.values.first().and_then(|v| v.as_str()), row.str(dir_col)) {
+            if let (Some(key), Some(dir)) = (
+                row.values.first().and_then(|v| v.as_str()),
+                row.str(dir_col),
+            ) {
                 warn(table, key, dir);
             }
         }

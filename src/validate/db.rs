@@ -145,12 +145,10 @@ impl<'a> RowRef<'a> {
 impl Database {
     /// The rows of a table (none when it is absent).
     pub fn rows<'a>(&'a self, table: &str) -> impl Iterator<Item = RowRef<'a>> + 'a {
-        self.tables.get(table).into_iter().flat_map(|t| {
-            t.rows.iter().map(move |values| RowRef {
-                table: t,
-                values,
-            })
-        })
+        self.tables
+            .get(table)
+            .into_iter()
+            .flat_map(|t| t.rows.iter().map(move |values| RowRef { table: t, values }))
     }
 
     /// Whether a table exists.
@@ -167,7 +165,8 @@ impl Database {
 
     /// The row of `table` whose first column is `key`.
     pub fn find<'a>(&'a self, table: &str, key: &str) -> Option<RowRef<'a>> {
-        self.rows(table).find(|r| r.values.first().and_then(Value::as_str) == Some(key))
+        self.rows(table)
+            .find(|r| r.values.first().and_then(Value::as_str) == Some(key))
     }
 
     /// The Directory keys from `dir` up to its root, `dir` first (stops on a cycle).

@@ -2,6 +2,7 @@
 //! `_Validation` column exists).
 
 use super::db::{text, Database, RowRef, TableRows};
+use super::schema::{self, BuiltinRule};
 use super::types::check_category;
 use super::Finding;
 use msi::{ColumnType, Value};
@@ -20,7 +21,37 @@ struct Rule<'a> {
     set: Option<Vec<&'a str>>,
 }
 
+fn builtin(rule: BuiltinRule) -> ((String, String), Rule<'static>) {
+    let (table, column, nullable, key_table, key_column, category) = rule;
+    let key_tables = if key_table.is_empty() {
+        Vec::new()
+    } else {
+        key_table.split(';').collect()
+    };
+    let rule = Rule {
+        nullable,
+        range: (None, None),
+        key_tables,
+        key_column: (key_column > 0).then_some(key_column),
+        category: Some(category),
+        set: None,
+    };
+    ((table.to_string(), column.to_string()), rule)
+}
+
+/// The package's `_Validation` rows over the built-in rules of standard tables.
 fn rules(db: &Database) -> BTreeMap<(String, String), Rule<'_>> {
+    let mut rules: BTreeMap<_, _> = schema::RULES
+        .iter()
+        .copied()
+        .chain(schema::sequence_rules())
+        .map(builtin)
+        .collect();
+    rules.extend(own_rules(db));
+    rules
+}
+
+fn own_rules(db: &Database) -> BTreeMap<(String, String), Rule<'_>> {
     db.rows("_Validation")
         .filter_map(|r| {
             let key = (r.str("Table")?.to_string(), r.str("Column")?.to_string());
@@ -43,7 +74,7 @@ fn rules(db: &Database) -> BTreeMap<(String, String), Rule<'_>> {
 /// Runs ICE03 and ICE06.
 pub fn check(db: &Database) -> Vec<Finding> {
     let rules = rules(db);
-    let mut out = ice06(db, &rules);
+    let mut out = ice06(db);
     let mut keys = KeyIndex::default();
     for (name, table) in &db.tables {
         if SYSTEM_TABLES.contains(&name.as_str()) {
@@ -52,11 +83,17 @@ pub fn check(db: &Database) -> Vec<Finding> {
         out.extend(duplicate_keys(name, table));
         for (i, column) in table.columns.iter().enumerate() {
             let Some(rule) = rules.get(&(name.clone(), column.name.clone())) else {
+                if schema::is_standard(name) {
+                    continue;
+                }
                 out.push(Finding::error(
                     3,
                     name,
                     "",
-                    format!("column {} is missing from the _Validation table", column.name),
+                    format!(
+                        "column {} is missing from the _Validation table",
+                        column.name
+                    ),
                 ));
                 continue;
             };
@@ -77,8 +114,8 @@ pub fn check(db: &Database) -> Vec<Finding> {
     out
 }
 
-fn ice06(db: &Database, rules: &BTreeMap<(String, String), Rule>) -> Vec<Finding> {
-    rules
+fn ice06(db: &Database) -> Vec<Finding> {
+    own_rules(db)
         .keys()
         .filter_map(|(table, column)| {
             let t = db.tables.get(table)?;
@@ -118,7 +155,13 @@ impl KeyIndex {
         };
         self.sets
             .entry((table.to_string(), column))
-            .or_insert_with(|| t.rows.iter().filter_map(|r| r.get(column)).map(text).collect())
+            .or_insert_with(|| {
+                t.rows
+                    .iter()
+                    .filter_map(|r| r.get(column))
+                    .map(text)
+                    .collect()
+            })
             .contains(value)
     }
 }
@@ -134,7 +177,9 @@ fn check_value(
         Value::Null if !rule.nullable => Some("Null in a column that is not nullable".into()),
         Value::Null | Value::Binary => None,
         Value::Int(n) => check_int(*n, rule).or_else(|| check_foreign(db, keys, rule, value)),
-        Value::Str(s) => check_str(s, coltype, rule).or_else(|| check_foreign(db, keys, rule, value)),
+        Value::Str(s) => {
+            check_str(s, coltype, rule).or_else(|| check_foreign(db, keys, rule, value))
+        }
     }
 }
 
@@ -156,7 +201,9 @@ fn check_str(s: &str, coltype: &ColumnType, rule: &Rule) -> Option<String> {
     if let ColumnType::Str(width) = coltype {
         let len = s.chars().count();
         if *width > 0 && len > *width {
-            return Some(format!("string of {len} characters overflows the column width {width}"));
+            return Some(format!(
+                "string of {len} characters overflows the column width {width}"
+            ));
         }
     }
     if let Some(category) = rule.category {
@@ -169,7 +216,8 @@ fn check_str(s: &str, coltype: &ColumnType, rule: &Rule) -> Option<String> {
 
 fn in_set(value: &str, rule: &Rule) -> Option<String> {
     let set = rule.set.as_ref()?;
-    (!set.contains(&value)).then(|| format!("'{value}' is not a member of the set {}", set.join(";")))
+    (!set.contains(&value))
+        .then(|| format!("'{value}' is not a member of the set {}", set.join(";")))
 }
 
 fn check_foreign(db: &Database, keys: &mut KeyIndex, rule: &Rule, value: &Value) -> Option<String> {

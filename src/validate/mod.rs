@@ -6,8 +6,9 @@
 //!
 //! Implemented: ICE02, 03, 06, 08, 09, 12, 16, 18, 21, 24, 26, 27, 30, 33, 38, 40,
 //! 45, 46, 57, 61, 63, 64, 67, 68, 77, 80, 82, 90, 91. What is left out:
-//! - ICE03 reads the column rules from the package's own `_Validation` table (Orca
-//!   merges Microsoft's darice.cub instead); the Condition, Formatted and Template
+//! - ICE03 reads the column rules from the package's own `_Validation` table, over
+//!   built-in rules for the main columns of the standard tables (Orca merges
+//!   Microsoft's darice.cub instead, which knows every column); the Condition, Formatted and Template
 //!   checks only look for unbalanced quotes, parentheses and brackets; the Path,
 //!   Paths, AnyPath, Cabinet, Shortcut and CustomSource categories are not checked.
 //! - ICE26 and ICE27 know the standard actions and the orderings listed in the
@@ -25,9 +26,10 @@ mod components;
 pub mod db;
 mod ice03;
 mod product;
+mod schema;
 mod sequences;
-mod upgrade;
 mod types;
+mod upgrade;
 
 use serde::Serialize;
 use std::fmt;
@@ -142,11 +144,7 @@ impl fmt::Display for Report {
             writeln!(f, "{finding}")?;
         }
         let (errors, warnings) = self.counts();
-        writeln!(
-            f,
-            "{}: {errors} error(s), {warnings} warning(s)",
-            self.file
-        )
+        writeln!(f, "{}: {errors} error(s), {warnings} warning(s)", self.file)
     }
 }
 

@@ -13,40 +13,140 @@ const TABLES: &[&str] = &[
 
 /// The standard actions (Windows Installer "Standard Actions Reference").
 const STANDARD_ACTIONS: &[&str] = &[
-    "ADMIN", "ADVERTISE", "AllocateRegistrySpace", "AppSearch", "BindImage", "CCPSearch",
-    "CostFinalize", "CostInitialize", "CreateFolders", "CreateShortcuts", "DeleteServices",
-    "DisableRollback", "DuplicateFiles", "ExecuteAction", "FileCost", "FindRelatedProducts",
-    "ForceReboot", "INSTALL", "InstallAdminPackage", "InstallExecute", "InstallExecuteAgain",
-    "InstallFiles", "InstallFinalize", "InstallInitialize", "InstallODBC", "InstallServices",
-    "InstallSFPCatalogFile", "InstallValidate", "IsolateComponents", "LaunchConditions",
-    "MigrateFeatureStates", "MoveFiles", "MsiConfigureServices", "MsiPublishAssemblies",
-    "MsiUnpublishAssemblies", "PatchFiles", "ProcessComponents", "PublishComponents",
-    "PublishFeatures", "PublishProduct", "RegisterClassInfo", "RegisterComPlus",
-    "RegisterExtensionInfo", "RegisterFonts", "RegisterMIMEInfo", "RegisterProduct",
-    "RegisterProgIdInfo", "RegisterTypeLibraries", "RegisterUser", "RemoveDuplicateFiles",
-    "RemoveEnvironmentStrings", "RemoveExistingProducts", "RemoveFiles", "RemoveFolders",
-    "RemoveIniValues", "RemoveODBC", "RemoveRegistryValues", "RemoveShortcuts", "ResolveSource",
-    "RMCCPSearch", "ScheduleReboot", "SelfRegModules", "SelfUnregModules", "SEQUENCE",
-    "SetODBCFolders", "StartServices", "StopServices", "UnpublishComponents",
-    "UnpublishFeatures", "UnregisterClassInfo", "UnregisterComPlus", "UnregisterExtensionInfo",
-    "UnregisterFonts", "UnregisterMIMEInfo", "UnregisterProgIdInfo", "UnregisterTypeLibraries",
-    "ValidateProductID", "WriteEnvironmentStrings", "WriteIniValues", "WriteRegistryValues",
-    "MsiUnpublishAssemblies", "MsiPublishAssemblies",
+    "ADMIN",
+    "ADVERTISE",
+    "AllocateRegistrySpace",
+    "AppSearch",
+    "BindImage",
+    "CCPSearch",
+    "CostFinalize",
+    "CostInitialize",
+    "CreateFolders",
+    "CreateShortcuts",
+    "DeleteServices",
+    "DisableRollback",
+    "DuplicateFiles",
+    "ExecuteAction",
+    "FileCost",
+    "FindRelatedProducts",
+    "ForceReboot",
+    "INSTALL",
+    "InstallAdminPackage",
+    "InstallExecute",
+    "InstallExecuteAgain",
+    "InstallFiles",
+    "InstallFinalize",
+    "InstallInitialize",
+    "InstallODBC",
+    "InstallServices",
+    "InstallSFPCatalogFile",
+    "InstallValidate",
+    "IsolateComponents",
+    "LaunchConditions",
+    "MigrateFeatureStates",
+    "MoveFiles",
+    "MsiConfigureServices",
+    "MsiPublishAssemblies",
+    "MsiUnpublishAssemblies",
+    "PatchFiles",
+    "ProcessComponents",
+    "PublishComponents",
+    "PublishFeatures",
+    "PublishProduct",
+    "RegisterClassInfo",
+    "RegisterComPlus",
+    "RegisterExtensionInfo",
+    "RegisterFonts",
+    "RegisterMIMEInfo",
+    "RegisterProduct",
+    "RegisterProgIdInfo",
+    "RegisterTypeLibraries",
+    "RegisterUser",
+    "RemoveDuplicateFiles",
+    "RemoveEnvironmentStrings",
+    "RemoveExistingProducts",
+    "RemoveFiles",
+    "RemoveFolders",
+    "RemoveIniValues",
+    "RemoveODBC",
+    "RemoveRegistryValues",
+    "RemoveShortcuts",
+    "ResolveSource",
+    "RMCCPSearch",
+    "ScheduleReboot",
+    "SelfRegModules",
+    "SelfUnregModules",
+    "SEQUENCE",
+    "SetODBCFolders",
+    "StartServices",
+    "StopServices",
+    "UnpublishComponents",
+    "UnpublishFeatures",
+    "UnregisterClassInfo",
+    "UnregisterComPlus",
+    "UnregisterExtensionInfo",
+    "UnregisterFonts",
+    "UnregisterMIMEInfo",
+    "UnregisterProgIdInfo",
+    "UnregisterTypeLibraries",
+    "ValidateProductID",
+    "WriteEnvironmentStrings",
+    "WriteIniValues",
+    "WriteRegistryValues",
+    "MsiUnpublishAssemblies",
+    "MsiPublishAssemblies",
 ];
 
 /// Actions that write the installation script (the Execution section).
 const SCRIPT_ACTIONS: &[&str] = &[
-    "AllocateRegistrySpace", "BindImage", "CreateFolders", "CreateShortcuts", "DeleteServices",
-    "DuplicateFiles", "InstallFiles", "InstallODBC", "InstallServices", "MoveFiles",
-    "PatchFiles", "ProcessComponents", "PublishComponents", "PublishFeatures", "PublishProduct",
-    "RegisterClassInfo", "RegisterComPlus", "RegisterExtensionInfo", "RegisterFonts",
-    "RegisterMIMEInfo", "RegisterProduct", "RegisterProgIdInfo", "RegisterTypeLibraries",
-    "RegisterUser", "RemoveDuplicateFiles", "RemoveEnvironmentStrings", "RemoveFiles",
-    "RemoveFolders", "RemoveIniValues", "RemoveODBC", "RemoveRegistryValues", "RemoveShortcuts",
-    "SelfRegModules", "SelfUnregModules", "StartServices", "StopServices", "UnpublishComponents",
-    "UnpublishFeatures", "UnregisterClassInfo", "UnregisterComPlus", "UnregisterExtensionInfo",
-    "UnregisterFonts", "UnregisterMIMEInfo", "UnregisterProgIdInfo", "UnregisterTypeLibraries",
-    "WriteEnvironmentStrings", "WriteIniValues", "WriteRegistryValues",
+    "AllocateRegistrySpace",
+    "BindImage",
+    "CreateFolders",
+    "CreateShortcuts",
+    "DeleteServices",
+    "DuplicateFiles",
+    "InstallFiles",
+    "InstallODBC",
+    "InstallServices",
+    "MoveFiles",
+    "PatchFiles",
+    "ProcessComponents",
+    "PublishComponents",
+    "PublishFeatures",
+    "PublishProduct",
+    "RegisterClassInfo",
+    "RegisterComPlus",
+    "RegisterExtensionInfo",
+    "RegisterFonts",
+    "RegisterMIMEInfo",
+    "RegisterProduct",
+    "RegisterProgIdInfo",
+    "RegisterTypeLibraries",
+    "RegisterUser",
+    "RemoveDuplicateFiles",
+    "RemoveEnvironmentStrings",
+    "RemoveFiles",
+    "RemoveFolders",
+    "RemoveIniValues",
+    "RemoveODBC",
+    "RemoveRegistryValues",
+    "RemoveShortcuts",
+    "SelfRegModules",
+    "SelfUnregModules",
+    "StartServices",
+    "StopServices",
+    "UnpublishComponents",
+    "UnpublishFeatures",
+    "UnregisterClassInfo",
+    "UnregisterComPlus",
+    "UnregisterExtensionInfo",
+    "UnregisterFonts",
+    "UnregisterMIMEInfo",
+    "UnregisterProgIdInfo",
+    "UnregisterTypeLibraries",
+    "WriteEnvironmentStrings",
+    "WriteIniValues",
+    "WriteRegistryValues",
 ];
 
 /// Orderings every sequence table must keep (first before second).
@@ -89,23 +189,28 @@ fn ice12(db: &Database, table: &str) -> Vec<Finding> {
     let mut out = Vec::new();
     let cost_finalize = db.seq_of(table, "CostFinalize");
     for (action, seq, _) in db.sequence(table) {
-        let Some(ty) = ca_type(db, &action) else { continue };
+        let Some(ty) = ca_type(db, &action) else {
+            continue;
+        };
         let base = ty & 0x3F;
-        let source = db.find("CustomAction", &action).and_then(|r| r.str("Source"));
+        let source = db
+            .find("CustomAction", &action)
+            .and_then(|r| r.str("Source"));
         let is_dir = source.is_some_and(|s| db.find("Directory", s).is_some());
         let problem = match (base, cost_finalize, seq) {
             (35 | 51, None, _) if base == 35 || is_dir => {
                 Some("sets a folder, but the table has no CostFinalize".to_string())
             }
-            (35, _, _) if !is_dir => {
-                Some(format!("folder '{}' not found in Directory table", source.unwrap_or("")))
-            }
-            (35, Some(cf), Some(s)) if s <= cf => {
-                Some(format!("sequence {s} comes before CostFinalize ({cf}); it must come after"))
-            }
-            (51, Some(cf), Some(s)) if is_dir && s >= cf => {
-                Some(format!("sequence {s} comes after CostFinalize ({cf}); it must come before"))
-            }
+            (35, _, _) if !is_dir => Some(format!(
+                "folder '{}' not found in Directory table",
+                source.unwrap_or("")
+            )),
+            (35, Some(cf), Some(s)) if s <= cf => Some(format!(
+                "sequence {s} comes before CostFinalize ({cf}); it must come after"
+            )),
+            (51, Some(cf), Some(s)) if is_dir && s >= cf => Some(format!(
+                "sequence {s} comes after CostFinalize ({cf}); it must come before"
+            )),
             _ => None,
         };
         if let Some(problem) = problem {
@@ -119,26 +224,64 @@ fn ice26(db: &Database, table: &str) -> Vec<Finding> {
     let execute = table.ends_with("ExecuteSequence");
     let (required, prohibited): (&[&str], &[&str]) = match table {
         "InstallExecuteSequence" | "AdminExecuteSequence" => (
-            &["CostInitialize", "FileCost", "CostFinalize", "InstallValidate", "InstallInitialize", "InstallFinalize"],
+            &[
+                "CostInitialize",
+                "FileCost",
+                "CostFinalize",
+                "InstallValidate",
+                "InstallInitialize",
+                "InstallFinalize",
+            ],
             &["ExecuteAction"],
         ),
         "InstallUISequence" | "AdminUISequence" => (
-            &["CostInitialize", "FileCost", "CostFinalize", "ExecuteAction"],
-            &["InstallInitialize", "InstallFinalize", "InstallValidate", "InstallExecute"],
+            &[
+                "CostInitialize",
+                "FileCost",
+                "CostFinalize",
+                "ExecuteAction",
+            ],
+            &[
+                "InstallInitialize",
+                "InstallFinalize",
+                "InstallValidate",
+                "InstallExecute",
+            ],
         ),
         _ => (&[], &["ExecuteAction"]),
     };
     let mut out = Vec::new();
     for action in required.iter().filter(|a| db.seq_of(table, a).is_none()) {
-        out.push(Finding::error(26, table, *action, format!("action {action} is required in {table}")));
+        out.push(Finding::error(
+            26,
+            table,
+            *action,
+            format!("action {action} is required in {table}"),
+        ));
     }
     let seq = db.sequence(table);
-    for (action, _, _) in seq.iter().filter(|(a, _, _)| prohibited.contains(&a.as_str())) {
-        out.push(Finding::error(26, table, action.clone(), format!("action {action} is prohibited in {table}")));
+    for (action, _, _) in seq
+        .iter()
+        .filter(|(a, _, _)| prohibited.contains(&a.as_str()))
+    {
+        out.push(Finding::error(
+            26,
+            table,
+            action.clone(),
+            format!("action {action} is prohibited in {table}"),
+        ));
     }
     if !execute {
-        for (action, _, _) in seq.iter().filter(|(a, _, _)| SCRIPT_ACTIONS.contains(&a.as_str())) {
-            out.push(Finding::error(26, table, action.clone(), format!("action {action} is prohibited in {table}")));
+        for (action, _, _) in seq
+            .iter()
+            .filter(|(a, _, _)| SCRIPT_ACTIONS.contains(&a.as_str()))
+        {
+            out.push(Finding::error(
+                26,
+                table,
+                action.clone(),
+                format!("action {action} is prohibited in {table}"),
+            ));
         }
     }
     out
@@ -160,17 +303,24 @@ fn ice27(db: &Database, table: &str) -> Vec<Finding> {
     for (first, second) in ORDER {
         if let (Some(a), Some(b)) = (db.seq_of(table, first), db.seq_of(table, second)) {
             if a >= b {
-                out.push(Finding::error(27, table, *first, format!(
-                    "{first} ({a}) must come before {second} ({b})"
-                )));
+                out.push(Finding::error(
+                    27,
+                    table,
+                    *first,
+                    format!("{first} ({a}) must come before {second} ({b})"),
+                ));
             }
         }
     }
     let validate = db.seq_of(table, "InstallValidate");
     let finalize = db.seq_of(table, "InstallFinalize");
-    let scripted: Vec<_> = seq.iter().filter(|(a, _, _)| SCRIPT_ACTIONS.contains(&a.as_str())).collect();
+    let scripted: Vec<_> = seq
+        .iter()
+        .filter(|(a, _, _)| SCRIPT_ACTIONS.contains(&a.as_str()))
+        .collect();
     for (action, s, _) in &scripted {
-        let inside = matches!((validate, finalize, s), (Some(v), Some(f), Some(s)) if v < *s && *s < f);
+        let inside =
+            matches!((validate, finalize, s), (Some(v), Some(f), Some(s)) if v < *s && *s < f);
         if !inside && table.ends_with("ExecuteSequence") && !table.starts_with("Advt") {
             out.push(Finding::error(27, table, action.clone(), format!(
                 "{action} is a script action: it belongs between InstallValidate and InstallFinalize"
@@ -178,7 +328,12 @@ fn ice27(db: &Database, table: &str) -> Vec<Finding> {
         }
     }
     if finalize.is_some() && scripted.is_empty() {
-        out.push(Finding::error(27, table, "InstallFinalize", "InstallFinalize is present but no script action is".into()));
+        out.push(Finding::error(
+            27,
+            table,
+            "InstallFinalize",
+            "InstallFinalize is present but no script action is".into(),
+        ));
     }
     out
 }
@@ -194,23 +349,39 @@ fn ice63(db: &Database) -> Option<Finding> {
             .map(|(a, _, _)| a)
             .collect::<Vec<_>>()
     };
-    let (v, i, f) = (at("InstallValidate"), at("InstallInitialize"), at("InstallFinalize"));
+    let (v, i, f) = (
+        at("InstallValidate"),
+        at("InstallInitialize"),
+        at("InstallFinalize"),
+    );
     let execute = at("InstallExecute").or(at("InstallExecuteAgain"));
     let ok = matches!((v, i), (Some(v), Some(i)) if v < rep && rep < i)
         || matches!(i, Some(i) if i < rep && between(i, rep).is_empty())
         || matches!((execute, f), (Some(e), Some(f)) if e < rep && rep < f && between(e, rep).is_empty())
         || matches!(f, Some(f) if rep > f);
-    (!ok).then(|| Finding::error(63, t, "RemoveExistingProducts", format!(
+    (!ok).then(|| {
+        Finding::error(
+            63,
+            t,
+            "RemoveExistingProducts",
+            format!(
         "sequence {rep}: it must be between InstallValidate and InstallInitialize, right after \
          InstallInitialize or InstallExecute, or after InstallFinalize"
-    )))
+    ),
+        )
+    })
 }
 
 fn ice77(db: &Database, table: &str) -> Vec<Finding> {
-    let (init, fin) = (db.seq_of(table, "InstallInitialize"), db.seq_of(table, "InstallFinalize"));
+    let (init, fin) = (
+        db.seq_of(table, "InstallInitialize"),
+        db.seq_of(table, "InstallFinalize"),
+    );
     let mut out = Vec::new();
     for (action, seq, _) in db.sequence(table) {
-        let Some(ty) = ca_type(db, &action) else { continue };
+        let Some(ty) = ca_type(db, &action) else {
+            continue;
+        };
         if ty & 0x400 == 0 {
             continue;
         }
@@ -228,11 +399,16 @@ fn ice82_duplicates(db: &Database, table: &str) -> Vec<Finding> {
     let mut seen = std::collections::BTreeMap::new();
     let mut out = Vec::new();
     for (action, seq, _) in db.sequence(table) {
-        let Some(s) = seq.filter(|s| *s > 0) else { continue };
+        let Some(s) = seq.filter(|s| *s > 0) else {
+            continue;
+        };
         if let Some(first) = seen.insert(s, action.clone()) {
-            out.push(Finding::warning(82, table, action.clone(), format!(
-                "{action} has the same sequence number {s} as {first}"
-            )));
+            out.push(Finding::warning(
+                82,
+                table,
+                action.clone(),
+                format!("{action} has the same sequence number {s} as {first}"),
+            ));
         }
     }
     out
@@ -241,8 +417,17 @@ fn ice82_duplicates(db: &Database, table: &str) -> Vec<Finding> {
 fn ice82_registration(db: &Database) -> Option<Finding> {
     let t = "InstallExecuteSequence";
     db.has(t).then_some(())?;
-    let actions = ["RegisterProduct", "RegisterUser", "PublishProduct", "PublishFeatures"];
-    let missing: Vec<&str> = actions.iter().copied().filter(|a| db.seq_of(t, a).is_none()).collect();
+    let actions = [
+        "RegisterProduct",
+        "RegisterUser",
+        "PublishProduct",
+        "PublishFeatures",
+    ];
+    let missing: Vec<&str> = actions
+        .iter()
+        .copied()
+        .filter(|a| db.seq_of(t, a).is_none())
+        .collect();
     match missing.len() {
         0 => None,
         4 => Some(Finding::warning(82, t, "", "has none of RegisterProduct, RegisterUser, PublishProduct, PublishFeatures".into())),

@@ -19,9 +19,7 @@ pub fn check_category(category: &str, value: &str) -> Result<(), String> {
         "DefaultDir" => return check_default_dir(value),
         "RegPath" => !value.starts_with('\\'),
         "Condition" => balanced_condition(value),
-        "Formatted" | "FormattedSDDLText" | "KeyFormatted" | "Template" => {
-            balanced_brackets(value)
-        }
+        "Formatted" | "FormattedSDDLText" | "KeyFormatted" | "Template" => balanced_brackets(value),
         other => return Err(format!("unknown category '{other}' in _Validation")),
     };
     if ok {
@@ -59,7 +57,10 @@ pub fn product_version(value: &str) -> Option<[u32; 3]> {
     if !(2..=4).contains(&parts.len()) {
         return None;
     }
-    let nums: Vec<u32> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let nums: Vec<u32> = parts
+        .iter()
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     let build = nums.get(2).copied().unwrap_or(0);
     (nums[0] <= 255 && nums[1] <= 255 && build <= 65535).then_some([nums[0], nums[1], build])
 }
@@ -98,11 +99,17 @@ pub fn is_long_name(name: &str, wildcards: bool) -> bool {
 
 /// `short` or `short|long`.
 pub fn check_filename(value: &str, wildcards: bool) -> Result<(), String> {
-    let kind = if wildcards { "WildCardFilename" } else { "Filename" };
+    let kind = if wildcards {
+        "WildCardFilename"
+    } else {
+        "Filename"
+    };
     match value.split_once('|') {
         Some((short, long)) => {
             if !is_short_name(short, wildcards) {
-                return Err(format!("'{short}' in '{value}' is not a valid short (8.3) {kind}"));
+                return Err(format!(
+                    "'{short}' in '{value}' is not a valid short (8.3) {kind}"
+                ));
             }
             if !is_long_name(long, wildcards) {
                 return Err(format!("'{long}' in '{value}' is not a valid long {kind}"));

@@ -22,16 +22,24 @@ pub fn ice61(db: &Database) -> Vec<Finding> {
         let mut err = |msg: String| out.push(Finding::error(61, "Upgrade", key.clone(), msg));
         let prop = r.str("ActionProperty").unwrap_or("");
         if db.property(prop).is_some() {
-            err(format!("ActionProperty {prop} must not be authored in the Property table"));
+            err(format!(
+                "ActionProperty {prop} must not be authored in the Property table"
+            ));
         }
         if prop.chars().any(|c| c.is_ascii_lowercase()) {
-            err(format!("ActionProperty {prop} must not contain lowercase letters"));
+            err(format!(
+                "ActionProperty {prop} must not contain lowercase letters"
+            ));
         }
         if !secure.contains(&prop) {
-            err(format!("ActionProperty {prop} must be added to the SecureCustomProperties property"));
+            err(format!(
+                "ActionProperty {prop} must be added to the SecureCustomProperties property"
+            ));
         }
         if seen.contains(&prop) {
-            err(format!("ActionProperty {prop} may be used in only one record of the Upgrade table"));
+            err(format!(
+                "ActionProperty {prop} may be used in only one record of the Upgrade table"
+            ));
         }
         seen.push(prop);
         if let Some(msg) = versions(db, r) {
