@@ -405,6 +405,7 @@ fn manifest_of(ctx: &Context, build_time: String) -> Manifest {
         },
         msi: ctx.msi.clone().expect("plan() has an MSI step"),
         files: ctx.files.clone(),
+        signing: None,
     }
 }
 
@@ -724,7 +725,7 @@ fn compare_file(entry: &FileEntry, got: &Digested) -> std::result::Result<(), St
 }
 
 /// Finds the one `*.json` manifest in a package folder.
-fn find_manifest(out_dir: &Path) -> Result<PathBuf> {
+pub fn find_manifest(out_dir: &Path) -> Result<PathBuf> {
     let no = |reason: String| Error::NoManifest {
         path: out_dir.to_path_buf(),
         reason,

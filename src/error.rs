@@ -124,6 +124,17 @@ pub enum Error {
         /// What is wrong ("no .msi file in", "more than one .msi file in").
         reason: &'static str,
     },
+    /// `wspack sign --pkcs12` has no password to open the bundle with (invalid input).
+    #[error("no password for the PKCS#12 file")]
+    SignPassword,
+    /// osslsigncode could not sign a file.
+    #[error("can't sign {}: {message}", path.display())]
+    Sign {
+        /// The file being signed.
+        path: PathBuf,
+        /// What osslsigncode said.
+        message: String,
+    },
     /// `wspack validate` found errors in an MSI.
     #[error("{errors} ICE error(s) in {}", path.display())]
     ValidateFindings {
@@ -162,7 +173,8 @@ impl Error {
             | Error::MsiRead { .. }
             | Error::MsiNotFound { .. } => 2,
             Error::MsiWrite { .. } => 1,
-            Error::ValidateFindings { .. } | Error::MsiSelfCheck { .. } => 1,
+            Error::ValidateFindings { .. } | Error::MsiSelfCheck { .. } | Error::Sign { .. } => 1,
+            Error::SignPassword => 2,
         }
     }
 
@@ -196,6 +208,14 @@ impl Error {
             ),
             Error::MsiEmptyMultiSzItem { .. } => Some(
                 "an empty string ends a REG_MULTI_SZ list; remove the empty line or put a space in it"
+                    .into(),
+            ),
+            Error::SignPassword => Some(
+                "set WSPACK_SIGN_PASSWORD or pass --password-file FILE (never on the command line)"
+                    .into(),
+            ),
+            Error::Sign { .. } => Some(
+                "check the certificate, the key and the password; the package was not changed"
                     .into(),
             ),
             Error::ValidateFindings { .. } => {

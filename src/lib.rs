@@ -14,6 +14,7 @@ pub mod policy;
 pub mod reg;
 pub mod report;
 pub mod sidecar;
+pub mod sign;
 pub mod stage;
 pub mod validate;
 pub mod vhd;

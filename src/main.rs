@@ -58,6 +58,30 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// Sign a build's MSI and setup.exe with Authenticode (osslsigncode) and update its manifest.
+    #[command(group(clap::ArgGroup::new("signing_key").required(true).args(["pkcs12", "cert"])))]
+    Sign {
+        /// A build's output folder.
+        out_dir: PathBuf,
+        /// PKCS#12 bundle (password from WSPACK_SIGN_PASSWORD or --password-file).
+        #[arg(long, conflicts_with_all = ["cert", "key"])]
+        pkcs12: Option<PathBuf>,
+        /// File whose first line is the PKCS#12 password.
+        #[arg(long, requires = "pkcs12")]
+        password_file: Option<PathBuf>,
+        /// PEM certificate (with --key).
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        /// PEM private key, unencrypted (with --cert).
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
+        /// RFC 3161 timestamp server URL (off by default).
+        #[arg(long)]
+        timestamp: Option<String>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check any MSI with ICE-style rules (exit 1 when a rule finds an error).
     Validate {
         /// The .msi file.
@@ -162,6 +186,41 @@ fn run(command: Command) -> wspack::Result<()> {
             let summary = wspack::build::verify(&out_dir, output.mode())?;
             if output.mode() == OutputMode::Json {
                 print_json(&summary);
+            }
+        }
+        Command::Sign {
+            out_dir,
+            pkcs12,
+            password_file,
+            cert,
+            key,
+            timestamp,
+            json,
+        } => {
+            let key = match (pkcs12, cert.zip(key)) {
+                (Some(file), _) => wspack::sign::SigningKey::Pkcs12 {
+                    file,
+                    password: wspack::sign::password(password_file.as_deref())?,
+                },
+                (None, Some((cert, key))) => wspack::sign::SigningKey::Pem { cert, key },
+                // clap's argument group makes this case impossible.
+                (None, None) => return Err(wspack::Error::SignPassword),
+            };
+            let opts = wspack::sign::SignOptions {
+                out_dir,
+                key,
+                timestamp_url: timestamp,
+            };
+            let summary = wspack::sign::sign(&opts)?;
+            if json {
+                print_json(&summary);
+            } else {
+                println!(
+                    "signed {} in {} as {}",
+                    summary["signed"].as_array().map(|a| a.len()).unwrap_or(0),
+                    opts.out_dir.display(),
+                    summary["signer"].as_str().unwrap_or("?")
+                );
             }
         }
         Command::Validate { msi, json } => {

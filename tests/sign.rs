@@ -167,3 +167,272 @@ fn stock_osslsigncode_signs_our_msi_and_the_signed_msi_installs() {
         .expect("load the example policy");
     support::wine::assert_policy_in_registry(&wine, &policy);
 }
+
+/// Runs `wspack sign OUT ARGS` with `env`; PATH starts with `path_first` when given.
+fn wspack_sign(
+    out: &Path,
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &str)],
+    path_first: Option<&Path>,
+) -> Output {
+    let mut cmd = Command::new(WSPACK);
+    cmd.arg("sign")
+        .arg(out)
+        .args(args)
+        .env_remove("WSPACK_SIGN_PASSWORD");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    if let Some(dir) = path_first {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs = vec![dir.to_path_buf()];
+        dirs.extend(std::env::split_paths(&path));
+        cmd.env("PATH", std::env::join_paths(dirs).unwrap());
+    }
+    cmd.output().expect("run wspack sign")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+/// Every file of a folder with its SHA-256, names sorted.
+fn snapshot(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                if p.is_file() {
+                    sha256(&p)
+                } else {
+                    "dir".into()
+                },
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn verify_code(out: &Path) -> (i32, String) {
+    let run = Command::new(WSPACK)
+        .arg("verify")
+        .arg(out)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    (
+        run.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&run.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn wspack_sign_signs_msi_and_setup_and_verify_follows() {
+    let cert = Cert::new();
+    let work = tempfile::tempdir().unwrap();
+    let built = build_example(work.path());
+    let inspect_before = ok(Command::new(WSPACK)
+        .args(["inspect", "--json"])
+        .arg(built.join("contoso.msi")))
+    .stdout;
+
+    // A spy ahead of the real osslsigncode records every command line it gets.
+    let spy_dir = work.path().join("spy");
+    fs::create_dir(&spy_dir).unwrap();
+    let argv_log = work.path().join("argv.log");
+    let spy = spy_dir.join("osslsigncode");
+    fs::write(
+        &spy,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nexec /usr/bin/osslsigncode \"$@\"\n",
+            argv_log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&spy, fs::Permissions::from_mode(0o755)).unwrap();
+
+    let env_signed = work.path().join("env");
+    copy_dir(&built, &env_signed);
+    let run = wspack_sign(
+        &env_signed,
+        &["--pkcs12".as_ref(), cert.p12().as_os_str()],
+        &[("WSPACK_SIGN_PASSWORD", Cert::PASSWORD)],
+        Some(&spy_dir),
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout),
+        format!("signed 2 in {} as /CN=wspack-test\n", env_signed.display())
+    );
+    let argv = fs::read_to_string(&argv_log).unwrap();
+    assert!(argv.contains("-readpass -"), "{argv}");
+    assert!(
+        !argv.contains("horse"),
+        "the password is never on a command line: {argv}"
+    );
+
+    for name in ["contoso.msi", "setup.exe"] {
+        assert_signature_ok(&cert, &env_signed.join(name));
+    }
+    assert_eq!(
+        verify_code(&env_signed).0,
+        0,
+        "verify passes on the signed package"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(env_signed.join("contoso.json")).unwrap()).unwrap();
+    assert_eq!(manifest["signing"]["signer"], "/CN=wspack-test");
+    assert_eq!(
+        manifest["signing"]["files"],
+        serde_json::json!(["contoso.msi", "setup.exe"])
+    );
+    assert!(manifest["signing"].get("timestamp_url").is_none());
+    let unsigned: serde_json::Value =
+        serde_json::from_slice(&fs::read(built.join("contoso.json")).unwrap()).unwrap();
+    assert!(
+        unsigned.get("signing").is_none(),
+        "an unsigned manifest has no signing entry"
+    );
+    let inspect_after = ok(Command::new(WSPACK)
+        .args(["inspect", "--json"])
+        .arg(env_signed.join("contoso.msi")))
+    .stdout;
+    let strip_file = |bytes: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        v.as_object_mut().unwrap().remove("path");
+        v
+    };
+    assert_eq!(
+        strip_file(&inspect_after),
+        strip_file(&inspect_before),
+        "the MSI's facts do not change"
+    );
+    let (code, out, err) = (|| {
+        let r = Command::new(WSPACK)
+            .arg("validate")
+            .arg(env_signed.join("contoso.msi"))
+            .output()
+            .unwrap();
+        (
+            r.status.code(),
+            String::from_utf8_lossy(&r.stdout).into_owned(),
+            String::from_utf8_lossy(&r.stderr).into_owned(),
+        )
+    })();
+    assert_eq!(code, Some(0), "{out}{err}");
+
+    // The same key from a password file, and as PEM files: the same bytes (the
+    // signing time is the build time, RSA PKCS#1 v1.5 signatures are deterministic).
+    let pw_file = work.path().join("password.txt");
+    fs::write(&pw_file, format!("{}\n", Cert::PASSWORD)).unwrap();
+    let file_signed = work.path().join("file");
+    copy_dir(&built, &file_signed);
+    let run = wspack_sign(
+        &file_signed,
+        &[
+            "--pkcs12".as_ref(),
+            cert.p12().as_os_str(),
+            "--password-file".as_ref(),
+            pw_file.as_os_str(),
+        ],
+        &[],
+        None,
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let pem_signed = work.path().join("pem");
+    copy_dir(&built, &pem_signed);
+    let run = wspack_sign(
+        &pem_signed,
+        &[
+            "--cert".as_ref(),
+            cert.pem().as_os_str(),
+            "--key".as_ref(),
+            cert.key().as_os_str(),
+            "--json".as_ref(),
+        ],
+        &[],
+        None,
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(json["signer"], "/CN=wspack-test");
+    assert_eq!(snapshot(&file_signed), snapshot(&env_signed));
+    assert_eq!(snapshot(&pem_signed), snapshot(&env_signed));
+
+    // Modified after signing: verify fails and names the file.
+    let setup = env_signed.join("setup.exe");
+    let mut bytes = fs::read(&setup).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    fs::write(&setup, bytes).unwrap();
+    let (code, err) = verify_code(&env_signed);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("setup.exe"), "{err}");
+}
+
+#[test]
+fn sign_refuses_without_a_password_and_changes_nothing_on_failure() {
+    let cert = Cert::new();
+    let work = tempfile::tempdir().unwrap();
+    let built = build_example(work.path());
+    let before = snapshot(&built);
+
+    let run = wspack_sign(
+        &built,
+        &["--pkcs12".as_ref(), cert.p12().as_os_str()],
+        &[],
+        None,
+    );
+    assert_eq!(run.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("no password for the PKCS#12 file") && err.contains("WSPACK_SIGN_PASSWORD"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&built), before);
+
+    let run = wspack_sign(
+        &built,
+        &["--pkcs12".as_ref(), cert.p12().as_os_str()],
+        &[("WSPACK_SIGN_PASSWORD", "wrong")],
+        None,
+    );
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("can't sign") && err.contains("contoso.msi"),
+        "{err}"
+    );
+    assert_eq!(
+        snapshot(&built),
+        before,
+        "no file changed and no temporary folder left"
+    );
+
+    let run = wspack_sign(&built, &[], &[], None);
+    assert_eq!(
+        run.status.code(),
+        Some(2),
+        "clap refuses a sign without a key"
+    );
+}
