@@ -11,6 +11,7 @@
 //! facts the later steps need (the disk's SHA-256 and size for the MSI's
 //! CustomActionData and ReserveCost) are in [`Context::sidecar`].
 
+use crate::disk::VhdInfo;
 use crate::manifest::{
     self, DiskEntry, FileEntry, Manifest, MsiEntry, SidecarEntry, WorkspaceEntry,
 };
@@ -18,7 +19,6 @@ use crate::policy::Policy;
 use crate::report::{self, OutputMode, Reporter};
 use crate::sidecar::{self, CompressError, CompressOptions, InflateError};
 use crate::stage::{self, Digested};
-use crate::vhd::VhdInfo;
 use crate::{Error, Result};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -129,6 +129,9 @@ pub fn run_plan(plan: Plan, opts: &BuildOptions) -> Result<serde_json::Value> {
     report::catch_interrupts();
     let out_dir = &opts.out_dir;
     let replace = check_out_dir(out_dir, opts.force, &plan.policy)?;
+    for warning in plan.policy.warnings() {
+        reporter.warn(&warning);
+    }
     let (build_secs, time_source) =
         manifest::build_time(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref())?;
     if time_source == manifest::BuildTimeSource::Fixed {
@@ -254,8 +257,12 @@ impl Step for SidecarStep {
 
     fn write(&self, ctx: &mut Context, out: StepWriter, path: &Path) -> Result<Digested> {
         let vhd = &ctx.policy.workspace.vhd;
-        let file = File::open(vhd).map_err(io_err("read", vhd))?;
-        let opts = CompressOptions::new(ctx.opts.jobs, ctx.opts.level);
+        let file = crate::input::open_regular(vhd).map_err(io_err("read", vhd))?;
+        // One member until `verify` and the runtime read chunks.
+        let opts = CompressOptions {
+            chunk_size: 0,
+            ..CompressOptions::new(ctx.opts.jobs, ctx.opts.level)
+        };
         ctx.reporter.status(&format!(
             "compressing {} ({} bytes) into {} on {} thread{} at level {}",
             vhd.display(),

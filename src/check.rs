@@ -1,8 +1,8 @@
 //! `wspack check` (validate, summarize, explain) and `wspack init` (a commented template).
 
+use crate::disk::{self, VhdInfo};
 use crate::policy::contract::{Target, FIELDS, SECTIONS};
 use crate::policy::{Policy, RegData, RegValue, ROOT_KEY};
-use crate::vhd::{self, VhdInfo};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -59,6 +59,9 @@ impl CheckReport {
         let ws = &self.policy.workspace;
         let mut out = String::new();
         let _ = writeln!(out, "{}: ok", self.policy.source.display());
+        for warning in self.policy.warnings() {
+            let _ = writeln!(out, "warning: {warning}");
+        }
         let _ = writeln!(
             out,
             "  workspace  {} ({}) {} by {}",
@@ -130,6 +133,7 @@ impl CheckReport {
         let ws = &self.policy.workspace;
         let mut v = json!({
             "policy": self.policy.source,
+            "warnings": self.policy.warnings(),
             "workspace": {
                 "name": ws.name,
                 "internal_name": ws.internal_name,
@@ -198,7 +202,7 @@ pub fn human_bytes(n: u64) -> String {
 pub fn check(workspace: &Path) -> crate::Result<CheckReport> {
     let policy = Policy::load(workspace)?;
     crate::msi::check_policy_text(&policy)?;
-    let disk = vhd::open(&policy.workspace.vhd)?;
+    let disk = disk::open(&policy.workspace.vhd)?;
     Ok(CheckReport { policy, disk })
 }
 

@@ -10,7 +10,7 @@ pub enum Error {
     Policy(#[from] crate::policy::PolicyError),
     /// The disk is not a usable VHD (invalid input).
     #[error(transparent)]
-    Vhd(#[from] crate::vhd::VhdError),
+    Vhd(#[from] crate::disk::VhdError),
     /// An input file could not be read (invalid input).
     #[error("can't {what}: {}", path.display())]
     Input {

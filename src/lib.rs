@@ -1,13 +1,15 @@
 //! wspack: builds MED-V 2.0 style workspace packages from a TOML policy and a VHD.
 //!
-//! Data flow: [`policy::Policy::load`] → [`vhd::open`] → [`build::run`], which writes
+//! Data flow: [`policy::Policy::load`] → [`disk::open`] → [`build::run`], which writes
 //! the sidecar ([`sidecar`]), the MSI ([`msi`]), the `.reg` export ([`reg`]) and the
 //! manifest ([`manifest`]) into a temporary folder and renames it into place.
 #![warn(missing_docs)]
 
 pub mod build;
 pub mod check;
+pub mod disk;
 pub mod error;
+pub mod input;
 pub mod manifest;
 pub mod msi;
 pub mod policy;
@@ -17,6 +19,5 @@ pub mod sidecar;
 pub mod sign;
 pub mod stage;
 pub mod validate;
-pub mod vhd;
 
 pub use error::{Error, Result};

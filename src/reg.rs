@@ -87,10 +87,10 @@ mod tests {
     #[test]
     fn renders_each_type_under_its_key() {
         let values = [
-            v("VM", "Name", RegData::Sz(r#"C:\a "b""#.into())),
+            v("VM", "NetworkingMode", RegData::Sz(r#"C:\a "b""#.into())),
             v("VM", "Memory", RegData::Dword(768)),
             v(
-                "UserExperience\\RedirectUrls",
+                "UserExperience",
                 "RedirectUrls",
                 RegData::MultiSz(vec!["a".into(), "b".into()]),
             ),
@@ -101,10 +101,10 @@ mod tests {
             text,
             "Windows Registry Editor Version 5.00\r\n\
              \r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Medv\\v2\\VM]\r\n\
-             \"Name\"=\"C:\\\\a \\\"b\\\"\"\r\n\
+             \"NetworkingMode\"=\"C:\\\\a \\\"b\\\"\"\r\n\
              \"Memory\"=dword:00000300\r\n\
              \"MultiUserEnabled\"=dword:00000001\r\n\
-             \r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Medv\\v2\\UserExperience\\RedirectUrls]\r\n\
+             \r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Medv\\v2\\UserExperience]\r\n\
              \"RedirectUrls\"=hex(7):61,00,00,00,62,00,00,00,00,00\r\n"
         );
     }

@@ -27,7 +27,7 @@ fn explain_lists_every_value_of_the_example_and_the_defaults() {
         "{text}"
     );
     assert!(
-        text.contains("51 values under HKLM\\SOFTWARE\\Microsoft\\Medv\\v2 (64-bit view), 0 left"),
+        text.contains("50 values under HKLM\\SOFTWARE\\Microsoft\\Medv\\v2 (64-bit view), 0 left"),
         "{text}"
     );
     let p = Path::new("examples/contoso/workspace.toml");
@@ -47,7 +47,7 @@ fn explain_lists_every_value_of_the_example_and_the_defaults() {
 
     let minimal = wspack(&["check", "fixtures/policies/good-minimal.toml", "--explain"]);
     let text = String::from_utf8(minimal.stdout).unwrap();
-    assert!(text.contains("1 values under"), "{text}");
+    assert!(text.contains("  registry   0 values under"), "{text}");
     let memory = text
         .lines()
         .find(|l| l.trim_start().starts_with("Memory "))
@@ -155,4 +155,33 @@ fn a_name_outside_windows_1252_is_refused_by_check_and_build_alike() {
         [std::ffi::OsString::from("w.toml")],
         "a refused build leaves nothing"
     );
+}
+
+#[test]
+fn a_mask_that_can_overflow_a_computer_name_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("w.toml");
+    let disk = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/disks/fixed.vhd");
+    std::fs::write(
+        &toml,
+        format!(
+            "[workspace]\nname = \"M\"\ninternal_name = \"m\"\nversion = \"1.0.0\"\n\
+             manufacturer = \"x\"\nvhd = {:?}\n[first_time_setup]\ncomputer_name_mask = \"CTS-%username%#\"\n",
+            disk.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = wspack(&["check", toml.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    assert!(
+        text.contains("can make a computer name longer than Windows' 15 characters"),
+        "{text}"
+    );
+    let fixed = std::fs::read_to_string(&toml)
+        .unwrap()
+        .replace("%username%#", "%username%[8]#");
+    std::fs::write(&toml, fixed).unwrap();
+    let out = wspack(&["check", toml.to_str().unwrap()]);
+    assert!(!String::from_utf8(out.stdout).unwrap().contains("warning"));
 }

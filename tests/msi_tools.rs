@@ -206,21 +206,20 @@ fn msiinfo_exports_every_table_as_expected() {
             "Registry\tRegistry",
         ],
         &[
-            format!("Reg000_VM_Name\t2\t{k}\\VM\tName\tContoso Finance\t{c}"),
-            format!("Reg001_VM_Memory\t2\t{k}\\VM\tMemory\t#768\t{c}"),
-            format!("Reg002_VM_HostMemToGuestMemCalcEnabled\t2\t{k}\\VM\tHostMemToGuestMemCalcEnabled\t#0\t{c}"),
-            format!("Reg003_VM_NetworkingMode\t2\t{k}\\VM\tNetworkingMode\tNAT\t{c}"),
-            format!("Reg004_VM_TaskTimeout\t2\t{k}\\VM\tTaskTimeout\t#2147483647\t{c}"),
-            format!("Reg005_UserExperience_RedirectUrls_RedirectUrls\t2\t{k}\\UserExperience\\RedirectUrls\tRedirectUrls\t[~]*.contoso.com[~]http://intranet.contoso.com/apps/*[~]https://www.contoso.com/a/*[~]\t{c}"),
-            format!("Reg006_UserExperience_ClipboardSharingEnabled\t2\t{k}\\UserExperience\tClipboardSharingEnabled\t#1\t{c}"),
-            format!("Reg007_UserExperience_SmartCardLogonEnabled\t2\t{k}\\UserExperience\tSmartCardLogonEnabled\t#0\t{c}"),
-            format!("Reg008_UserExperience_ShowExit\t2\t{k}\\UserExperience\tShowExit\t#1\t{c}"),
-            format!("Reg009_Fts_Mode\t2\t{k}\\Fts\tMode\tUnattended\t{c}"),
-            format!("Reg010_Fts_ComputerNameMask\t2\t{k}\\Fts\tComputerNameMask\t##%username%-[\\[]3[\\]]*\t{c}"),
-            format!("Reg011_Fts_StartDialogMsg\t2\t{k}\\Fts\tStartDialogMsg\t[~]Welcome to [\\[]Contoso[\\]] [\\{{]Finance[\\}}][~]Café · prêt en 5 min[~]\t{c}"),
-            format!("Reg012_Fts_LogFilePaths\t2\t{k}\\Fts\tLogFilePaths\t[~]C:\\Logs\\fts.log[~]\t{c}"),
-            format!("Reg013_Fts_DialogUrl\t2\t{k}\\Fts\tDialogUrl\thttps://setup.contoso.com/fts\t{c}"),
-            format!("Reg014_Diagnostics_EventLogLevel\t2\t{k}\\Diagnostics\tEventLogLevel\t#4\t{c}"),
+            format!("Reg000_VM_Memory\t2\t{k}\\VM\tMemory\t#768\t{c}"),
+            format!("Reg001_VM_HostMemToGuestMemCalcEnabled\t2\t{k}\\VM\tHostMemToGuestMemCalcEnabled\t#0\t{c}"),
+            format!("Reg002_VM_NetworkingMode\t2\t{k}\\VM\tNetworkingMode\tNAT\t{c}"),
+            format!("Reg003_VM_TaskTimeout\t2\t{k}\\VM\tTaskTimeout\t#2147483647\t{c}"),
+            format!("Reg004_UserExperience_RedirectUrls\t2\t{k}\\UserExperience\tRedirectUrls\t[~]*.contoso.com[~]http://intranet.contoso.com/apps/*[~]https://www.contoso.com/a/*[~]\t{c}"),
+            format!("Reg005_UserExperience_ClipboardSharingEnabled\t2\t{k}\\UserExperience\tClipboardSharingEnabled\t#1\t{c}"),
+            format!("Reg006_UserExperience_SmartCardLogonEnabled\t2\t{k}\\UserExperience\tSmartCardLogonEnabled\t#0\t{c}"),
+            format!("Reg007_UserExperience_ShowExit\t2\t{k}\\UserExperience\tShowExit\t#1\t{c}"),
+            format!("Reg008_Fts_Mode\t2\t{k}\\Fts\tMode\tUnattended\t{c}"),
+            format!("Reg009_Fts_ComputerNameMask\t2\t{k}\\Fts\tComputerNameMask\t##%username%-[\\[]3[\\]]*\t{c}"),
+            format!("Reg010_Fts_StartDialogMsg\t2\t{k}\\Fts\tStartDialogMsg\t[~]Welcome to [\\[]Contoso[\\]] [\\{{]Finance[\\}}][~]Café · prêt en 5 min[~]\t{c}"),
+            format!("Reg011_Fts_LogFilePaths\t2\t{k}\\Fts\tLogFilePaths\t[~]C:\\Logs\\fts.log[~]\t{c}"),
+            format!("Reg012_Fts_DialogUrl\t2\t{k}\\Fts\tDialogUrl\thttps://setup.contoso.com/fts\t{c}"),
+            format!("Reg013_Diagnostics_EventLogLevel\t2\t{k}\\Diagnostics\tEventLogLevel\t#4\t{c}"),
             // Not policy: where this install staged the disk, for uninstall and upgrades.
             format!("RegRememberInstallDir\t2\tSOFTWARE\\wspack\\Workspaces\\contoso-fin\tInstallDir\t[INSTALLDIR]\t{c}"),
         ],
@@ -257,7 +256,7 @@ fn msiinfo_exports_every_table_as_expected() {
         ],
         // 260 = 256 (64-bit) + 4 (key path is a Registry row).
         &[format!(
-            "{c}\t{component_guid}\tINSTALLDIR\t260\t\tReg000_VM_Name"
+            "{c}\t{component_guid}\tINSTALLDIR\t260\t\tRegRememberInstallDir"
         )],
     );
     // The component GUID is derived: the same for every version of the workspace.

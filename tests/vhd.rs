@@ -1,10 +1,10 @@
-//! Tests `wspack::vhd::open` on the committed fixtures (fixtures/disks, made by
+//! Tests `wspack::disk::open` on the committed fixtures (fixtures/disks, made by
 //! fixtures/make-fixtures.sh) and on disks that qemu-img makes at test time.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use wspack::vhd::{self, DiskKind, DynamicLayout, Geometry, VhdProblem};
+use wspack::disk::{self as vhd, DiskKind, DynamicLayout, Geometry, VhdProblem};
 
 const MIB: u64 = 1 << 20;
 
@@ -234,15 +234,12 @@ fn missing_file_and_folder() {
     );
     assert_eq!(
         err.help(),
-        "check the disk's path: no file exists there (a relative path is taken from the current folder)"
+        "check the disk's path: no file exists there (a relative `vhd` path is taken from the policy file's folder)"
     );
     let err = vhd::open(&fixture("")).unwrap_err();
     assert_eq!(
         err.to_string(),
-        format!(
-            "{}: not a file (a directory or a device)",
-            fixture("").display()
-        )
+        format!("{}: not a regular file (a folder)", fixture("").display())
     );
 }
 

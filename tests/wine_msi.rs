@@ -151,6 +151,7 @@ fn wine_installs_upgrades_refuses_downgrade_and_removes() {
 
     install_then_uninstall(&f);
     upgrade_then_downgrade(&f);
+    upgrade_from_the_old_layout(&f);
     same_version_new_disk(&f);
     uninstall_keeps_what_others_wrote(&f);
     custom_install_dir_is_remembered(&f);
@@ -243,6 +244,46 @@ fn upgrade_then_downgrade(f: &Fixture) {
     let run = f.uninstall(&product_code(&f.p110), "uninstall 1.1.0");
     assert!(run.log_says_success(), "{}", run.log);
     f.assert_nothing_installed("after /x 1.1.0");
+}
+
+/// 1.0.0 as packages were built before `RedirectUrls` moved into `UserExperience`
+/// (its own `UserExperience\RedirectUrls` subkey, plus `VM\Name`), rebuilt from
+/// today's 1.0.0 with msitools' SQL; then today's 1.1.0. The major upgrade removes
+/// the old product's values, so neither the subkey nor `VM\Name` survive.
+fn upgrade_from_the_old_layout(f: &Fixture) {
+    let old = f.v100.with_file_name("contoso-fin-1.0.0-old-layout.msi");
+    std::fs::copy(&f.v100, &old).unwrap();
+    let k = r"SOFTWARE\Microsoft\Medv\v2";
+    for sql in [
+        format!("UPDATE `Registry` SET `Key`='{k}\\UserExperience\\RedirectUrls' WHERE `Name`='RedirectUrls'"),
+        format!("INSERT INTO `Registry` (`Registry`, `Root`, `Key`, `Name`, `Value`, `Component_`) VALUES ('RegOldVmName', 2, '{k}\\VM', 'Name', 'Contoso Finance', 'WorkspacePolicy')"),
+    ] {
+        let out = std::process::Command::new("msibuild")
+            .arg(&old)
+            .args(["-q", &sql])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "msibuild {sql}: {out:?}");
+    }
+    let subkey = format!(r"{V2}\UserExperience\RedirectUrls");
+    let run = f.install(&old, "install 1.0.0 (old layout)");
+    assert!(run.log_says_success(), "{}", run.log);
+    assert!(f.wine.key_exists(&subkey), "the old package wrote {subkey}");
+    let vm = format!(r"{V2}\VM");
+    assert!(f.wine.reg_query(&vm).unwrap()[&vm].contains_key("Name"));
+
+    let run = f.install(&f.v110, "upgrade old layout -> 1.1.0");
+    assert!(run.log_says_success(), "upgrade failed:\n{}", run.log);
+    assert!(
+        !f.wine.key_exists(&subkey),
+        "{subkey} is gone after the upgrade"
+    );
+    // Exactly 1.1.0's values: RedirectUrls in UserExperience, no VM\Name.
+    f.assert_installed(&f.p110, "after upgrade from the old layout");
+
+    let run = f.uninstall(&product_code(&f.p110), "uninstall 1.1.0");
+    assert!(run.log_says_success(), "{}", run.log);
+    f.assert_nothing_installed("after /x 1.1.0 (old-layout upgrade)");
 }
 
 /// Same version, new disk (same ProductCode, new PackageCode). Wine reinstalls it

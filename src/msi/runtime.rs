@@ -28,6 +28,10 @@
 //! WriteRegistryValues 5000, RegisterUser 6000, RegisterProduct 6100,
 //! PublishFeatures 6300, PublishProduct 6400, InstallFinalize 6600.
 
+use super::tables::property::{
+    COMMON_APP_DATA_FOLDER, INSTALLDIR, ORIGINAL_DATABASE, OVERWRITEVHD,
+};
+
 /// Property holding the disk's size in bytes.
 pub const PROP_DISK_SIZE: &str = "WspackDiskSize";
 /// Property holding the disk's SHA-256 (lowercase hex).
@@ -118,8 +122,8 @@ pub const DIFF_DISKS_CONDITION: &str =
 /// rows do not depend on the disk.
 pub fn stage_data() -> String {
     format!(
-        "msi=[OriginalDatabase]|medv=[{PROP_SIDECAR}]|vhd=[INSTALLDIR][{PROP_VHD_NAME}]\
-         |sha256=[{PROP_DISK_SHA256}]|size=[{PROP_DISK_SIZE}]|overwrite=[OVERWRITEVHD]"
+        "msi=[{ORIGINAL_DATABASE}]|medv=[{PROP_SIDECAR}]|vhd=[{INSTALLDIR}][{PROP_VHD_NAME}]\
+         |sha256=[{PROP_DISK_SHA256}]|size=[{PROP_DISK_SIZE}]|overwrite=[{OVERWRITEVHD}]"
     )
 }
 
@@ -127,7 +131,7 @@ pub fn stage_data() -> String {
 /// and the shared copies' folder.
 pub fn diff_disks_data(policy: &crate::policy::Policy) -> String {
     format!(
-        "name={}|allusers=[CommonAppDataFolder]Microsoft\\Medv\\AllUsers\\",
+        "name={}|allusers=[{COMMON_APP_DATA_FOLDER}]Microsoft\\Medv\\AllUsers\\",
         super::format::escape_formatted(&policy.workspace.name)
     )
 }

@@ -14,7 +14,7 @@ pub(crate) enum Kind {
     Text(Rule),
     /// An array of strings, each checked by a rule → MULTI_SZ.
     Lines(Rule),
-    /// An array of integers in `min..=max` → MULTI_SZ holding one comma-separated line.
+    /// An array of integers in `min..=max` → MULTI_SZ, one number per string.
     IntList { min: u32, max: u32 },
 }
 
@@ -175,7 +175,7 @@ const fn fts_bool(key: &'static str, name: &'static str, doc: &'static str) -> F
         Kind::Bool,
         "Fts",
         name,
-        None,
+        Some("0"),
         doc,
         "true",
     )
@@ -205,7 +205,7 @@ pub(crate) static SECTIONS: &[(&str, &str)] = &[
     ("vm", r"the virtual machine → VM\"),
     (
         "url_redirection",
-        r"URLs that open in the guest's browser → UserExperience\RedirectUrls",
+        r"URLs that open in the guest's browser → UserExperience\ value RedirectUrls",
     ),
     (
         "user_experience",
@@ -218,14 +218,14 @@ pub(crate) static SECTIONS: &[(&str, &str)] = &[
 /// Every key of the contract, in the order values are written.
 #[rustfmt::skip]
 pub(crate) static FIELDS: &[Field] = &[
-    ws("name", Kind::Text(Rule::Name), true, "display name; VM\\Name and the ARP name \"MED-V Workspace - <name>\"", "\"Contoso Legacy Apps\""),
+    ws("name", Kind::Text(Rule::Name), true, "display name: the ARP name \"MED-V Workspace - <name>\"", "\"Contoso Legacy Apps\""),
     ws("internal_name", Kind::Text(Rule::InternalName), true, "[A-Za-z0-9_-]{1,32}: the staged <internal_name>.vhd and every output file name", "\"contoso\""),
     ws("version", Kind::Text(Rule::Version), true, "a.b.c (a, b ≤ 255; c ≤ 65535): MSI ProductVersion; a change is a major upgrade", "\"1.0.0\""),
     ws("manufacturer", Kind::Text(Rule::Manufacturer), true, "1–128 characters: MSI Manufacturer", "\"Contoso IT\""),
     ws("vhd", Kind::Text(Rule::RelativePath), true, "the fixed or dynamic VHD, relative to this file", "\"guest.vhd\""),
     ws("upgrade_code", Kind::Text(Rule::Guid), false, "MSI UpgradeCode; default: derived from internal_name (UUIDv5)", "\"{6F1B5C2E-8A43-4D3A-9E7B-2C1D0F4A5B6C}\""),
     reg("vm", "memory_mb", Kind::Int { min: 128, max: 2048 }, "VM", "Memory", Some("512"), "fixed guest memory in MB (128–2048); excludes [vm.memory]", "512"),
-    reg("vm", "memory.host_mb", Kind::IntList { min: 1, max: 2_147_483_647 }, "VM", "HostMemToGuestMem", Some("1024,2048,4096,8192,16384"), "host memory steps in MB, ascending; excludes memory_mb", "[1024, 2048, 4096, 8192, 16384]"),
+    reg("vm", "memory.host_mb", Kind::IntList { min: 1024, max: 16384 }, "VM", "HostMemToGuestMem", Some("1024,2048,4096,8192,16384"), "host memory steps in MB (1024–16384), ascending; excludes memory_mb", "[1024, 2048, 4096, 8192, 16384]"),
     reg("vm", "memory.guest_mb", Kind::IntList { min: 128, max: 3712 }, "VM", "GuestMemFromHostMem", Some("378,512,1024,1536,2048"), "guest memory in MB for each host step (128–3712), ascending", "[378, 512, 1024, 1536, 2048]"),
     reg("vm", "networking", Kind::Choice(&[("nat", "NAT"), ("bridged", "Bridged")]), "VM", "NetworkingMode", Some("NAT"), "\"nat\" or \"bridged\"", "\"nat\""),
     reg("vm", "close_action", Kind::Choice(&[("hibernate", "HIBERNATE"), ("shutdown", "SHUTDOWN"), ("turn-off", "TURN-OFF")]), "VM", "CloseAction", Some("HIBERNATE"), "\"hibernate\", \"shutdown\" or \"turn-off\"", "\"hibernate\""),
@@ -233,7 +233,7 @@ pub(crate) static FIELDS: &[Field] = &[
     reg("vm", "task_timeout_s", SECONDS, "VM", "TaskTimeout", Some("600"), "seconds a guest task may take", "600"),
     reg("vm", "guest_update.time", Kind::Text(Rule::Time), "VM", "GuestUpdateTime", Some("00:00"), "HH:MM (24 h) when the guest may install updates", "\"00:00\""),
     reg("vm", "guest_update.duration_min", Kind::Int { min: 0, max: 1440 }, "VM", "GuestUpdateDuration", Some("240"), "minutes the update window lasts (0–1440)", "240"),
-    reg("url_redirection", "to_guest", Kind::Lines(Rule::UrlPattern), "UserExperience\\RedirectUrls", "RedirectUrls", None, "URL patterns opened in the guest: [http[s]://]host[/path], `*` in host or path", "[\"*.contoso.com\", \"http://intranet/apps/*\"]"),
+    reg("url_redirection", "to_guest", Kind::Lines(Rule::UrlPattern), "UserExperience", "RedirectUrls", None, "URL patterns opened in the guest: [http[s]://]host[/path], `*` in host or path", "[\"*.contoso.com\", \"http://intranet/apps/*\"]"),
     ux("app_publishing", "AppPublishingEnabled", "1", "publish the guest's applications to the host's Start menu"),
     ux("audio_sharing", "AudioSharingEnabled", "1", "play the guest's audio on the host"),
     ux("clipboard_sharing", "ClipboardSharingEnabled", "1", "share the clipboard"),
@@ -242,12 +242,12 @@ pub(crate) static FIELDS: &[Field] = &[
     ux("usb_sharing", "USBDeviceSharingEnabled", "1", "share USB devices"),
     ux("smart_card_logon", "SmartCardLogonEnabled", "0", "log on to the guest with a smart card"),
     ux("start_at_logon", "LogonStartEnabled", "1", "start the workspace when the user logs on"),
-    ux("credential_cache", "CredentialCacheEnabled", "1", "cache the user's credentials for the guest"),
-    ux("show_exit", "ShowExit", "0", "show Exit in the notification-area menu"),
+    ux("credential_cache", "CredentialCacheEnabled", "0", "cache the user's credentials for the guest"),
+    reg("user_experience", "show_exit", Kind::Bool, "UserExperience", "ShowExit", None, "show Exit in the notification-area menu", "false"),
     ux_secs("dialog_timeout_s", "DialogTimeout", "300", "seconds before a dialog times out"),
-    ux_secs("hide_vm_timeout_s", "HideVmTimeout", "30", "seconds before the full-screen guest is hidden"),
+    ux_secs("hide_vm_timeout_min", "HideVmTimeout", "30", "minutes the full-screen guest is hidden during a long logon"),
     ux_secs("reboot_delay_min", "RebootAbsoluteDelayTimeout", "1440", "minutes a guest restart may be postponed"),
-    reg("first_time_setup", "mode", Kind::Choice(&[("unattended", "Unattended"), ("attended", "Attended"), ("silent", "Silent")]), "Fts", "Mode", None, "\"unattended\", \"attended\" or \"silent\"", "\"unattended\""),
+    reg("first_time_setup", "mode", Kind::Choice(&[("unattended", "Unattended"), ("attended", "Attended"), ("silent", "Silent")]), "Fts", "Mode", Some("Unattended"), "\"unattended\", \"attended\" or \"silent\"", "\"unattended\""),
     reg("first_time_setup", "computer_name_mask", Kind::Text(Rule::ComputerNameMask), "Fts", "ComputerNameMask", Some("MEDV*"), "≤ 63 chars; tokens %username%, %hostname%, [n], #, *", "\"MEDV*\""),
     fts_bool("add_user_to_admin_group", "AddUserToAdminGroupEnabled", "add the user to the guest's Administrators"),
     fts_bool("set_computer_name", "SetComputerNameEnabled", "name the guest from computer_name_mask"),
@@ -268,8 +268,8 @@ pub(crate) static FIELDS: &[Field] = &[
     fts_secs("explorer_timeout_s", "ExplorerTimeout", "900", "seconds"),
     fts_secs("give_user_group_rights_timeout_s", "GiveUserGroupRightsTimeout", "300", "seconds"),
     fts_secs("give_user_group_rights_max_retry_count", "GiveUserGroupRightsMaxRetryCount", "3", "count"),
-    fts_secs("non_interactive_timeout_s", "NonInteractiveTimeout", "45", "seconds"),
-    fts_secs("non_interactive_retry_timeout_inc_s", "NonInteractiveRetryTimeoutInc", "15", "seconds"),
+    fts_secs("non_interactive_timeout_min", "NonInteractiveTimeout", "45", "minutes setup may take when interactive"),
+    fts_secs("non_interactive_retry_timeout_inc_min", "NonInteractiveRetryTimeoutInc", "15", "minutes added on each retry"),
     fts_secs("task_cancel_timeout_s", "TaskCancelTimeout", "30", "seconds"),
     fts_secs("task_vm_turn_off_timeout_s", "TaskVMTurnOffTimeout", "60", "seconds"),
     fts_secs("upgrade_timeout_s", "UpgradeTimeout", "600", "seconds"),
@@ -279,12 +279,72 @@ pub(crate) static FIELDS: &[Field] = &[
 /// The value both memory forms add: 0 for `memory_mb`, 1 for the `[vm.memory]` table.
 pub(crate) const MEMORY_CALC: (&str, &str) = ("VM", "HostMemToGuestMemCalcEnabled");
 
+/// Values that Microsoft's registry page does not list, and where they are documented
+/// instead; every other registry value is a row of that page's table for its key.
+const OTHER_SOURCES: &[(&str, &str)] = &[
+    ("CredentialCacheEnabled", "WMI class `Setting` (`UxCredentialCacheEnabled`) only; default 0 from the Packager's *Manage Settings* page (storing credentials is off by default)"),
+    ("ShowExit", "WMI class `Setting` (`UxShowExit`) only; no documented default"),
+];
+
+/// Where Microsoft's pages disagree with each other, and which one the contract follows.
+const SOURCE_NOTES: &[(&str, &str)] = &[
+    (
+        "HostMemToGuestMem",
+        "the WMI class types it `sint32[]`: one number per string",
+    ),
+    (
+        "GuestMemFromHostMem",
+        "the WMI class types it `sint32[]`: one number per string",
+    ),
+    (
+        "StartDialogMsg",
+        "the WMI class types it `string`; the registry page's MULTI_SZ is followed",
+    ),
+    (
+        "FailureDialogMsg",
+        "the WMI class types it `string`; the registry page's MULTI_SZ is followed",
+    ),
+    (
+        "RetryDialogMsg",
+        "the WMI class types it `string`; the registry page's MULTI_SZ is followed",
+    ),
+    (
+        "EventLogLevel",
+        "the WMI class types it `string`; the registry page's DWORD is followed",
+    ),
+    (
+        "SmartCardLogonEnabled",
+        "the WMI class initialises it TRUE; the registry page's default 0 is followed",
+    ),
+    (
+        "HideVmTimeout",
+        "no range on the page; any DWORD is accepted",
+    ),
+];
+
 /// Looks a field up by section and (dotted) key.
 pub(crate) fn field(section: &str, key: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.section == section && f.key == key)
 }
 
 impl Field {
+    /// Names the Microsoft page (and table) that documents this key, or says that
+    /// wspack adds it.
+    pub(crate) fn source(&self) -> String {
+        let Target::Registry { key, name } = self.target else {
+            return "wspack: packaging, not a registry value".to_string();
+        };
+        let lookup =
+            |list: &[(&str, &'static str)]| list.iter().find(|(n, _)| *n == name).map(|(_, s)| *s);
+        let mut source = lookup(OTHER_SOURCES)
+            .map_or_else(|| format!("registry page, `{key}` table"), str::to_string);
+        if let Some(note) = lookup(SOURCE_NOTES) {
+            source.push_str("; ");
+            source.push_str(note);
+        }
+        source
+    }
+
     /// Returns the agent's default as typed registry data, when the contract gives one.
     pub(crate) fn default_data(&self) -> Option<super::RegData> {
         use super::RegData;
@@ -292,7 +352,8 @@ impl Field {
         Some(match self.kind {
             Kind::Bool | Kind::Int { .. } => RegData::Dword(d.parse().ok()?),
             Kind::Choice(_) | Kind::Text(_) => RegData::Sz(d.to_string()),
-            Kind::IntList { .. } | Kind::Lines(_) => RegData::MultiSz(vec![d.to_string()]),
+            Kind::IntList { .. } => RegData::MultiSz(d.split(',').map(str::to_string).collect()),
+            Kind::Lines(_) => RegData::MultiSz(vec![d.to_string()]),
         })
     }
 
@@ -324,10 +385,16 @@ pub(crate) fn reference_markdown() -> String {
          Generated from `src/policy/contract.rs` (a test fails when this file and the code drift;\n\
          `WSPACK_BLESS=1 cargo test --test docs` rewrites it). Values live below\n\
          `HKLM\\SOFTWARE\\Microsoft\\Medv\\v2` (64-bit view). Keys left out are not written:\n\
-         the agent applies the default.\n",
+         the agent applies the default.\n\n\
+         Sources (MicrosoftDocs `windows-itpro-docs`, `mdop/medv-v2/`): the *registry page*\n\
+         is `managing-med-v-workspace-configuration-settings.md` (one table per key: `VM`,\n\
+         `UserExperience`, `Fts`, `Diagnostics`); the *WMI class* `Setting` is in\n\
+         `managing-med-v-workspace-settings-by-using-a-wmi.md`; the *Packager's Manage Settings\n\
+         page* is `managing-med-v-workspace-settings-by-using-the-med-v-workspace-packager.md`.\n\
+         Every value lives directly in one of those four keys, never in a deeper subkey.\n",
     );
     for (section, doc) in SECTIONS {
-        out.push_str(&format!("\n## [{section}]: {doc}\n\n| key | type | registry value | default | rule |\n|---|---|---|---|---|\n"));
+        out.push_str(&format!("\n## [{section}]: {doc}\n\n| key | type | registry value | default | rule | source |\n|---|---|---|---|---|---|\n"));
         for f in FIELDS.iter().filter(|f| f.section == *section) {
             let (ty, target) = match (f.kind, f.target) {
                 (_, Target::Workspace) => ("string", "—".to_string()),
@@ -348,22 +415,93 @@ pub(crate) fn reference_markdown() -> String {
                 }
                 (Kind::IntList { .. }, Target::Registry { key, name }) => (
                     "array of integers",
-                    format!("`{key}\\{name}` MULTI_SZ, one line"),
+                    format!("`{key}\\{name}` MULTI_SZ, one number per string"),
                 ),
             };
             let default = f.default.map_or("—".to_string(), |d| format!("`{d}`"));
             let required = if f.required { " (required)" } else { "" };
             out.push_str(&format!(
-                "| `{}`{required} | {ty} | {target} | {default} | {} |\n",
+                "| `{}`{required} | {ty} | {target} | {default} | {} | {} |\n",
                 f.key,
-                f.doc.replace('|', "\\|")
+                f.doc.replace('|', "\\|"),
+                f.source()
             ));
         }
     }
     out.push_str(
         "\n`memory_mb` also writes `VM\\HostMemToGuestMemCalcEnabled` = 0; the `[vm.memory]` table\n\
-         writes it = 1. The two forms are mutually exclusive. `[workspace] name` is also written\n\
-         as `VM\\Name` (SZ).\n",
+         writes it = 1. The two forms are mutually exclusive.\n",
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys below `ROOT_KEY` that Microsoft documents (the registry page's four
+    /// tables, the WMI class's `Vm*`, `Ux*`, `Fts*`, `Diag*` properties).
+    const DOCUMENTED_KEYS: &[&str] = &["VM", "UserExperience", "Fts", "Diagnostics"];
+
+    #[test]
+    fn every_value_lives_directly_in_a_documented_key() {
+        let mut keys: Vec<&str> = FIELDS
+            .iter()
+            .filter_map(|f| match f.target {
+                Target::Registry { key, .. } => Some(key),
+                Target::Workspace => None,
+            })
+            .chain([MEMORY_CALC.0])
+            .collect();
+        keys.dedup();
+        for key in keys {
+            assert!(
+                DOCUMENTED_KEYS.contains(&key),
+                "{key:?} is not one of the documented keys {DOCUMENTED_KEYS:?} (no subkeys)"
+            );
+        }
+    }
+
+    #[test]
+    fn redirect_urls_sit_beside_the_other_user_experience_values() {
+        let f = field("url_redirection", "to_guest").unwrap();
+        assert!(matches!(
+            f.target,
+            Target::Registry {
+                key: "UserExperience",
+                name: "RedirectUrls"
+            }
+        ));
+    }
+
+    #[test]
+    fn memory_lists_default_to_one_number_per_string() {
+        let host = field("vm", "memory.host_mb")
+            .unwrap()
+            .default_data()
+            .unwrap();
+        assert_eq!(
+            host,
+            crate::policy::RegData::MultiSz(
+                ["1024", "2048", "4096", "8192", "16384"]
+                    .map(String::from)
+                    .to_vec()
+            )
+        );
+    }
+
+    #[test]
+    fn every_field_names_its_source() {
+        for f in FIELDS {
+            assert!(!f.source().is_empty());
+        }
+        assert!(field("user_experience", "show_exit")
+            .unwrap()
+            .source()
+            .contains("WMI"));
+        assert!(field("vm", "memory_mb")
+            .unwrap()
+            .source()
+            .contains("`VM` table"));
+    }
 }

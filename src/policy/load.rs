@@ -429,13 +429,7 @@ fn assemble(
         vhd: source.parent().unwrap_or(Path::new("")).join(text("vhd")?),
         upgrade_code: text("upgrade_code").and_then(|g| rules::parse_guid(&g).ok()),
     };
-    // VM\Name is the one [workspace] field the agent reads.
-    let name = RegData::Sz(workspace.name.clone());
-    let mut values = vec![RegValue {
-        key: "VM",
-        name: "Name",
-        data: name,
-    }];
+    let mut values = Vec::new();
     for field in FIELDS {
         let Target::Registry { key, name } = field.target else {
             continue;
@@ -450,10 +444,7 @@ fn assemble(
             Checked::Dword(n) => RegData::Dword(*n),
             Checked::Text(s) => RegData::Sz(s.clone()),
             Checked::Lines(l) => RegData::MultiSz(l.clone()),
-            Checked::Ints(list) => {
-                let line: Vec<String> = list.iter().map(u32::to_string).collect();
-                RegData::MultiSz(vec![line.join(",")])
-            }
+            Checked::Ints(list) => RegData::MultiSz(list.iter().map(u32::to_string).collect()),
         };
         values.push(RegValue { key, name, data });
         // Both memory forms say which one the agent should use.

@@ -34,7 +34,7 @@ impl std::fmt::Display for Version {
 /// The `[workspace]` table: identity and packaging.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workspace {
-    /// Display name (`VM\Name`, ARP name `MED-V Workspace - <name>`).
+    /// Display name (ARP name `MED-V Workspace - <name>`).
     pub name: String,
     /// `[A-Za-z0-9_-]{1,32}`: base of every output file name and of the staged VHD.
     pub internal_name: String,
@@ -63,6 +63,25 @@ impl Policy {
     /// Returns the registry values a build writes, in contract order.
     pub fn registry_values(&self) -> &[RegValue] {
         &self.values
+    }
+
+    /// Returns what is valid but may not do what the author meant, one sentence each.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for v in &self.values {
+            if let (("Fts", "ComputerNameMask"), RegData::Sz(mask)) = ((v.key, v.name), &v.data) {
+                if rules::mask_may_exceed_limit(mask) {
+                    out.push(format!(
+                        "{}: first_time_setup.computer_name_mask {mask:?} can make a computer name \
+                         longer than Windows' {} characters: limit %username% or %hostname% \
+                         with [n], e.g. %username%[8]",
+                        self.source.display(),
+                        rules::COMPUTER_NAME_MAX
+                    ));
+                }
+            }
+        }
+        out
     }
 }
 

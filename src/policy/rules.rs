@@ -176,34 +176,101 @@ fn date_time(s: &str) -> Result<(), Broken> {
     }
 }
 
-fn computer_name_mask(s: &str) -> Result<(), Broken> {
-    length(s, 1, 63)?;
-    let help = "use letters, digits and -, with the tokens %username%, %hostname%, [n], # and *";
+/// Windows computer names are at most 15 characters (NetBIOS).
+pub(crate) const COMPUTER_NAME_MAX: usize = 15;
+
+/// One piece of a computer-name mask.
+enum MaskPart {
+    /// A literal character or `#` (one random digit): one character of the name.
+    Fixed,
+    /// `%username%` or `%hostname%`, with its `[n]` limit when given.
+    Token(Option<usize>),
+    /// The trailing `*`: random characters up to the limit.
+    Fill,
+}
+
+/// Splits a mask into its parts, or says what is wrong.
+fn mask_parts(s: &str) -> Result<Vec<MaskPart>, Broken> {
+    let help = "use letters, digits and ! @ # $ % ^ & ( ) - _ ' { } . ~, the tokens %username% and \
+                %hostname% (each optionally followed by [n]), # for a random digit and a trailing *";
+    let mut parts = Vec::new();
     let mut rest = s;
     while let Some(c) = rest.chars().next() {
-        if let Some(tail) = rest.strip_prefix('%') {
-            let Some((token, after)) = tail.split_once('%') else {
-                return broken("a closing % after a % token", help);
-            };
-            if !token.eq_ignore_ascii_case("username") && !token.eq_ignore_ascii_case("hostname") {
-                return broken(format!("%username% or %hostname%, found %{token}%"), help);
+        let token = ["%username%", "%hostname%"].into_iter().find(|t| {
+            rest.len() >= t.len()
+                && rest.is_char_boundary(t.len())
+                && rest[..t.len()].eq_ignore_ascii_case(t)
+        });
+        if let Some(t) = token {
+            rest = &rest[t.len()..];
+            let mut limit = None;
+            if let Some(tail) = rest.strip_prefix('[') {
+                let Some((n, after)) = tail.split_once(']') else {
+                    return Err(Broken {
+                        expected: "[n] with a closing ]".into(),
+                        help: help.into(),
+                    });
+                };
+                match n.parse::<usize>() {
+                    Ok(n) if n > 0 && n <= COMPUTER_NAME_MAX => limit = Some(n),
+                    _ => {
+                        return Err(Broken {
+                            expected: format!(
+                                "a number from 1 to {COMPUTER_NAME_MAX} inside [n], found [{n}]"
+                            ),
+                            help: help.into(),
+                        })
+                    }
+                }
+                rest = after;
             }
-            rest = after;
-        } else if let Some(tail) = rest.strip_prefix('[') {
-            let Some((n, after)) = tail.split_once(']') else {
-                return broken("[n] with a closing ]", help);
-            };
-            if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
-                return broken(format!("a number inside [n], found [{n}]"), help);
+            parts.push(MaskPart::Token(limit));
+        } else if c == '*' {
+            if rest.len() > 1 {
+                return Err(Broken {
+                    expected: "* only at the end of the mask".into(),
+                    help: help.into(),
+                });
             }
-            rest = after;
-        } else if c.is_ascii_alphanumeric() || "-#*".contains(c) {
             rest = &rest[1..];
+            parts.push(MaskPart::Fill);
+        } else if c.is_ascii_alphanumeric() || "!@#$%^&()-_'{}.~".contains(c) {
+            rest = &rest[1..];
+            parts.push(MaskPart::Fixed);
         } else {
-            return broken(format!("a computer-name character, found {c:?}"), help);
+            return Err(Broken {
+                expected: format!("a computer-name character, found {c:?}"),
+                help: help.into(),
+            });
         }
     }
+    Ok(parts)
+}
+
+fn computer_name_mask(s: &str) -> Result<(), Broken> {
+    length(s, 1, 63)?;
+    let parts = mask_parts(s)?;
+    let fixed: usize = parts
+        .iter()
+        .map(|p| match p {
+            MaskPart::Fixed => 1,
+            MaskPart::Token(n) => n.unwrap_or(0),
+            MaskPart::Fill => 0,
+        })
+        .sum();
+    if fixed > COMPUTER_NAME_MAX {
+        return broken(
+            format!("a mask that makes at most {COMPUTER_NAME_MAX} characters (a Windows computer name), found {fixed}"),
+            "shorten the literal part or the [n] limits",
+        );
+    }
     Ok(())
+}
+
+/// Whether a valid mask can make a name longer than Windows allows: a
+/// `%username%` or `%hostname%` without `[n]` inserts the whole name.
+pub(crate) fn mask_may_exceed_limit(s: &str) -> bool {
+    mask_parts(s).is_ok_and(|parts| parts.iter().any(|p| matches!(p, MaskPart::Token(None))))
 }
 
 fn http_url(s: &str) -> Result<(), Broken> {
@@ -221,12 +288,17 @@ fn http_url(s: &str) -> Result<(), Broken> {
 }
 
 fn url_pattern(s: &str) -> Result<(), Broken> {
-    let help = "write [http[s]://]host[/path]; `*` may stand in the host (*.contoso.com) or the path (/apps/*)";
+    let help =
+        "write [http[s]://]host[:port][/path][?query][#fragment]; `*` may stand in the host \
+                (*.contoso.com) or after it (/apps/*)";
     if s.is_empty() {
         return broken("a URL pattern, found an empty string", help);
     }
-    if let Some(c) = s.chars().find(|c| c.is_whitespace() || "?[]".contains(*c)) {
-        return broken(format!("a URL pattern without {c:?}"), help);
+    if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return broken(
+            format!("a URL pattern without spaces or control characters, found {c:?}"),
+            help,
+        );
     }
     let rest = match s.split_once("://") {
         Some(("http" | "https", rest)) => rest,
@@ -235,14 +307,25 @@ fn url_pattern(s: &str) -> Result<(), Broken> {
         }
         None => s,
     };
-    let host = rest.split('/').next().unwrap_or("");
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    if let Some(port) = port {
+        if port != "*" && !matches!(port.parse::<u16>(), Ok(p) if p > 0) {
+            return broken(
+                format!("a port from 1 to 65535 after the host, found {port:?}"),
+                help,
+            );
+        }
+    }
     let host_ok = !host.is_empty()
         && host.split('.').all(|label| {
-            label == "*"
-                || (!label.is_empty()
-                    && label
-                        .chars()
-                        .all(|c| c.is_alphanumeric() || c == '-' || c == '*' || c == ':'))
+            !label.is_empty()
+                && label
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '*')
         });
     if !host_ok {
         return broken(format!("a host name, found {host:?}"), help);
@@ -354,10 +437,22 @@ mod tests {
             "http://intranet/apps/*",
             "https://a.b:8080/x",
             "intranet",
+            "http://intranet/app?x=[1]&y=~!@#top",
+            "erp.contoso.com/~user/*",
         ] {
             assert!(ok(Rule::UrlPattern, good), "{good}");
         }
-        for bad in ["ftp://x", "a b", "x?y", "[x]", "", "http:///path"] {
+        for bad in [
+            "ftp://x",
+            "a b",
+            "a\tb",
+            "x\u{7}",
+            "",
+            "http:///path",
+            "a:0",
+            "a:99999",
+            "[x]",
+        ] {
             assert!(!ok(Rule::UrlPattern, bad), "{bad}");
         }
     }
@@ -365,7 +460,15 @@ mod tests {
     #[test]
     fn masks_and_paths() {
         assert!(ok(Rule::ComputerNameMask, "MEDV-%username%[4]#*"));
-        assert!(!ok(Rule::ComputerNameMask, "MEDV_%user%"));
+        assert!(ok(Rule::ComputerNameMask, "!@$^&()-_'{}.~%"));
+        assert!(!ok(Rule::ComputerNameMask, "MEDV+%user%"));
+        assert!(!ok(Rule::ComputerNameMask, "MEDV*x"));
+        assert!(!ok(Rule::ComputerNameMask, "%hostname%[0]"));
+        // 16 fixed characters: no Windows computer name is that long.
+        assert!(!ok(Rule::ComputerNameMask, "ABCDEFGHIJKL%username%[4]"));
+        assert!(ok(Rule::ComputerNameMask, "ABCDEFGHIJK%username%[4]"));
+        assert!(mask_may_exceed_limit("CTS-%username%#"));
+        assert!(!mask_may_exceed_limit("CTS-%username%[8]#"));
         assert!(ok(Rule::WindowsPath, r"C:\Windows\Debug\NetSetup.log"));
         assert!(ok(Rule::WindowsPath, r"%SystemRoot%\Debug\x.log"));
         assert!(ok(Rule::WindowsPath, r"\\server\share\x.log"));

@@ -18,7 +18,7 @@ pub enum RegData {
 /// One registry value below [`ROOT_KEY`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegValue {
-    /// Subkey below [`ROOT_KEY`], e.g. `VM` or `UserExperience\RedirectUrls`.
+    /// Subkey below [`ROOT_KEY`], one of `VM`, `UserExperience`, `Fts`, `Diagnostics`.
     pub key: &'static str,
     /// Value name, e.g. `Memory`.
     pub name: &'static str,

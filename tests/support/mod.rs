@@ -30,20 +30,15 @@ fn multi(items: &[&str]) -> RegData {
 /// and text in Windows-1252 beyond ASCII.
 ///
 /// `minor` = 0 gives version 1.0.0; `minor` = 1 gives 1.1.0 with different values
-/// (Memory changes, ShowExit is dropped, AudioSharingEnabled is new).
+/// (the memory lists replace Memory, ShowExit is dropped, AudioSharingEnabled is new).
 pub fn sample_policy(minor: u8) -> Policy {
     let mut values = vec![
-        v("VM", "Name", sz("Contoso Finance")),
-        v(
-            "VM",
-            "Memory",
-            RegData::Dword(if minor == 0 { 768 } else { 1024 }),
-        ),
+        v("VM", "Memory", RegData::Dword(768)),
         v("VM", "HostMemToGuestMemCalcEnabled", RegData::Dword(0)),
         v("VM", "NetworkingMode", sz("NAT")),
         v("VM", "TaskTimeout", RegData::Dword(2_147_483_647)),
         v(
-            r"UserExperience\RedirectUrls",
+            "UserExperience",
             "RedirectUrls",
             multi(&[
                 "*.contoso.com",
@@ -69,11 +64,20 @@ pub fn sample_policy(minor: u8) -> Policy {
         v("Diagnostics", "EventLogLevel", RegData::Dword(4)),
     ];
     if minor == 0 {
-        values.insert(8, v("UserExperience", "ShowExit", RegData::Dword(1)));
+        values.insert(7, v("UserExperience", "ShowExit", RegData::Dword(1)));
     } else {
         values.insert(
-            8,
+            7,
             v("UserExperience", "AudioSharingEnabled", RegData::Dword(0)),
+        );
+        // 1.1.0 sizes the guest from the host's memory instead of a fixed Memory.
+        values.splice(
+            0..2,
+            [
+                v("VM", "HostMemToGuestMem", multi(&["1024", "4096", "16384"])),
+                v("VM", "GuestMemFromHostMem", multi(&["512", "1024", "2048"])),
+                v("VM", "HostMemToGuestMemCalcEnabled", RegData::Dword(1)),
+            ],
         );
     }
     Policy {

@@ -1,34 +1,11 @@
-//! The `.medv` sidecar: the disk as one gzip member whose single deflate stream is
-//! compressed in parallel (the pigz scheme), and the reader that checks it. (Issue 4.)
-//!
-//! # Format
-//! One gzip member (RFC 1952): header with no name, mtime 0, OS 255; one raw deflate
-//! stream; CRC-32 and size mod 2³² trailer. `gzip -t`, `pigz -t`, `7z t` accept it and
-//! `gzip -dc` restores the disk.
-//!
-//! # Parallel compression
-//! The input is cut into fixed [`DEFAULT_BLOCK_SIZE`] blocks. Each block is deflated
-//! on its own by one of `jobs` worker threads, primed with the previous block's last
-//! 32 KiB as preset dictionary (so matches reach back across the cut, as in
-//! single-threaded deflate), and ended with a sync flush (an empty stored block that
-//! byte-aligns the stream); the last block ends the stream instead. The blocks'
-//! CRC-32s are combined in order. Block boundaries depend only on the input, never on
-//! thread timing, so the output is byte-identical for any `jobs`.
-//!
-//! # One read
-//! The calling thread reads the disk once, hashing it (SHA-256 + size) as it goes;
-//! the worker threads deflate; a writer thread puts the blocks in order, writes them
-//! and hashes the output (the `.medv`'s SHA-256 + size). Memory is bounded by the
-//! blocks in flight: about `4 × jobs` blocks of 128 KiB plus their output.
-//!
-//! The deflate backend is flate2 on zlib-rs (pure Rust). On this project's benchmark
-//! disk it deflated faster than zlib-ng (see README, "Performance").
+//! Parallel compression of the disk into the sidecar (see the module above for the format).
 
-use crate::stage::{self, Digested, StageError};
+use super::chunks::{Chunk, ChunkTable, DEFAULT_CHUNK_SIZE};
+use crate::stage::Digested;
 use flate2::{Compress, Compression, FlushCompress, Status};
 use sha2::{Digest, Sha256};
 use std::fmt;
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Read, Write};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
 
@@ -46,6 +23,9 @@ pub struct CompressOptions {
     pub level: u32,
     /// Input bytes per block (at least [`DICT_SIZE`]); changes the output bytes.
     pub block_size: usize,
+    /// Input bytes per chunk (one gzip member each), a multiple of `block_size`;
+    /// 0 makes the whole input one member. Changes the output bytes.
+    pub chunk_size: u64,
 }
 
 impl CompressOptions {
@@ -55,17 +35,20 @@ impl CompressOptions {
             jobs,
             level,
             block_size: DEFAULT_BLOCK_SIZE,
+            chunk_size: DEFAULT_CHUNK_SIZE,
         }
     }
 }
 
 /// What one compression pass saw and wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compressed {
     /// Size and SHA-256 of the uncompressed input (the disk).
     pub input: Digested,
     /// Size and SHA-256 of the gzip output (the `.medv`).
     pub output: Digested,
+    /// Where each chunk went, with its SHA-256.
+    pub chunks: ChunkTable,
 }
 
 /// Why compressing failed.
@@ -105,6 +88,7 @@ impl std::error::Error for CompressError {
 struct Job {
     data: Vec<u8>,
     dict: Vec<u8>,
+    /// The block ends its gzip member (its chunk, or the input).
     last: bool,
     reply: SyncSender<Result<Block, CompressError>>,
 }
@@ -118,13 +102,15 @@ struct Block {
 
 /// What the reader tells the writer, in stream order.
 enum Order {
-    /// The next block's result will arrive here.
-    Block(Receiver<Result<Block, CompressError>>),
-    /// All blocks were sent: write the trailer.
+    /// The next block's result will arrive here; with the SHA-256 of its chunk's
+    /// bytes when it ends the chunk.
+    Block(Receiver<Result<Block, CompressError>>, Option<[u8; 32]>),
+    /// All blocks were sent.
     End,
 }
 
-/// Compresses `src` into `dst` as one gzip member, in parallel, hashing both sides.
+/// Compresses `src` into `dst` as one gzip member per chunk, in parallel, hashing
+/// both sides and every chunk.
 ///
 /// `progress` gets the number of input bytes read so far after each block and
 /// returns `false` to cancel. `dst` is written from a separate thread.
@@ -137,6 +123,10 @@ pub fn compress<R: Read, W: Write + Send>(
     let jobs = opts.jobs.max(1);
     let level = Compression::new(opts.level.clamp(1, 9));
     let block_size = opts.block_size.max(DICT_SIZE);
+    let chunk_size = match opts.chunk_size {
+        0 => u64::MAX,
+        n => n.max(block_size as u64) / block_size as u64 * block_size as u64,
+    };
     let (job_tx, job_rx) = sync_channel::<Job>(jobs);
     let job_rx = Mutex::new(job_rx);
     std::thread::scope(|scope| {
@@ -148,8 +138,12 @@ pub fn compress<R: Read, W: Write + Send>(
             scope.spawn(move || deflate_worker(job_rx, pool_tx, level));
         }
         drop(pool_tx);
-        let writer = scope.spawn(move || write_member(dst, order_rx, opts.level));
-        let read = read_blocks(&mut src, block_size, &job_tx, &order_tx, &pool_rx, progress);
+        let writer = scope.spawn(move || write_members(dst, order_rx, opts.level));
+        let cut = Cut {
+            block_size,
+            chunk_size,
+        };
+        let read = read_blocks(&mut src, cut, &job_tx, &order_tx, &pool_rx, progress);
         drop(job_tx);
         drop(order_tx);
         let written = writer
@@ -157,69 +151,89 @@ pub fn compress<R: Read, W: Write + Send>(
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         // A read error or cancel is the cause; the writer then only saw an aborted stream.
         let input = read?;
-        let output = written?;
-        Ok(Compressed { input, output })
+        let (output, chunks) = written?;
+        let chunk_size = if opts.chunk_size == 0 {
+            input.size.max(1)
+        } else {
+            chunk_size
+        };
+        Ok(Compressed {
+            input,
+            output,
+            chunks: ChunkTable { chunk_size, chunks },
+        })
     })
 }
 
-/// Reads `src` in blocks, hashing it, and feeds the workers and the writer.
+/// Where blocks and chunks end.
+#[derive(Clone, Copy)]
+struct Cut {
+    block_size: usize,
+    chunk_size: u64,
+}
+
+/// Reads `src` in blocks, hashing it whole and chunk by chunk, and feeds the
+/// workers and the writer. A chunk's first block gets no dictionary: each gzip
+/// member must inflate on its own.
 fn read_blocks<R: Read>(
     src: &mut R,
-    block_size: usize,
+    cut: Cut,
     job_tx: &SyncSender<Job>,
     order_tx: &SyncSender<Order>,
     pool_rx: &Receiver<Vec<u8>>,
     progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<Digested, CompressError> {
     let mut hasher = Sha256::new();
+    let mut chunk_hasher = Sha256::new();
     let mut size = 0u64;
     let mut dict = Vec::new();
     let next_buf = |pool_rx: &Receiver<Vec<u8>>| {
         let mut b = pool_rx.try_recv().unwrap_or_default();
         b.clear();
-        b.reserve(block_size);
+        b.reserve(cut.block_size);
         b
     };
+    let digest = |hasher: Sha256, size| Digested {
+        size,
+        sha256: hasher.finalize().into(),
+    };
     let mut current = next_buf(pool_rx);
-    fill(src, &mut current, block_size)?;
+    fill(src, &mut current, cut.block_size)?;
     loop {
         let mut following = Vec::new();
-        if current.len() == block_size {
+        if current.len() == cut.block_size {
             following = next_buf(pool_rx);
-            fill(src, &mut following, block_size)?;
+            fill(src, &mut following, cut.block_size)?;
         }
         let last = following.is_empty();
         hasher.update(&current);
+        chunk_hasher.update(&current);
         size += current.len() as u64;
-        let next_dict = if last {
+        let chunk_end = last || size % cut.chunk_size == 0;
+        let next_dict = if chunk_end {
             Vec::new()
         } else {
             current[current.len() - DICT_SIZE..].to_vec()
         };
+        let chunk_sha = chunk_end.then(|| std::mem::take(&mut chunk_hasher).finalize().into());
         let (reply, result) = sync_channel(1);
         let job = Job {
             data: current,
             dict: std::mem::replace(&mut dict, next_dict),
-            last,
+            last: chunk_end,
             reply,
         };
         // A closed channel means the writer or the workers stopped on an error,
         // which the writer's result carries.
-        if order_tx.send(Order::Block(result)).is_err() || job_tx.send(job).is_err() {
-            return Ok(Digested {
-                size,
-                sha256: hasher.finalize().into(),
-            });
+        if order_tx.send(Order::Block(result, chunk_sha)).is_err() || job_tx.send(job).is_err() {
+            return Ok(digest(hasher, size));
         }
         if !progress(size) {
             return Err(CompressError::Cancelled);
         }
         if last {
             let _ = order_tx.send(Order::End);
-            return Ok(Digested {
-                size,
-                sha256: hasher.finalize().into(),
-            });
+            return Ok(digest(hasher, size));
         }
         current = following;
     }
@@ -326,38 +340,79 @@ fn gzip_header(level: u32) -> [u8; 10] {
     [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 255]
 }
 
-/// Writes the header, the blocks in order and the trailer; hashes what it writes.
-fn write_member<W: Write>(
+/// One gzip member being written.
+struct Member {
+    start: u64,
+    crc: crc32fast::Hasher,
+    len: u64,
+}
+
+/// Writes the members in order (header, blocks, trailer each), hashes what it
+/// writes, and records where each chunk went.
+fn write_members<W: Write>(
     dst: W,
     order: Receiver<Order>,
     level: u32,
-) -> Result<Digested, CompressError> {
+) -> Result<(Digested, Vec<Chunk>), CompressError> {
     let mut out = HashingWriter::new(dst);
-    out.write_all(&gzip_header(level))
-        .map_err(CompressError::Write)?;
-    let mut crc = crc32fast::Hasher::new();
-    let mut total = 0u64;
+    let mut chunks = Vec::new();
+    let mut member: Option<Member> = None;
     loop {
         match order.recv() {
-            Ok(Order::Block(result)) => {
+            Ok(Order::Block(result, chunk_sha)) => {
                 let block = result
                     .recv()
                     .map_err(|_| CompressError::Deflate("a worker stopped".into()))??;
-                crc.combine(&block.crc);
-                total += block.len;
+                let m = match &mut member {
+                    Some(m) => m,
+                    None => {
+                        let start = out.digest_size();
+                        out.write_all(&gzip_header(level))
+                            .map_err(CompressError::Write)?;
+                        member.insert(Member {
+                            start,
+                            crc: crc32fast::Hasher::new(),
+                            len: 0,
+                        })
+                    }
+                };
+                m.crc.combine(&block.crc);
+                m.len += block.len;
                 out.write_all(&block.data).map_err(CompressError::Write)?;
+                if let Some(sha256) = chunk_sha {
+                    if let Some(m) = member.take() {
+                        chunks.push(end_member(&mut out, m, sha256, &chunks)?);
+                    }
+                }
             }
             Ok(Order::End) => break,
             // The reader stopped (read error or cancel): never finish the member.
             Err(_) => return Err(CompressError::Cancelled),
         }
     }
-    let mut trailer = [0u8; 8];
-    trailer[..4].copy_from_slice(&crc.finalize().to_le_bytes());
-    trailer[4..].copy_from_slice(&(total as u32).to_le_bytes());
-    out.write_all(&trailer).map_err(CompressError::Write)?;
     out.flush().map_err(CompressError::Write)?;
-    Ok(out.digest())
+    Ok((out.digest(), chunks))
+}
+
+/// Writes a member's trailer (CRC-32, size mod 2³²) and returns its chunk.
+fn end_member<W: Write>(
+    out: &mut HashingWriter<W>,
+    m: Member,
+    sha256: [u8; 32],
+    before: &[Chunk],
+) -> Result<Chunk, CompressError> {
+    let mut trailer = [0u8; 8];
+    trailer[..4].copy_from_slice(&m.crc.finalize().to_le_bytes());
+    trailer[4..].copy_from_slice(&(m.len as u32).to_le_bytes());
+    out.write_all(&trailer).map_err(CompressError::Write)?;
+    let disk_offset = before.last().map_or(0, |c| c.disk_offset + c.disk_len);
+    Ok(Chunk {
+        disk_offset,
+        disk_len: m.len,
+        sidecar_offset: m.start,
+        sidecar_len: out.digest_size() - m.start,
+        sha256,
+    })
 }
 
 /// A writer that counts and SHA-256-hashes what passes through it.
@@ -375,6 +430,11 @@ impl<W: Write> HashingWriter<W> {
             hasher: Sha256::new(),
             size: 0,
         }
+    }
+
+    /// Returns how many bytes were written so far.
+    pub fn digest_size(&self) -> u64 {
+        self.size
     }
 
     /// Returns the size and SHA-256 of everything written so far.
@@ -404,262 +464,12 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
-/// What reading a sidecar back found: the file's own digest (read to its end even
-/// when the gzip data inside is damaged) and the disk it inflates to.
-#[derive(Debug)]
-pub struct Inflation {
-    /// Size and SHA-256 of the sidecar file, or why it could not be read.
-    pub sidecar: io::Result<Digested>,
-    /// Size and SHA-256 of the disk it holds, or why inflating failed.
-    pub disk: Result<Digested, InflateError>,
-}
-
-/// Why inflating a sidecar failed.
-#[derive(Debug)]
-pub enum InflateError {
-    /// Reading the sidecar failed (the same error is in [`Inflation::sidecar`]).
-    Read(String),
-    /// The gzip data is damaged: bad header, corrupt deflate data, CRC or length
-    /// mismatch, or cut short.
-    Damaged {
-        /// Disk bytes produced before the damage showed.
-        at: u64,
-        /// The decoder's message.
-        source: io::Error,
-    },
-    /// Bytes follow the gzip member.
-    TrailingData(u64),
-    /// The progress callback asked to stop.
-    Cancelled,
-}
-
-impl fmt::Display for InflateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InflateError::Read(e) => write!(f, "reading failed: {e}"),
-            InflateError::Damaged { at, source } => write!(
-                f,
-                "the gzip data is damaged (after {at} bytes of disk): {source}"
-            ),
-            InflateError::TrailingData(n) => {
-                write!(f, "{n} unexpected bytes follow the gzip data")
-            }
-            InflateError::Cancelled => write!(f, "cancelled"),
-        }
-    }
-}
-
-impl std::error::Error for InflateError {}
-
-/// One chunk handed between threads.
-type Chunk = Vec<u8>;
-
-/// A `BufRead` over chunks arriving on a channel; ends when the sender hangs up.
-/// Spent chunks go back to their producer, so buffers are reused, not re-faulted.
-struct ChannelReader {
-    rx: Receiver<io::Result<Chunk>>,
-    back: std::sync::mpsc::Sender<Chunk>,
-    chunk: Chunk,
-    pos: usize,
-}
-
-impl ChannelReader {
-    fn new(rx: Receiver<io::Result<Chunk>>, back: std::sync::mpsc::Sender<Chunk>) -> Self {
-        ChannelReader {
-            rx,
-            back,
-            chunk: Vec::new(),
-            pos: 0,
-        }
-    }
-}
-
-/// Returns a spent chunk from `back`, or a new one.
-fn recycled(back: &Receiver<Chunk>) -> Chunk {
-    let mut chunk = back.try_recv().unwrap_or_default();
-    chunk.clear();
-    chunk.reserve(CHUNK);
-    chunk
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let n = avail.len().min(buf.len());
-        buf[..n].copy_from_slice(&avail[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl BufRead for ChannelReader {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        while self.pos == self.chunk.len() {
-            match self.rx.recv() {
-                Ok(Ok(chunk)) => {
-                    let spent = std::mem::replace(&mut self.chunk, chunk);
-                    let _ = self.back.send(spent);
-                    self.pos = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                Err(_) => return Ok(&[]),
-            }
-        }
-        Ok(&self.chunk[self.pos..])
-    }
-
-    fn consume(&mut self, amt: usize) {
-        self.pos = (self.pos + amt).min(self.chunk.len());
-    }
-}
-
-const CHUNK: usize = 1 << 20;
-
-/// Reads a sidecar once: hashes the file (one thread), inflates it (another) and
-/// hashes and counts the disk with [`stage::copy_hashed`] (this thread), the same
-/// core the Windows runtime stages with. Compare the result with
-/// [`stage::check`]. `progress` gets disk bytes so far and returns `false` to cancel.
-pub fn inflate<R: Read + Send>(src: R, progress: &mut dyn FnMut(u64) -> bool) -> Inflation {
-    // Set when `progress` cancels: the reader then stops instead of hashing the rest.
-    let cancelled = &std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let (raw_tx, raw_rx) = sync_channel::<io::Result<Chunk>>(4);
-        let (raw_back_tx, raw_back_rx) = std::sync::mpsc::channel::<Chunk>();
-        let (disk_tx, disk_rx) = sync_channel::<io::Result<Chunk>>(4);
-        let (disk_back_tx, disk_back_rx) = std::sync::mpsc::channel::<Chunk>();
-        let reader = scope.spawn(move || read_hashed(src, raw_tx, raw_back_rx, cancelled));
-        let inflater = scope.spawn(move || {
-            inflate_chunks(
-                ChannelReader::new(raw_rx, raw_back_tx),
-                disk_tx,
-                disk_back_rx,
-            )
-        });
-        let staged = stage::copy_hashed(
-            ChannelReader::new(disk_rx, disk_back_tx),
-            io::sink(),
-            &mut |done| {
-                let go_on = progress(done);
-                if !go_on {
-                    cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
-                }
-                go_on
-            },
-        );
-        let inflated = inflater
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        let sidecar = reader
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        let disk = match (&sidecar, inflated, staged) {
-            (Err(e), _, _) => Err(InflateError::Read(e.to_string())),
-            (_, Err(e), _) => Err(e),
-            (_, _, Ok(d)) => Ok(d),
-            (_, _, Err(StageError::Cancelled)) => Err(InflateError::Cancelled),
-            (_, _, Err(e)) => Err(InflateError::Read(e.to_string())),
-        };
-        Inflation { sidecar, disk }
-    })
-}
-
-/// Reads `src` to the end in chunks, hashing them, and sends them on.
-fn read_hashed<R: Read>(
-    mut src: R,
-    tx: SyncSender<io::Result<Chunk>>,
-    back: Receiver<Chunk>,
-    cancelled: &std::sync::atomic::AtomicBool,
-) -> io::Result<Digested> {
-    let mut hasher = Sha256::new();
-    let mut size = 0u64;
-    loop {
-        let mut chunk = recycled(&back);
-        match src.by_ref().take(CHUNK as u64).read_to_end(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => {
-                hasher.update(&chunk);
-                size += n as u64;
-                if tx.send(Ok(chunk)).is_err() {
-                    if cancelled.load(std::sync::atomic::Ordering::Relaxed) {
-                        break;
-                    }
-                    // The inflater stopped early; it reports why. Keep hashing so
-                    // the sidecar's digest still describes the whole file.
-                    io::copy(
-                        &mut HashingReader(&mut src, &mut hasher, &mut size),
-                        &mut io::sink(),
-                    )?;
-                    break;
-                }
-            }
-            Err(e) => {
-                let kind = e.kind();
-                let _ = tx.send(Err(io::Error::new(kind, e.to_string())));
-                return Err(e);
-            }
-        }
-    }
-    Ok(Digested {
-        size,
-        sha256: hasher.finalize().into(),
-    })
-}
-
-/// A reader that hashes and counts what it reads.
-struct HashingReader<'a, R>(&'a mut R, &'a mut Sha256, &'a mut u64);
-
-impl<R: Read> Read for HashingReader<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.0.read(buf)?;
-        self.1.update(&buf[..n]);
-        *self.2 += n as u64;
-        Ok(n)
-    }
-}
-
-/// Inflates one gzip member from `raw` and sends the disk bytes on; then makes sure
-/// nothing follows the member.
-fn inflate_chunks(
-    raw: ChannelReader,
-    tx: SyncSender<io::Result<Chunk>>,
-    back: Receiver<Chunk>,
-) -> Result<(), InflateError> {
-    let mut decoder = flate2::bufread::GzDecoder::new(raw);
-    let mut at = 0u64;
-    loop {
-        let mut chunk = recycled(&back);
-        match decoder.by_ref().take(CHUNK as u64).read_to_end(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => {
-                at += n as u64;
-                if tx.send(Ok(chunk)).is_err() {
-                    return Ok(()); // the hashing side stopped (cancel); it reports why
-                }
-            }
-            Err(e) => {
-                let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
-                // A read error of the file itself is reported by the reader thread.
-                return Err(InflateError::Damaged { at, source: e });
-            }
-        }
-    }
-    drop(tx);
-    let mut rest = decoder.into_inner();
-    let trailing =
-        io::copy(&mut rest, &mut io::sink()).map_err(|e| InflateError::Read(e.to_string()))?;
-    if trailing > 0 {
-        return Err(InflateError::TrailingData(trailing));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use std::io::Cursor;
 
     /// Returns `n` bytes that compress like a disk: text-ish runs, noise and zeros.
-    fn sample(n: usize) -> Vec<u8> {
+    pub(crate) fn sample(n: usize) -> Vec<u8> {
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut out = Vec::with_capacity(n);
         while out.len() < n {
@@ -687,12 +497,24 @@ mod tests {
         out
     }
 
-    fn gz(input: &[u8], jobs: usize, level: u32, block: usize) -> (Vec<u8>, Compressed) {
+    /// Compresses `input` as one member.
+    pub(crate) fn gz(input: &[u8], jobs: usize, level: u32, block: usize) -> (Vec<u8>, Compressed) {
+        gz_chunked(input, jobs, level, block, 0)
+    }
+
+    pub(crate) fn gz_chunked(
+        input: &[u8],
+        jobs: usize,
+        level: u32,
+        block: usize,
+        chunk: u64,
+    ) -> (Vec<u8>, Compressed) {
         let mut out = Vec::new();
         let opts = CompressOptions {
             jobs,
             level,
             block_size: block,
+            chunk_size: chunk,
         };
         let facts = compress(input, &mut out, &opts, &mut |_| true).unwrap();
         (out, facts)
@@ -806,6 +628,7 @@ mod tests {
             jobs: 2,
             level: 6,
             block_size: DICT_SIZE,
+            chunk_size: 0,
         };
         let mut calls = 0;
         let err = compress(&input[..], &mut out, &opts, &mut |_| {
@@ -841,52 +664,57 @@ mod tests {
             jobs: 2,
             level: 1,
             block_size: DICT_SIZE,
+            chunk_size: 2 * DICT_SIZE as u64,
         };
         let err = compress(&input[..], Full(10_000), &opts, &mut |_| true).unwrap_err();
         assert!(matches!(err, CompressError::Write(_)), "{err}");
     }
 
-    fn inflated(data: &[u8]) -> Inflation {
-        inflate(Cursor::new(data), &mut |_| true)
-    }
-
     #[test]
-    fn inflate_hashes_the_sidecar_and_the_disk() {
-        let input = sample(3_000_000);
-        let (out, facts) = gz(&input, 2, 6, DEFAULT_BLOCK_SIZE);
-        let got = inflated(&out);
-        assert_eq!(got.disk.unwrap(), facts.input);
-        assert_eq!(got.sidecar.unwrap(), facts.output);
-    }
-
-    #[test]
-    fn inflate_catches_damage_and_still_hashes_the_whole_file() {
-        let input = sample(3_000_000);
-        let (out, facts) = gz(&input, 2, 6, DEFAULT_BLOCK_SIZE);
-
-        let mut flipped = out.clone();
-        flipped[out.len() / 2] ^= 0x10;
-        let got = inflated(&flipped);
-        match got.disk {
-            Err(InflateError::Damaged { .. }) => {}
-            Ok(d) => assert_ne!(d.sha256, facts.input.sha256),
-            Err(e) => panic!("unexpected {e}"),
+    fn chunks_are_independent_members_with_their_own_hashes() {
+        let input = sample(1_000_003);
+        let chunk = 4 * DICT_SIZE as u64;
+        let (out, facts) = gz_chunked(&input, 3, 6, DICT_SIZE, chunk);
+        // Still one standard gzip stream (several members) holding the input.
+        let mut whole = Vec::new();
+        flate2::read::MultiGzDecoder::new(&out[..])
+            .read_to_end(&mut whole)
+            .unwrap();
+        assert!(whole == input);
+        let table = &facts.chunks;
+        assert_eq!(table.chunk_size, chunk);
+        assert_eq!(table.chunks.len(), input.len().div_ceil(chunk as usize));
+        assert_eq!(table.disk_size(), input.len() as u64);
+        assert_eq!(table.sidecar_size(), out.len() as u64);
+        for c in &table.chunks {
+            let member =
+                &out[c.sidecar_offset as usize..(c.sidecar_offset + c.sidecar_len) as usize];
+            let disk = &input[c.disk_offset as usize..(c.disk_offset + c.disk_len) as usize];
+            assert!(
+                gunzip(member) == disk,
+                "chunk at {} inflates alone",
+                c.disk_offset
+            );
+            assert_eq!(c.sha256, <[u8; 32]>::from(Sha256::digest(disk)));
         }
-        let whole = got.sidecar.unwrap();
-        assert_eq!(whole.size, out.len() as u64);
-        assert_eq!(whole.sha256, <[u8; 32]>::from(Sha256::digest(&flipped)));
+        assert_eq!(ChunkTable::decode(&table.encode()).unwrap(), *table);
+    }
 
-        let cut = &out[..out.len() - 1000];
-        let err = inflated(cut).disk.unwrap_err();
-        assert!(matches!(err, InflateError::Damaged { .. }), "{err}");
-        assert!(err.to_string().contains("damaged"), "{err}");
+    #[test]
+    fn chunked_bytes_are_the_same_for_any_thread_count() {
+        let input = sample(2_500_000);
+        let (one, _) = gz_chunked(&input, 1, 6, DEFAULT_BLOCK_SIZE, 1 << 20);
+        for jobs in [2, 5] {
+            let (many, _) = gz_chunked(&input, jobs, 6, DEFAULT_BLOCK_SIZE, 1 << 20);
+            assert!(one == many, "--jobs {jobs} gave different bytes");
+        }
+    }
 
-        let mut longer = out.clone();
-        longer.extend_from_slice(b"junk");
-        let err = inflated(&longer).disk.unwrap_err();
-        assert!(matches!(err, InflateError::TrailingData(4)), "{err}");
-
-        let err = inflate(Cursor::new(&out), &mut |_| false).disk.unwrap_err();
-        assert!(matches!(err, InflateError::Cancelled), "{err}");
+    #[test]
+    fn one_member_is_one_chunk() {
+        let input = sample(300_000);
+        let (out, facts) = gz(&input, 2, 6, DICT_SIZE);
+        assert_eq!(facts.chunks.chunks.len(), 1);
+        assert_eq!(facts.chunks.sidecar_size(), out.len() as u64);
     }
 }

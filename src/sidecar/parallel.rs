@@ -1,0 +1,309 @@
+//! Checking a chunked (layout 2) sidecar on every core: each worker reads one
+//! chunk's gzip member at its offset, inflates it alone and compares its SHA-256
+//! with the chunk table's; one more thread hashes the whole file for its digest.
+//! Memory: two chunk-sized buffers per worker, whatever the disk's size.
+
+use super::chunks::{Chunk, ChunkTable};
+use crate::stage::Digested;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// What a successful check saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunksChecked {
+    /// Size and SHA-256 of the sidecar file.
+    pub sidecar: Digested,
+    /// Disk bytes inflated and checked.
+    pub disk_size: u64,
+    /// Chunks checked.
+    pub chunks: usize,
+}
+
+/// Why a chunked sidecar does not hold the disk its table describes.
+#[derive(Debug)]
+pub enum ChunkError {
+    /// Reading the file failed.
+    Read(io::Error),
+    /// The file's length is not the end of the table's last chunk.
+    Length {
+        /// What the table says.
+        expected: u64,
+        /// What the file is.
+        found: u64,
+    },
+    /// A chunk's gzip member does not inflate to exactly its chunk.
+    Damaged {
+        /// The chunk's number, from 0.
+        index: usize,
+        /// Where the chunk starts in the disk.
+        disk_offset: u64,
+        /// What the decoder found.
+        reason: String,
+    },
+    /// A chunk inflates, but to other bytes than the MSI's chunk table promises.
+    Mismatch {
+        /// The chunk's number, from 0.
+        index: usize,
+        /// Where the chunk starts in the disk.
+        disk_offset: u64,
+    },
+    /// The progress callback asked to stop.
+    Cancelled,
+}
+
+impl fmt::Display for ChunkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChunkError::Read(e) => write!(f, "reading failed: {e}"),
+            ChunkError::Length { expected, found } => write!(
+                f,
+                "it is {found} bytes long, but its chunk table says {expected}"
+            ),
+            ChunkError::Damaged {
+                index,
+                disk_offset,
+                reason,
+            } => write!(
+                f,
+                "chunk {index} (disk bytes from {disk_offset}) is damaged: {reason}"
+            ),
+            ChunkError::Mismatch { index, disk_offset } => write!(
+                f,
+                "chunk {index} (disk bytes from {disk_offset}) holds other bytes than the package's chunk table says (SHA-256 differs)"
+            ),
+            ChunkError::Cancelled => write!(f, "cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for ChunkError {}
+
+/// Checks every chunk of `file` against `table` on `jobs` threads. `progress` gets
+/// the disk bytes checked so far (from the calling thread, about ten times a
+/// second) and returns `false` to cancel. The first damaged chunk (lowest number
+/// among those seen) is reported.
+pub fn verify_chunks(
+    file: &File,
+    table: &ChunkTable,
+    jobs: usize,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Result<ChunksChecked, ChunkError> {
+    let found = file.metadata().map_err(ChunkError::Read)?.len();
+    if found != table.sidecar_size() {
+        return Err(ChunkError::Length {
+            expected: table.sidecar_size(),
+            found,
+        });
+    }
+    let jobs = jobs.clamp(1, table.chunks.len().max(1));
+    let shared = Shared {
+        next: AtomicUsize::new(0),
+        done: AtomicU64::new(0),
+        finished: AtomicUsize::new(0),
+        stop: AtomicBool::new(false),
+        failure: Mutex::new(None),
+    };
+    let shared = &shared;
+    let sidecar = std::thread::scope(|scope| {
+        let whole = scope.spawn(move || hash_file(file, found, &shared.stop));
+        for _ in 0..jobs {
+            scope.spawn(move || worker(file, table, shared));
+        }
+        while shared.finished.load(Ordering::Acquire) < jobs {
+            if !progress(shared.done.load(Ordering::Relaxed)) {
+                shared.fail(usize::MAX, ChunkError::Cancelled);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        whole
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    });
+    let failure = shared
+        .failure
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    if let Some((_, e)) = failure {
+        return Err(e);
+    }
+    progress(table.disk_size());
+    Ok(ChunksChecked {
+        sidecar: sidecar.map_err(ChunkError::Read)?,
+        disk_size: table.disk_size(),
+        chunks: table.chunks.len(),
+    })
+}
+
+/// What the workers share.
+struct Shared {
+    next: AtomicUsize,
+    done: AtomicU64,
+    finished: AtomicUsize,
+    stop: AtomicBool,
+    failure: Mutex<Option<(usize, ChunkError)>>,
+}
+
+impl Shared {
+    /// Records a failure (the lowest chunk number wins; cancel comes last) and stops.
+    fn fail(&self, index: usize, error: ChunkError) {
+        let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+        if failure.as_ref().is_none_or(|(i, _)| index < *i) {
+            *failure = Some((index, error));
+        }
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn worker(file: &File, table: &ChunkTable, shared: &Shared) {
+    let (mut packed, mut disk) = (Vec::new(), Vec::new());
+    while !shared.stop.load(Ordering::Relaxed) {
+        let index = shared.next.fetch_add(1, Ordering::Relaxed);
+        let Some(chunk) = table.chunks.get(index) else {
+            break;
+        };
+        match check_chunk(file, chunk, &mut packed, &mut disk) {
+            Ok(()) => {
+                shared.done.fetch_add(chunk.disk_len, Ordering::Relaxed);
+            }
+            Err(reason) => shared.fail(index, reason.into_error(index, chunk)),
+        }
+    }
+    shared.finished.fetch_add(1, Ordering::Release);
+}
+
+/// What is wrong with one chunk.
+enum Problem {
+    Read(io::Error),
+    Damaged(String),
+    Mismatch,
+}
+
+impl Problem {
+    fn into_error(self, index: usize, chunk: &Chunk) -> ChunkError {
+        let disk_offset = chunk.disk_offset;
+        match self {
+            Problem::Read(e) => ChunkError::Read(e),
+            Problem::Damaged(reason) => ChunkError::Damaged {
+                index,
+                disk_offset,
+                reason,
+            },
+            Problem::Mismatch => ChunkError::Mismatch { index, disk_offset },
+        }
+    }
+}
+
+/// Reads, inflates and hashes one chunk; its member must hold exactly its bytes.
+fn check_chunk(
+    file: &File,
+    chunk: &Chunk,
+    packed: &mut Vec<u8>,
+    disk: &mut Vec<u8>,
+) -> Result<(), Problem> {
+    packed.resize(chunk.sidecar_len as usize, 0);
+    file.read_exact_at(packed, chunk.sidecar_offset)
+        .map_err(Problem::Read)?;
+    disk.clear();
+    let mut decoder = flate2::bufread::GzDecoder::new(&packed[..]);
+    decoder
+        .by_ref()
+        .take(chunk.disk_len + 1)
+        .read_to_end(disk)
+        .map_err(|e| Problem::Damaged(e.to_string()))?;
+    if disk.len() as u64 != chunk.disk_len {
+        return Err(Problem::Damaged(format!(
+            "it inflates to {} bytes instead of {}",
+            disk.len(),
+            chunk.disk_len
+        )));
+    }
+    if !decoder.into_inner().is_empty() {
+        return Err(Problem::Damaged("bytes follow its gzip member".into()));
+    }
+    if <[u8; 32]>::from(Sha256::digest(&disk[..])) != chunk.sha256 {
+        return Err(Problem::Mismatch);
+    }
+    Ok(())
+}
+
+/// Hashes the whole file front to back (it is in the page cache once the
+/// workers have read it, or soon will be).
+fn hash_file(file: &File, len: u64, stop: &AtomicBool) -> io::Result<Digested> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut at = 0u64;
+    while at < len && !stop.load(Ordering::Relaxed) {
+        let n = buf.len().min((len - at) as usize);
+        file.read_exact_at(&mut buf[..n], at)?;
+        hasher.update(&buf[..n]);
+        at += n as u64;
+    }
+    Ok(Digested {
+        size: at,
+        sha256: hasher.finalize().into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sidecar::compress::tests::{gz_chunked, sample};
+    use crate::sidecar::DEFAULT_BLOCK_SIZE;
+    use std::io::Write;
+
+    fn file_of(bytes: &[u8]) -> File {
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(bytes).unwrap();
+        f
+    }
+
+    fn check(bytes: &[u8], table: &ChunkTable) -> Result<ChunksChecked, ChunkError> {
+        verify_chunks(&file_of(bytes), table, 3, &mut |_| true)
+    }
+
+    #[test]
+    fn checks_every_chunk_and_hashes_the_file() {
+        let input = sample(3_000_000);
+        let (out, facts) = gz_chunked(&input, 2, 6, DEFAULT_BLOCK_SIZE, 1 << 19);
+        let got = check(&out, &facts.chunks).unwrap();
+        assert_eq!(got.sidecar, facts.output);
+        assert_eq!(got.disk_size, input.len() as u64);
+        assert_eq!(got.chunks, facts.chunks.chunks.len());
+    }
+
+    #[test]
+    fn names_the_damaged_chunk() {
+        let input = sample(3_000_000);
+        let (out, facts) = gz_chunked(&input, 2, 6, DEFAULT_BLOCK_SIZE, 1 << 19);
+        let third = facts.chunks.chunks[2];
+        let mut flipped = out.clone();
+        flipped[(third.sidecar_offset + third.sidecar_len / 2) as usize] ^= 0x10;
+        match check(&flipped, &facts.chunks).unwrap_err() {
+            ChunkError::Damaged { index: 2, .. } | ChunkError::Mismatch { index: 2, .. } => {}
+            e => panic!("unexpected {e}"),
+        }
+        // Another disk's sidecar of the same length: chunks inflate, hashes differ.
+        let mut other_input = input.clone();
+        other_input[10] = other_input[10].wrapping_add(1);
+        let (other, other_facts) = gz_chunked(&other_input, 2, 6, DEFAULT_BLOCK_SIZE, 1 << 19);
+        let mut table = other_facts.chunks.clone();
+        for (c, mine) in table.chunks.iter_mut().zip(&facts.chunks.chunks) {
+            c.sha256 = mine.sha256;
+        }
+        match check(&other, &table).unwrap_err() {
+            ChunkError::Mismatch { index: 0, .. } => {}
+            e => panic!("unexpected {e}"),
+        }
+        let err = check(&out[..out.len() - 1], &facts.chunks).unwrap_err();
+        assert!(matches!(err, ChunkError::Length { .. }), "{err}");
+        let err = verify_chunks(&file_of(&out), &facts.chunks, 2, &mut |_| false).unwrap_err();
+        assert!(matches!(err, ChunkError::Cancelled), "{err}");
+    }
+}
