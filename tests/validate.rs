@@ -243,4 +243,11 @@ fn a_file_that_is_not_an_msi_is_invalid_input() {
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert!(stderr.contains("can't read MSI:"), "{stderr}");
     assert!(stderr.contains("bogus.msi"), "{stderr}");
+
+    let (code, _, stderr) = validate(&dir.path().join("missing.msi"), false);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("can't open the MSI:") && stderr.contains("missing.msi"),
+        "{stderr}"
+    );
 }

@@ -150,10 +150,11 @@ impl fmt::Display for Report {
 
 /// Validates the MSI at `path`. A file that is not a readable MSI is invalid input.
 pub fn validate(path: &Path) -> crate::Result<Report> {
-    let file = std::fs::File::open(path).map_err(|source| crate::Error::Io {
-        op: "open",
+    let file = std::fs::File::open(path).map_err(|source| crate::Error::Input {
+        what: "open the MSI",
         path: path.to_path_buf(),
         source,
+        help: "pass the path of an .msi file",
     })?;
     let db = read_contained(file).map_err(|source| crate::Error::MsiRead {
         path: path.to_path_buf(),
