@@ -127,6 +127,9 @@ pub enum Error {
     /// `wspack sign --pkcs12` has no password to open the bundle with (invalid input).
     #[error("no password for the PKCS#12 file")]
     SignPassword,
+    /// `wspack sign` got neither `--pkcs12` nor `--cert` with `--key` (invalid input).
+    #[error("no signing key given")]
+    SignKey,
     /// osslsigncode could not sign a file.
     #[error("can't sign {}: {message}", path.display())]
     Sign {
@@ -174,7 +177,7 @@ impl Error {
             | Error::MsiNotFound { .. } => 2,
             Error::MsiWrite { .. } => 1,
             Error::ValidateFindings { .. } | Error::MsiSelfCheck { .. } | Error::Sign { .. } => 1,
-            Error::SignPassword => 2,
+            Error::SignPassword | Error::SignKey => 2,
         }
     }
 
@@ -214,6 +217,7 @@ impl Error {
                 "set WSPACK_SIGN_PASSWORD or pass --password-file FILE (never on the command line)"
                     .into(),
             ),
+            Error::SignKey => Some("pass --pkcs12 FILE, or --cert PEM with --key PEM".into()),
             Error::Sign { .. } => Some(
                 "check the certificate, the key and the password; the package was not changed"
                     .into(),

@@ -19,5 +19,6 @@ pub mod sidecar;
 pub mod sign;
 pub mod stage;
 pub mod validate;
+pub mod verify;
 
 pub use error::{Error, Result};

@@ -51,7 +51,8 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
-    /// Re-read a build's sidecar and check the disk's size and SHA-256 against the manifest.
+    /// Check a build's output folder against its manifest: every field is derived again
+    /// from the MSI, the files and the disk inside the sidecar.
     Verify {
         /// A build's output folder.
         out_dir: PathBuf,
@@ -131,10 +132,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_json(value: &serde_json::Value) {
+/// Prints one JSON object with its keys sorted (through `serde_json::Value`, whose
+/// maps are sorted), the form every command has printed so far.
+fn print_json<T: serde::Serialize>(value: &T) {
+    let value = serde_json::to_value(value).expect("summaries hold only JSON-safe values");
     println!(
         "{}",
-        serde_json::to_string_pretty(value).expect("JSON values always serialize")
+        serde_json::to_string_pretty(&value).expect("JSON values always serialize")
     );
 }
 
@@ -183,9 +187,11 @@ fn run(command: Command) -> wspack::Result<()> {
             }
         }
         Command::Verify { out_dir, output } => {
-            let summary = wspack::build::verify(&out_dir, output.mode())?;
-            if output.mode() == OutputMode::Json {
-                print_json(&summary);
+            let summary = wspack::verify::verify(&out_dir, output.mode())?;
+            match output.mode() {
+                OutputMode::Json => print_json(&summary),
+                OutputMode::Human => print!("{summary}"),
+                OutputMode::Quiet => {}
             }
         }
         Command::Sign {
@@ -197,30 +203,16 @@ fn run(command: Command) -> wspack::Result<()> {
             timestamp,
             json,
         } => {
-            let key = match (pkcs12, cert.zip(key)) {
-                (Some(file), _) => wspack::sign::SigningKey::Pkcs12 {
-                    file,
-                    password: wspack::sign::password(password_file.as_deref())?,
-                },
-                (None, Some((cert, key))) => wspack::sign::SigningKey::Pem { cert, key },
-                // clap's argument group makes this case impossible.
-                (None, None) => return Err(wspack::Error::SignPassword),
-            };
             let opts = wspack::sign::SignOptions {
                 out_dir,
-                key,
+                key: wspack::sign::SigningKey::from_args(pkcs12, password_file, cert, key)?,
                 timestamp_url: timestamp,
             };
             let summary = wspack::sign::sign(&opts)?;
             if json {
-                print_json(&summary);
+                print_json(&summary.to_json());
             } else {
-                println!(
-                    "signed {} in {} as {}",
-                    summary["signed"].as_array().map(|a| a.len()).unwrap_or(0),
-                    opts.out_dir.display(),
-                    summary["signer"].as_str().unwrap_or("?")
-                );
+                print!("{summary}");
             }
         }
         Command::Validate { msi, json } => {
@@ -240,7 +232,7 @@ fn run(command: Command) -> wspack::Result<()> {
         Command::Inspect { path, json } => {
             let inspection = wspack::msi::inspect(&path)?;
             if json {
-                print_json(&inspection.to_json());
+                print_json(&inspection);
             } else {
                 print!("{inspection}");
             }

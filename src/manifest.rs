@@ -1,5 +1,8 @@
 //! The build manifest `<internal_name>.json`: the one machine-readable record of a
-//! build, which `wspack verify` checks a package against. (Issue 4.)
+//! build, which `wspack verify` checks a package against.
+//!
+//! Reading is strict (unknown and duplicate fields are refused): every field is
+//! one `verify` checks, so a field it does not know could not be checked.
 //!
 //! Keys come out in the order the structs declare them (serde derives), pretty
 //! printed with a final newline, so two builds of the same inputs give the same bytes.
@@ -12,6 +15,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Everything a build wrote, and what the disk inside the sidecar must be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// [`SCHEMA_VERSION`] of the writer.
     pub schema_version: u32,
@@ -36,6 +40,7 @@ pub struct Manifest {
 
 /// The Authenticode signatures `wspack sign` added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SigningEntry {
     /// The signing certificate's subject, e.g. `/CN=Contoso Code Signing`.
     pub signer: String,
@@ -48,6 +53,7 @@ pub struct SigningEntry {
 
 /// The `[workspace]` identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WorkspaceEntry {
     /// Display name.
     pub name: String,
@@ -61,6 +67,7 @@ pub struct WorkspaceEntry {
 
 /// The disk inside the sidecar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DiskEntry {
     /// The name it is staged as on the host: `<internal_name>.vhd`.
     pub file: String,
@@ -76,6 +83,7 @@ pub struct DiskEntry {
 
 /// The compressed disk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SidecarEntry {
     /// File name in the package folder: `<internal_name>.medv`.
     pub file: String,
@@ -91,6 +99,7 @@ pub struct SidecarEntry {
 
 /// The MSI's identity and how to deploy it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MsiEntry {
     /// File name: `<internal_name>.msi`.
     pub file: String,
@@ -110,6 +119,7 @@ pub struct MsiEntry {
 
 /// One output file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FileEntry {
     /// Name in the package folder (no path).
     pub name: String,
@@ -127,19 +137,50 @@ impl Manifest {
         out
     }
 
-    /// Reads a manifest; fields added by newer writers are ignored.
+    /// Reads a manifest strictly (see [`Manifest::parse`]).
     pub fn read(path: &Path) -> crate::Result<Manifest> {
-        let bytes = std::fs::read(path).map_err(|source| crate::Error::Io {
+        let file = crate::input::open_regular(path).map_err(|source| crate::Error::Io {
             op: "read the manifest",
             path: path.to_path_buf(),
             source,
         })?;
-        serde_json::from_slice(&bytes).map_err(|e| crate::Error::Verify {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_LEN + 1), &mut bytes)
+            .map_err(|source| crate::Error::Io {
+                op: "read the manifest",
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Manifest::parse(&bytes).map_err(|problem| crate::Error::Verify {
             path: path.to_path_buf(),
-            problem: format!("not a wspack manifest: {e}"),
+            problem,
         })
     }
+
+    /// Parses a manifest strictly: every field present, no unknown field, no
+    /// duplicate, and the schema this wspack writes. Returns the problem in words,
+    /// with its line and column.
+    pub fn parse(bytes: &[u8]) -> Result<Manifest, String> {
+        if bytes.len() as u64 > MAX_LEN {
+            return Err(format!(
+                "not a wspack manifest: it is over {MAX_LEN} bytes (a manifest has a few KB)"
+            ));
+        }
+        // A newer writer's manifest fails the strict parse: say why instead.
+        let schema = serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .and_then(|v| v.get("schema_version").and_then(serde_json::Value::as_u64));
+        if let Some(newer) = schema.filter(|&n| n > u64::from(SCHEMA_VERSION)) {
+            return Err(format!(
+                "schema_version {newer} is newer than this wspack understands ({SCHEMA_VERSION}); use a newer wspack"
+            ));
+        }
+        serde_json::from_slice(bytes).map_err(|e| format!("not a wspack manifest: {e}"))
+    }
 }
+
+/// The largest manifest read (real ones have a few KB).
+const MAX_LEN: u64 = 1 << 20;
 
 /// Where a build's time came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,7 +259,7 @@ mod tests {
     }
 
     #[test]
-    fn keys_keep_their_order_and_unknown_fields_are_ignored() {
+    fn keys_keep_their_order_and_unknown_fields_are_refused() {
         let m = Manifest {
             schema_version: SCHEMA_VERSION,
             wspack_version: "0.1.0".into(),
@@ -271,9 +312,16 @@ mod tests {
         .collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "{text}");
         assert!(text.ends_with("]\n}\n"));
+        assert_eq!(Manifest::parse(text.as_bytes()), Ok(m.clone()));
         let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        v["added_by_a_newer_writer"] = "{X}".into();
-        let back: Manifest = serde_json::from_value(v).unwrap();
-        assert_eq!(back, m);
+        v["msi"]["added"] = "{X}".into();
+        let err = Manifest::parse(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+        assert!(err.contains("unknown field `added`"), "{err}");
+        v["schema_version"] = 2.into();
+        let err = Manifest::parse(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+        assert!(err.contains("newer than this wspack understands"), "{err}");
+        let twice = text.replacen("\"level\": 6,", "\"level\": 6,\n    \"level\": 6,", 1);
+        let err = Manifest::parse(twice.as_bytes()).unwrap_err();
+        assert!(err.contains("duplicate field `level`"), "{err}");
     }
 }

@@ -44,6 +44,60 @@ pub enum SigningKey {
     },
 }
 
+impl SigningKey {
+    /// The key from the command line: `--pkcs12` (with its password from
+    /// `--password-file` or the environment), or `--cert` with `--key`.
+    pub fn from_args(
+        pkcs12: Option<PathBuf>,
+        password_file: Option<PathBuf>,
+        cert: Option<PathBuf>,
+        key: Option<PathBuf>,
+    ) -> Result<SigningKey> {
+        match (pkcs12, cert.zip(key)) {
+            (Some(file), _) => Ok(SigningKey::Pkcs12 {
+                file,
+                password: password(password_file.as_deref())?,
+            }),
+            (None, Some((cert, key))) => Ok(SigningKey::Pem { cert, key }),
+            (None, None) => Err(Error::SignKey),
+        }
+    }
+}
+
+/// What `wspack sign` did.
+#[derive(Debug, Clone)]
+pub struct SignSummary {
+    /// The package folder.
+    pub out_dir: PathBuf,
+    /// The signing certificate's subject.
+    pub signer: String,
+    /// The files signed.
+    pub signed: Vec<String>,
+}
+
+impl SignSummary {
+    /// The summary as one JSON object.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "out_dir": self.out_dir.display().to_string(),
+            "signer": self.signer,
+            "signed": self.signed,
+        })
+    }
+}
+
+impl std::fmt::Display for SignSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "signed {} in {} as {}",
+            self.signed.join(", "),
+            self.out_dir.display(),
+            self.signer
+        )
+    }
+}
+
 /// What `wspack sign` was asked to do.
 #[derive(Debug, Clone)]
 pub struct SignOptions {
@@ -69,9 +123,9 @@ pub fn password(file: Option<&Path>) -> Result<String> {
     std::env::var(PASSWORD_ENV).map_err(|_| Error::SignPassword)
 }
 
-/// Signs the package in `opts.out_dir`; returns what `--json` prints.
-pub fn sign(opts: &SignOptions) -> Result<serde_json::Value> {
-    let manifest_path = crate::build::find_manifest(&opts.out_dir)?;
+/// Signs the package in `opts.out_dir`.
+pub fn sign(opts: &SignOptions) -> Result<SignSummary> {
+    let manifest_path = crate::verify::find_manifest(&opts.out_dir)?;
     let mut manifest = Manifest::read(&manifest_path)?;
     let targets = targets(&manifest, &opts.out_dir);
     if targets.is_empty() {
@@ -86,6 +140,7 @@ pub fn sign(opts: &SignOptions) -> Result<serde_json::Value> {
         .map_err(io_err("create a temporary folder in", &opts.out_dir))?;
     let time = manifest::build_time(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref())?.0;
     for name in &targets {
+        check_unchanged(&manifest.files, &opts.out_dir.join(name), name)?;
         let signed = staging.path().join(name);
         run_osslsigncode(opts, time, &opts.out_dir.join(name), &signed)?;
         update_entry(&mut manifest.files, name, &signed)?;
@@ -106,11 +161,11 @@ pub fn sign(opts: &SignOptions) -> Result<serde_json::Value> {
         &new_manifest,
         &manifest_path,
     )?;
-    Ok(serde_json::json!({
-        "out_dir": opts.out_dir.display().to_string(),
-        "signer": signer,
-        "signed": targets,
-    }))
+    Ok(SignSummary {
+        out_dir: opts.out_dir.clone(),
+        signer,
+        signed: targets,
+    })
 }
 
 /// The files to sign: the MSI, `setup.exe` and `<internal_name>-setup.exe`, as listed.
@@ -192,6 +247,22 @@ fn signer_subject(file: &Path) -> Result<String> {
             path: file.to_path_buf(),
             message: format!("osslsigncode shows no signer: {text}"),
         })
+}
+
+/// Refuses to sign a file that no longer matches the manifest: signing would
+/// record its new hash and hide the change from `verify`.
+fn check_unchanged(files: &[FileEntry], path: &Path, name: &str) -> Result<()> {
+    let bytes = std::fs::read(path).map_err(io_err("read", path))?;
+    let sha256 = crate::stage::to_hex(&Sha256::digest(&bytes));
+    match files.iter().find(|f| f.name == name) {
+        Some(entry) if entry.sha256 == sha256 && entry.size == bytes.len() as u64 => Ok(()),
+        _ => Err(Error::Verify {
+            path: path.to_path_buf(),
+            problem: format!(
+                "changed since the build (SHA-256 {sha256} is not the manifest's); nothing was signed"
+            ),
+        }),
+    }
 }
 
 fn update_entry(files: &mut [FileEntry], name: &str, signed: &Path) -> Result<()> {

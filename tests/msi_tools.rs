@@ -665,7 +665,7 @@ fn runtime_rows_are_added() {
     );
     assert_eq!(msiinfo_bytes(&["extract", p, "Binary.WspackRuntime"]), dll);
     let inspection = msi::inspect(&path).unwrap();
-    assert!(inspection.stages_disk);
+    assert!(inspection.disk.staged_by_msi);
     assert!(inspection
         .to_string()
         .contains("staged by the StageVhd custom action"));
@@ -693,20 +693,23 @@ fn inspect_reads_back_what_was_written() {
         inspection.package_code.as_deref(),
         Some(msi::codes::guid(codes.package_code).as_str())
     );
-    assert_eq!(inspection.template, "x64;1033");
+    assert_eq!(inspection.summary.template, "x64;1033");
     assert_eq!(
-        (inspection.database_codepage, inspection.summary_codepage),
+        (
+            inspection.summary.database_codepage,
+            inspection.summary.codepage
+        ),
         (1252, 1252)
     );
-    assert_eq!(inspection.page_count, Some(200));
-    assert_eq!(inspection.disk_size, Some(3 * (1 << 30) + 12_345));
-    assert_eq!(inspection.reserved_bytes, 3 * (1 << 30) + 12_345);
+    assert_eq!(inspection.summary.page_count, Some(200));
+    assert_eq!(inspection.disk.size, Some(3 * (1 << 30) + 12_345));
+    assert_eq!(inspection.disk.reserved_bytes, 3 * (1 << 30) + 12_345);
     assert_eq!(
-        inspection.disk_sha256.as_deref(),
+        inspection.disk.sha256.as_deref(),
         Some("ab".repeat(32).as_str())
     );
-    assert_eq!(inspection.sidecar.as_deref(), Some("contoso-fin.medv"));
-    assert!(!inspection.stages_disk);
+    assert_eq!(inspection.disk.sidecar.as_deref(), Some("contoso-fin.medv"));
+    assert!(!inspection.disk.staged_by_msi);
     // Every registry value, typed, in contract order.
     let got: Vec<(String, String, RegData)> = inspection
         .registry

@@ -274,7 +274,10 @@ fn wspack_sign_signs_msi_and_setup_and_verify_follows() {
     );
     assert_eq!(
         String::from_utf8_lossy(&run.stdout),
-        format!("signed 2 in {} as /CN=wspack-test\n", env_signed.display())
+        format!(
+            "signed contoso.msi, setup.exe in {} as /CN=wspack-test\n",
+            env_signed.display()
+        )
     );
     let argv = fs::read_to_string(&argv_log).unwrap();
     assert!(argv.contains("-readpass -"), "{argv}");
@@ -425,6 +428,26 @@ fn sign_refuses_without_a_password_and_changes_nothing_on_failure() {
         before,
         "no file changed and no temporary folder left"
     );
+
+    // A file changed since the build is not signed (that would hide the change).
+    let setup = built.join("setup.exe");
+    let mut bytes = fs::read(&setup).unwrap();
+    bytes[100] ^= 1;
+    fs::write(&setup, bytes).unwrap();
+    let changed = snapshot(&built);
+    let run = wspack_sign(
+        &built,
+        &["--pkcs12".as_ref(), cert.p12().as_os_str()],
+        &[("WSPACK_SIGN_PASSWORD", Cert::PASSWORD)],
+        None,
+    );
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("setup.exe") && err.contains("changed since the build"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&built), changed);
 
     let run = wspack_sign(&built, &[], &[], None);
     assert_eq!(

@@ -20,7 +20,11 @@ mod summary;
 pub mod tables;
 
 pub use codes::{codes, Codes, PackageCodes};
-pub use inspect::{inspect, InspectedValue, Inspection, InstallProperty};
+pub(crate) use inspect::rfc3339;
+pub use inspect::{
+    inspect, inspect_bytes, InspectedValue, Inspection, InstallProperty, LaunchCondition,
+    RemovedFile, StagedDisk, SummaryInfo, UpgradeRow,
+};
 
 use crate::policy::Policy;
 use msi::{CodePage, Insert, Package, PackageType, Value};
@@ -72,13 +76,29 @@ pub struct Deployment {
 /// Returns the file name, command lines and detection codes of a workspace's MSI.
 pub fn deployment(policy: &Policy) -> Deployment {
     let c = codes(policy);
-    let msi_file_name = format!("{}.msi", policy.workspace.internal_name);
-    Deployment {
-        install_command: format!("msiexec /i \"{msi_file_name}\" /qn"),
-        uninstall_command: format!("msiexec /x {} /qn", codes::guid(c.product_code)),
-        product_code: codes::guid(c.product_code),
-        upgrade_code: codes::guid(c.upgrade_code),
-        msi_file_name,
+    Deployment::of(
+        &format!("{}.msi", policy.workspace.internal_name),
+        &codes::guid(c.product_code),
+        &codes::guid(c.upgrade_code),
+    )
+}
+
+impl Deployment {
+    /// The deployment of the MSI `msi_file_name` with these `{GUID}` codes
+    /// (`verify` rebuilds it from an MSI read back).
+    pub fn of(msi_file_name: &str, product_code: &str, upgrade_code: &str) -> Deployment {
+        Deployment {
+            install_command: format!("msiexec /i \"{msi_file_name}\" /qn"),
+            uninstall_command: format!("msiexec /x {product_code} /qn"),
+            product_code: product_code.to_string(),
+            upgrade_code: upgrade_code.to_string(),
+            msi_file_name: msi_file_name.to_string(),
+        }
+    }
+
+    /// SCCM's detection method: this ProductCode is installed.
+    pub fn detection(&self) -> String {
+        format!("Windows Installer ProductCode {}", self.product_code)
     }
 }
 
@@ -351,15 +371,15 @@ fn content_hash(summary: &Summary, tables: &[TableData], spec: &PackageSpec) -> 
 }
 
 /// Refuses text that Windows-1252 cannot carry and empty REG_MULTI_SZ items,
-/// naming the field they came from.
+/// naming the field they came from. A policy read by `Policy::load` never fails
+/// here (the policy's checks refuse such text first, located in the TOML): this
+/// guards policies built in code.
 fn check_codepage(spec: &PackageSpec) -> crate::Result<()> {
     check_policy_text(spec.policy)?;
     ensure_1252("sidecar file name", &spec.medv_file_name)
 }
 
-/// Checks that every text of a policy fits the MSI's codepage (Windows-1252), so
-/// that `wspack check` refuses what a build would refuse.
-pub fn check_policy_text(policy: &Policy) -> crate::Result<()> {
+fn check_policy_text(policy: &Policy) -> crate::Result<()> {
     let ws = &policy.workspace;
     ensure_1252("workspace.name", &ws.name)?;
     ensure_1252("workspace.manufacturer", &ws.manufacturer)?;

@@ -362,7 +362,7 @@ mod tests {
     #[test]
     fn rows_fit_the_msi_schema() {
         // The longest name the policy allows still fits CustomAction.Target (255).
-        let rows = staging_rows(&policy(&"N".repeat(64)));
+        let rows = staging_rows(&policy(&"N".repeat(crate::policy::NAME_MAX)));
         for ca in &rows.custom_actions {
             assert!(Category::Identifier.validate(&ca.action), "{}", ca.action);
             assert!(ca.action.len() <= 72);

@@ -330,6 +330,33 @@ fn deflate_block(
     }
 }
 
+/// Returns the bytes that every sidecar of a `disk_size`-byte disk beginning with
+/// `disk_head`, compressed at `level`, begins with: the gzip header and the
+/// blocks that lie wholly in `disk_head`. Lets a reader tell the level a sidecar
+/// was made at without compressing the whole disk again.
+pub fn member_start(
+    level: u32,
+    disk_head: &[u8],
+    disk_size: u64,
+) -> Result<Vec<u8>, CompressError> {
+    let engine_level = Compression::new(level.clamp(1, 9));
+    let mut out = gzip_header(level).to_vec();
+    let mut dict: &[u8] = &[];
+    let mut at = 0usize;
+    while at < disk_head.len() {
+        let end = (at + DEFAULT_BLOCK_SIZE).min(disk_head.len());
+        let last = end as u64 == disk_size;
+        if end - at < DEFAULT_BLOCK_SIZE && !last {
+            break;
+        }
+        let block = &disk_head[at..end];
+        out.extend(deflate_block(engine_level, block, dict, last)?);
+        dict = &block[block.len() - DICT_SIZE.min(block.len())..];
+        at = end;
+    }
+    Ok(out)
+}
+
 /// Returns the 10-byte gzip header: deflate, no name, mtime 0, OS unknown.
 fn gzip_header(level: u32) -> [u8; 10] {
     let xfl = match level {
@@ -668,6 +695,22 @@ pub(crate) mod tests {
         };
         let err = compress(&input[..], Full(10_000), &opts, &mut |_| true).unwrap_err();
         assert!(matches!(err, CompressError::Write(_)), "{err}");
+    }
+
+    #[test]
+    fn member_start_tells_the_level_from_the_first_blocks() {
+        let disk = sample(3 * DEFAULT_BLOCK_SIZE + 1000);
+        let (medv, _) = gz(&disk, 2, 6, DEFAULT_BLOCK_SIZE);
+        let head = &disk[..2 * DEFAULT_BLOCK_SIZE + 10];
+        let matching: Vec<u32> = (1..=9)
+            .filter(|&l| medv.starts_with(&member_start(l, head, disk.len() as u64).unwrap()))
+            .collect();
+        assert_eq!(matching, [6]);
+        // A disk shorter than a block: the whole member but the trailer.
+        let small = &disk[..5000];
+        let (medv, _) = gz(small, 1, 9, DEFAULT_BLOCK_SIZE);
+        let start = member_start(9, small, 5000).unwrap();
+        assert_eq!(start, medv[..medv.len() - 8]);
     }
 
     #[test]
