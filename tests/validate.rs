@@ -194,6 +194,55 @@ fn seeded_errors_are_named_by_their_ice() {
                 .to_string(),
             "ICE27 error: InstallExecuteSequence row 'NoSuchAction': unknown action",
         ),
+        (
+            "keypath-elsewhere",
+            "UPDATE `Component` SET `KeyPath`='NoSuchRow' WHERE `Component`='WorkspacePolicy'"
+                .to_string(),
+            "ICE02 error: Component row 'WorkspacePolicy': the key path 'NoSuchRow' is not a row",
+        ),
+        (
+            "folder-after-costfinalize",
+            "UPDATE `InstallExecuteSequence` SET `Sequence`=1100 WHERE `Action`='RestoreInstallDir'"
+                .to_string(),
+            "ICE12 error: InstallExecuteSequence row 'RestoreInstallDir': sequence 1100 comes after CostFinalize",
+        ),
+        (
+            "bad-product-version",
+            "UPDATE `Property` SET `Value`='300.0.0' WHERE `Property`='ProductVersion'".to_string(),
+            "ICE24 error: Property row 'ProductVersion'",
+        ),
+        (
+            "reserved-feature-bit",
+            "UPDATE `Feature` SET `Attributes`=128 WHERE `Feature`='Workspace'".to_string(),
+            "ICE45 error: Feature row 'Workspace': Attributes 128 sets reserved bits",
+        ),
+        (
+            "removes-newer",
+            format!(
+                "INSERT INTO `Upgrade` (`UpgradeCode`,`VersionMax`,`Attributes`,`ActionProperty`) \
+                 VALUES ('{UPGRADE_CODE}','2.0.0',1,'OLDER')"
+            ),
+            "ICE61 error: Upgrade row '{6F1B5C2E-8A43-4D3A-9E7B-2C1D0F4A5B6C}..2.0.0..1': \
+             this product should remove only older versions of itself",
+        ),
+        (
+            "misplaced-remove-existing",
+            "UPDATE `InstallExecuteSequence` SET `Sequence`=3000 \
+             WHERE `Action`='RemoveExistingProducts'"
+                .to_string(),
+            "ICE63 error: InstallExecuteSequence row 'RemoveExistingProducts': sequence 3000",
+        ),
+        (
+            "deferred-before-initialize",
+            "UPDATE `InstallExecuteSequence` SET `Sequence`=1450 WHERE `Action`='StageVhd'"
+                .to_string(),
+            "ICE77 error: InstallExecuteSequence row 'StageVhd': StageVhd is an in-script custom action",
+        ),
+        (
+            "language-not-in-template",
+            "UPDATE `Property` SET `Value`='1031' WHERE `Property`='ProductLanguage'".to_string(),
+            "ICE80 error: Property row 'ProductLanguage': ProductLanguage 1031 is not in the Template",
+        ),
     ];
     for (name, sql, expected) in &cases {
         let copy = seeded(&msi, name, sql);
@@ -219,20 +268,41 @@ fn seeded_errors_are_named_by_their_ice() {
         );
     }
 
-    // A warning alone does not fail: two actions on one sequence number (ICE82).
-    let copy = seeded(
-        &msi,
-        "duplicate-sequence",
-        "UPDATE `InstallExecuteSequence` SET `Sequence`=6100 WHERE `Action`='RegisterUser'",
-    );
-    let (code, stdout, stderr) = validate(&copy, false);
-    assert_eq!(code, 0, "{stdout}{stderr}");
-    assert!(
-        stdout.contains("ICE82 warning: InstallExecuteSequence row"),
-        "{stdout}"
-    );
-    assert!(stdout.ends_with(": 0 error(s), 1 warning(s)\n"), "{stdout}");
+    // A warning alone does not fail.
+    let warnings = [
+        (
+            "duplicate-sequence",
+            "UPDATE `InstallExecuteSequence` SET `Sequence`=6100 WHERE `Action`='RegisterUser'",
+            "ICE82 warning: InstallExecuteSequence row",
+        ),
+        (
+            "reinstallmode",
+            "INSERT INTO `Property` (`Property`,`Value`) VALUES ('REINSTALLMODE','amus')",
+            "ICE40 warning: Property row 'REINSTALLMODE'",
+        ),
+        (
+            "property-case",
+            "INSERT INTO `LaunchCondition` (`Condition`,`Description`) VALUES ('privileged','x')",
+            "ICE46 warning: LaunchCondition row 'privileged': property 'privileged'",
+        ),
+    ];
+    for (name, sql, expected) in warnings {
+        let copy = seeded(&msi, name, sql);
+        let (code, stdout, stderr) = validate(&copy, false);
+        assert_eq!(code, 0, "{name}: {stdout}{stderr}");
+        assert!(
+            stdout.contains(expected),
+            "{name}: want {expected:?} in\n{stdout}"
+        );
+        assert!(
+            stdout.ends_with(": 0 error(s), 1 warning(s)\n"),
+            "{name}: {stdout}"
+        );
+    }
 }
+
+/// The example's UpgradeCode (examples/contoso/workspace.toml).
+const UPGRADE_CODE: &str = "{6F1B5C2E-8A43-4D3A-9E7B-2C1D0F4A5B6C}";
 
 #[test]
 fn a_file_that_is_not_an_msi_is_invalid_input() {
