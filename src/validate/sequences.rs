@@ -241,12 +241,7 @@ fn ice26(db: &Database, table: &str) -> Vec<Finding> {
                 "CostFinalize",
                 "ExecuteAction",
             ],
-            &[
-                "InstallInitialize",
-                "InstallFinalize",
-                "InstallValidate",
-                "InstallExecute",
-            ],
+            &["InstallInitialize", "InstallFinalize", "InstallExecute"],
         ),
         _ => (&[], &["ExecuteAction"]),
     };
