@@ -1,11 +1,11 @@
-//! `wspack build` (plan + run) and `wspack verify`. (Issue 4.)
+//! `wspack build`: the plan and its run.
 //!
 //! A build is a [`Plan`]: the checked inputs and an ordered list of [`Step`]s, each
-//! of which writes one output file. [`run`] executes the steps into a temporary
-//! folder beside the output folder (same filesystem), records each file's name, size
-//! and SHA-256, writes the manifest last, and only then renames the folder into
-//! place. An error, Ctrl-C or a full disk drops the temporary folder, so the output
-//! folder either holds a whole package or is left as it was.
+//! of which writes one output file. [`run`] executes the steps into the temporary
+//! folder of a [`Publisher`], records each file's name, size and SHA-256, writes the
+//! manifest last, and only then publishes the folder (see [`crate::publish`]). An
+//! error, Ctrl-C or a full disk drops the temporary folder, so the output folder
+//! either holds a whole package or is left as it was.
 //!
 //! To add an output (the MSI, setup.exe), implement [`Step`] and push it in [`plan`];
 //! facts the later steps need (the disk's SHA-256 and size for the MSI's
@@ -16,13 +16,13 @@ use crate::manifest::{
     self, DiskEntry, FileEntry, Manifest, MsiEntry, SidecarEntry, WorkspaceEntry,
 };
 use crate::policy::Policy;
+use crate::publish::Publisher;
 use crate::report::{self, OutputMode, Reporter};
 use crate::sidecar::{self, CompressError, CompressOptions};
 use crate::stage::{self, Digested};
 use crate::{Error, Result};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -68,6 +68,8 @@ pub struct SidecarFacts {
     pub sidecar: Digested,
     /// Deflate level used.
     pub level: u32,
+    /// Where each chunk of the disk went, with its SHA-256 (travels in the MSI).
+    pub chunks: sidecar::ChunkTable,
 }
 
 /// The state a build's steps share.
@@ -128,10 +130,10 @@ pub fn run_plan(plan: Plan, opts: &BuildOptions) -> Result<serde_json::Value> {
     let reporter = Reporter::new(opts.mode);
     report::catch_interrupts();
     let out_dir = &opts.out_dir;
-    let replace = check_out_dir(out_dir, opts.force, &plan.policy)?;
-    for warning in plan.policy.warnings() {
-        reporter.warn(&warning);
-    }
+    let inputs = [
+        plan.policy.source.as_path(),
+        plan.policy.workspace.vhd.as_path(),
+    ];
     let (build_secs, time_source) =
         manifest::build_time(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref())?;
     if time_source == manifest::BuildTimeSource::Fixed {
@@ -140,7 +142,10 @@ pub fn run_plan(plan: Plan, opts: &BuildOptions) -> Result<serde_json::Value> {
              (set it to the commit time for a meaningful, still reproducible date)",
         );
     }
-    let staging = staging_dir(out_dir)?;
+    let mut publisher = Publisher::prepare(out_dir, opts.force, &inputs, &reporter)?;
+    for warning in plan.policy.warnings() {
+        reporter.warn(&warning);
+    }
 
     let mut ctx = Context {
         policy: &plan.policy,
@@ -153,7 +158,7 @@ pub fn run_plan(plan: Plan, opts: &BuildOptions) -> Result<serde_json::Value> {
         files: Vec::new(),
     };
     for step in &plan.steps {
-        let entry = run_step(step.as_ref(), &mut ctx, staging.path())?;
+        let entry = run_step(step.as_ref(), &mut ctx, &mut publisher)?;
         ctx.files.push(entry);
         if report::interrupted() {
             return Err(Error::Interrupted);
@@ -161,25 +166,20 @@ pub fn run_plan(plan: Plan, opts: &BuildOptions) -> Result<serde_json::Value> {
     }
     let manifest = manifest_of(&ctx, manifest::rfc3339(build_secs));
     let manifest_name = format!("{}.json", plan.policy.workspace.internal_name);
-    let manifest_path = staging.path().join(&manifest_name);
-    write_file(&manifest_path, &manifest.to_bytes())?;
-    sync_dir(staging.path())?;
+    let manifest_path = publisher.dir().join(&manifest_name);
+    let mut file = publisher.create(&manifest_name)?;
+    file.write_all(&manifest.to_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(io_err("write", &manifest_path))?;
     if report::interrupted() {
         return Err(Error::Interrupted);
     }
-    publish(staging, out_dir, replace, &reporter)?;
+    publisher.publish(&reporter)?;
 
     let seconds = started.elapsed().as_secs_f64();
-    if reporter.mode() == OutputMode::Human {
-        println!("wrote {} in {:.1} s:", out_dir.display(), seconds);
-        for f in &manifest.files {
-            println!("  {:<40} {:>15} bytes  sha256 {}", f.name, f.size, f.sha256);
-        }
-        println!("  {manifest_name:<40} (manifest)");
-    }
     Ok(json!({
         "command": "build",
-        "out_dir": out_dir,
+        "out_dir": out_dir.to_string_lossy(),
         "seconds": (seconds * 1000.0).round() / 1000.0,
         "manifest": manifest_name,
         "workspace": manifest.workspace,
@@ -201,10 +201,10 @@ fn io_err<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Err
 
 /// Creates the step's file, lets the step write it, flushes it to disk and checks
 /// that what the step reported is what landed.
-fn run_step(step: &dyn Step, ctx: &mut Context, dir: &Path) -> Result<FileEntry> {
+fn run_step(step: &dyn Step, ctx: &mut Context, publisher: &mut Publisher) -> Result<FileEntry> {
     let name = step.file_name(ctx);
-    let path = dir.join(&name);
-    let file = File::create(&path).map_err(io_err("create", &path))?;
+    let path = publisher.dir().join(&name);
+    let file = publisher.create(&name)?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let digest = step.write(ctx, &mut out, &path)?;
     let file = out
@@ -235,18 +235,6 @@ pub fn write_bytes(out: StepWriter, bytes: &[u8], path: &Path) -> Result<Digeste
     })
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = File::create(path).map_err(io_err("create", path))?;
-    f.write_all(bytes).map_err(io_err("write", path))?;
-    f.sync_all().map_err(io_err("write", path))
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err("sync", dir))
-}
-
 /// The disk, compressed into `<internal_name>.medv`.
 pub struct SidecarStep;
 
@@ -258,11 +246,7 @@ impl Step for SidecarStep {
     fn write(&self, ctx: &mut Context, out: StepWriter, path: &Path) -> Result<Digested> {
         let vhd = &ctx.policy.workspace.vhd;
         let file = crate::input::open_regular(vhd).map_err(io_err("read", vhd))?;
-        // One member until `verify` and the runtime read chunks.
-        let opts = CompressOptions {
-            chunk_size: 0,
-            ..CompressOptions::new(ctx.opts.jobs, ctx.opts.level)
-        };
+        let opts = CompressOptions::new(ctx.opts.jobs, ctx.opts.level);
         ctx.reporter.status(&format!(
             "compressing {} ({} bytes) into {} on {} thread{} at level {}",
             vhd.display(),
@@ -309,6 +293,7 @@ impl Step for SidecarStep {
             disk: facts.input,
             sidecar: facts.output,
             level: opts.level,
+            chunks: facts.chunks,
         });
         Ok(facts.output)
     }
@@ -341,7 +326,9 @@ impl Step for MsiStep {
             .sidecar
             .as_ref()
             .expect("plan() puts the sidecar step first");
-        let rows = crate::msi::runtime::staging_rows(ctx.policy);
+        let mut rows = crate::msi::runtime::staging_rows(ctx.policy);
+        rows.binaries
+            .push((sidecar::CHUNK_TABLE_BINARY.into(), facts.chunks.encode()));
         let spec = crate::msi::PackageSpec {
             policy: ctx.policy,
             disk_size: facts.disk.size,
@@ -406,6 +393,8 @@ fn manifest_of(ctx: &Context, build_time: String) -> Manifest {
         sidecar: SidecarEntry {
             file: facts.file.clone(),
             compression: "gzip".into(),
+            chunk_size: Some(facts.chunks.chunk_size),
+            chunks: Some(facts.chunks.chunks.len() as u64),
             level: facts.level,
             size: facts.sidecar.size,
             sha256: stage::to_hex(&facts.sidecar.sha256),
@@ -414,141 +403,4 @@ fn manifest_of(ctx: &Context, build_time: String) -> Manifest {
         files: ctx.files.clone(),
         signing: None,
     }
-}
-
-/// Checks the output folder before any work: returns whether it exists and must be
-/// replaced. Refuses a non-empty folder without `force`, and with `force` a folder
-/// that holds subfolders or the build's own inputs (replacing it would delete them).
-fn check_out_dir(out_dir: &Path, force: bool, policy: &Policy) -> Result<bool> {
-    let meta = match fs::symlink_metadata(out_dir) {
-        Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(io_err("read", out_dir)(e)),
-    };
-    let unusable = |reason: &str| Error::OutDirUnusable {
-        path: out_dir.to_path_buf(),
-        reason: reason.to_string(),
-    };
-    if !meta.is_dir() {
-        return Err(unusable("it exists and is not a folder"));
-    }
-    let mut entries = Vec::new();
-    for entry in fs::read_dir(out_dir).map_err(io_err("read", out_dir))? {
-        entries.push(entry.map_err(io_err("read", out_dir))?);
-    }
-    if entries.is_empty() {
-        return Ok(true);
-    }
-    if !force {
-        return Err(Error::OutDirNotEmpty {
-            path: out_dir.to_path_buf(),
-        });
-    }
-    let dir = fs::canonicalize(out_dir).map_err(io_err("read", out_dir))?;
-    for input in [&policy.source, &policy.workspace.vhd] {
-        if let Ok(p) = fs::canonicalize(input) {
-            if p.parent() == Some(dir.as_path()) {
-                return Err(unusable(&format!(
-                    "it holds the build's input {}; --force would delete it",
-                    input.display()
-                )));
-            }
-        }
-    }
-    // --force replaces a package folder, never a folder of other things (~/Downloads).
-    for entry in &entries {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
-        if !is_file || !is_package_file(&name) {
-            return Err(unusable(&format!(
-                "it holds {name:?}, which is not a package file; --force replaces only \
-                 folders holding nothing but setup.exe and .msi, .medv, .reg and .json files"
-            )));
-        }
-    }
-    Ok(true)
-}
-
-/// Whether a file name is one a build writes (any workspace's).
-fn is_package_file(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower == "setup.exe"
-        || [".msi", ".medv", ".reg", ".json"]
-            .iter()
-            .any(|e| lower.ends_with(e))
-}
-
-/// Returns `(parent, file name)` of the output folder, for siblings beside it.
-fn beside(out_dir: &Path) -> Result<(PathBuf, String)> {
-    let name = out_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| Error::OutDirUnusable {
-            path: out_dir.to_path_buf(),
-            reason: "it has no folder name (use a path such as ./out)".into(),
-        })?;
-    let parent = match out_dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    Ok((parent, name))
-}
-
-/// Creates the temporary folder `.<out>.wspack-tmp-XXXXXX` beside the output folder.
-fn staging_dir(out_dir: &Path) -> Result<tempfile::TempDir> {
-    let (parent, name) = beside(out_dir)?;
-    if !parent.is_dir() {
-        fs::create_dir_all(&parent).map_err(io_err("create", &parent))?;
-    }
-    tempfile::Builder::new()
-        .prefix(&format!(".{name}.wspack-tmp-"))
-        .tempdir_in(&parent)
-        .map_err(io_err("create a temporary folder in", &parent))
-}
-
-/// Moves the finished temporary folder into place as `out_dir`.
-fn publish(
-    staging: tempfile::TempDir,
-    out_dir: &Path,
-    replace: bool,
-    reporter: &Reporter,
-) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))
-            .map_err(io_err("set permissions of", staging.path()))?;
-    }
-    let rename = |from: &Path, to: &Path| fs::rename(from, to).map_err(io_err("rename", from));
-    if !replace {
-        rename(staging.path(), out_dir)?;
-        let _ = staging.keep();
-        return Ok(());
-    }
-    // An empty folder is replaced by rename itself; a full one is moved aside first.
-    if fs::remove_dir(out_dir).is_ok() {
-        rename(staging.path(), out_dir)?;
-        let _ = staging.keep();
-        return Ok(());
-    }
-    let (parent, name) = beside(out_dir)?;
-    let old = tempfile::Builder::new()
-        .prefix(&format!(".{name}.wspack-old-"))
-        .tempdir_in(&parent)
-        .map_err(io_err("create a temporary folder in", &parent))?;
-    let old_path = old.keep();
-    rename(out_dir, &old_path)?;
-    if let Err(e) = rename(staging.path(), out_dir) {
-        let _ = fs::rename(&old_path, out_dir);
-        let _ = fs::remove_dir(&old_path);
-        return Err(e);
-    }
-    let _ = staging.keep();
-    if let Err(e) = fs::remove_dir_all(&old_path) {
-        reporter.warn(&format!(
-            "could not delete the previous package moved aside to {}: {e}",
-            old_path.display()
-        ));
-    }
-    Ok(())
 }

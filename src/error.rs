@@ -1,6 +1,7 @@
-//! The crate's error type; only `main.rs` prints it and picks the exit code.
+//! The crate's error type; only `main.rs` prints it (as text, or as JSON under
+//! `--json`) and picks the exit code.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything that can stop a wspack command.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +49,8 @@ pub enum Error {
         path: PathBuf,
         /// Why not.
         reason: String,
+        /// How to fix it.
+        help: &'static str,
     },
     /// `SOURCE_DATE_EPOCH` is set but not a whole number of seconds (invalid input).
     #[error("SOURCE_DATE_EPOCH={value:?} is not a whole number of seconds since 1970-01-01")]
@@ -56,7 +59,7 @@ pub enum Error {
         value: String,
     },
     /// The user pressed Ctrl-C (or the process got SIGTERM); nothing was published.
-    #[error("interrupted: no package was written")]
+    #[error("interrupted: nothing was written")]
     Interrupted,
     /// Compressing the disk failed for a reason other than reading or writing a file.
     #[error("can't compress {}: {message}", path.display())]
@@ -138,14 +141,6 @@ pub enum Error {
         /// What osslsigncode said.
         message: String,
     },
-    /// `wspack validate` found errors in an MSI.
-    #[error("{errors} ICE error(s) in {}", path.display())]
-    ValidateFindings {
-        /// The MSI.
-        path: PathBuf,
-        /// How many errors.
-        errors: usize,
-    },
     /// The MSI a build wrote fails its own ICE validation: a bug in wspack.
     #[error(
         "the MSI failed validation: {first} (and {more} more finding(s)); this is a bug in wspack"
@@ -176,7 +171,7 @@ impl Error {
             | Error::MsiRead { .. }
             | Error::MsiNotFound { .. } => 2,
             Error::MsiWrite { .. } => 1,
-            Error::ValidateFindings { .. } | Error::MsiSelfCheck { .. } | Error::Sign { .. } => 1,
+            Error::MsiSelfCheck { .. } | Error::Sign { .. } => 1,
             Error::SignPassword | Error::SignKey => 2,
         }
     }
@@ -184,7 +179,9 @@ impl Error {
     /// Returns a `help:` line saying how to fix the problem, when there is one.
     pub fn help(&self) -> Option<String> {
         match self {
-            Error::Input { help, .. } => Some(help.to_string()),
+            Error::Input { help, .. } | Error::OutDirUnusable { help, .. } => {
+                Some(help.to_string())
+            }
             Error::Vhd(e) => Some(e.help()),
             Error::OutDirNotEmpty { .. } => Some(
                 "pass --force to replace what it holds, or choose an empty or new folder".into(),
@@ -222,9 +219,6 @@ impl Error {
                 "check the certificate, the key and the password; the package was not changed"
                     .into(),
             ),
-            Error::ValidateFindings { .. } => {
-                Some("fix the rows listed above; each line names its ICE, table and row".into())
-            }
             Error::MsiSelfCheck { .. } => Some(
                 "please report it with your workspace.toml; nothing was published".into(),
             ),
@@ -234,8 +228,86 @@ impl Error {
             Error::MsiNotFound { .. } => {
                 Some("pass the .msi itself, or a build's output folder holding one".into())
             }
+            Error::Io { source, .. } if source.raw_os_error() == Some(rustix::io::Errno::BUSY.raw_os_error()) => Some(
+                "the output folder is a mount point wspack did not recognise: \
+                 build into a folder inside it instead"
+                    .into(),
+            ),
             _ => None,
         }
+    }
+
+    /// Returns the file the problem is in or about, when there is one.
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Error::Policy(e) => Some(&e.path),
+            Error::Vhd(e) => Some(&e.path),
+            Error::Input { path, .. }
+            | Error::Io { path, .. }
+            | Error::OutDirNotEmpty { path }
+            | Error::OutDirUnusable { path, .. }
+            | Error::Compress { path, .. }
+            | Error::NoManifest { path, .. }
+            | Error::Verify { path, .. }
+            | Error::MsiWrite { path, .. }
+            | Error::MsiRead { path, .. }
+            | Error::MsiNotFound { path, .. }
+            | Error::Sign { path, .. } => Some(path),
+            Error::SourceDateEpoch { .. }
+            | Error::Interrupted
+            | Error::MsiCodepage { .. }
+            | Error::MsiEmptyMultiSzItem { .. }
+            | Error::SignPassword
+            | Error::SignKey
+            | Error::MsiSelfCheck { .. } => None,
+        }
+    }
+
+    /// Renders the error as one JSON object (for `--json`): `code` (the exit code),
+    /// `message`, `file`, `line`, `column`, `offset` (a byte offset in a disk) and
+    /// `help`, `null` where they don't apply, and every policy problem in
+    /// `diagnostics` (the first one also gives `message`, `line`, `column`, `help`).
+    pub fn to_json(&self) -> serde_json::Value {
+        let diagnostics: Vec<serde_json::Value> = match self {
+            Error::Policy(e) => e
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    let at = |n: usize| (d.line > 0).then_some(n);
+                    serde_json::json!({
+                        "message": d.message,
+                        "line": at(d.line),
+                        "column": at(d.column),
+                        "help": d.help,
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut message = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source.filter(|_| !matches!(self, Error::Policy(_))) {
+            message.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        let mut out = serde_json::json!({
+            "error": true,
+            "code": self.exit_code(),
+            "message": message,
+            // Lossy: a path that is not UTF-8 still gives valid JSON.
+            "file": self.file().map(|p| p.to_string_lossy()),
+            "line": null,
+            "column": null,
+            "offset": match self { Error::Vhd(e) => e.offset, _ => None },
+            "help": self.help(),
+            "diagnostics": diagnostics,
+        });
+        if let Some(first) = out["diagnostics"].get(0).cloned() {
+            for key in ["message", "line", "column", "help"] {
+                out[key] = first[key].clone();
+            }
+        }
+        out
     }
 
     /// Renders the error for a terminal: `error: …`, each cause, then `help: …`.

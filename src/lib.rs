@@ -2,7 +2,7 @@
 //!
 //! Data flow: [`policy::Policy::load`] → [`disk::open`] → [`build::run`], which writes
 //! the sidecar ([`sidecar`]), the MSI ([`msi`]), the `.reg` export ([`reg`]) and the
-//! manifest ([`manifest`]) into a temporary folder and renames it into place.
+//! manifest ([`manifest`]) into a temporary folder that [`publish`] swaps into place.
 #![warn(missing_docs)]
 
 pub mod build;
@@ -13,6 +13,7 @@ pub mod input;
 pub mod manifest;
 pub mod msi;
 pub mod policy;
+pub mod publish;
 pub mod reg;
 pub mod report;
 pub mod sidecar;

@@ -1,9 +1,21 @@
-//! The `wspack` command line: parse arguments, call the library, pick the exit code.
+//! The `wspack` command line: parse arguments, call the library, print what it
+//! returns, pick the exit code.
+//!
+//! stdout carries the result (text, or one JSON object under `--json`, also for an
+//! error); a reader that closes it early (`| head -1`) ends the command quietly
+//! with exit 0, since the work is done.
 
 use clap::{Parser, Subcommand};
+use serde_json::{json, Value};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wspack::report::OutputMode;
+use wspack::report::{self, OutputMode};
+use wspack::Error;
+
+/// The most compression threads `--jobs` accepts: more only adds memory (about
+/// 1 MiB each) and context switches, never speed, on any machine sold today.
+const MAX_JOBS: u64 = 256;
 
 /// Builds MED-V 2.0 style workspace packages (MSI, compressed disk, setup.exe) from a TOML policy.
 #[derive(Parser)]
@@ -39,8 +51,8 @@ enum Command {
         /// Output folder.
         #[arg(short, long)]
         out: PathBuf,
-        /// Compression threads (default: all cores).
-        #[arg(long, short)]
+        /// Compression threads, 1 to 256; 0 or left out: one per core.
+        #[arg(long, short, value_parser = parse_jobs)]
         jobs: Option<usize>,
         /// Deflate level.
         #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=9))]
@@ -121,32 +133,149 @@ impl Output {
     }
 }
 
+impl Command {
+    /// Whether the result (and an error) is printed as JSON.
+    fn json(&self) -> bool {
+        match self {
+            Command::Init { .. } => false,
+            Command::Check { json, .. }
+            | Command::Inspect { json, .. }
+            | Command::Sign { json, .. }
+            | Command::Validate { json, .. } => *json,
+            Command::Build { output, .. } | Command::Verify { output, .. } => output.json,
+        }
+    }
+}
+
+/// Parses `--jobs`: 0 means one thread per core.
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    let help = format!("pass --jobs 1 to {MAX_JOBS}, or 0 for one thread per core");
+    match text.parse::<u64>() {
+        Ok(n) if n <= MAX_JOBS => Ok(n as usize),
+        Ok(_) => Err(format!("more than {MAX_JOBS} threads\n  help: {help}")),
+        Err(_) => Err(format!("not a whole number\n  help: {help}")),
+    }
+}
+
+/// What a command prints on stdout, whether it already published its output, and
+/// its exit code (`validate` exits 1 when it finds an error).
+struct Outcome {
+    stdout: String,
+    published: bool,
+    code: u8,
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    let json = cli.command.json();
+    report::exit_on_interrupt(json.then(|| Error::Interrupted.to_json().to_string()));
     match run(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(outcome) => emit(outcome),
         Err(err) => {
-            eprint!("{}", err.render());
+            if json {
+                let _ = writeln!(io::stdout().lock(), "{:#}", err.to_json());
+            } else {
+                let _ = write!(io::stderr().lock(), "{}", err.render());
+            }
             ExitCode::from(err.exit_code())
         }
     }
 }
 
-/// Prints one JSON object with its keys sorted (through `serde_json::Value`, whose
-/// maps are sorted), the form every command has printed so far.
-fn print_json<T: serde::Serialize>(value: &T) {
-    let value = serde_json::to_value(value).expect("summaries hold only JSON-safe values");
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&value).expect("JSON values always serialize")
-    );
+/// Prints bad arguments like clap does, or as one JSON object under `--json`.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let is_output = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+    if is_output || !std::env::args_os().any(|a| a == "--json") {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    // The message is the first paragraph, less clap's `help:` and `tip:` lines.
+    let paragraph = text.lines().take_while(|l| !l.trim().is_empty());
+    let message: Vec<&str> = paragraph
+        .map(str::trim)
+        .filter(|l| !l.starts_with("help: ") && !l.starts_with("tip: "))
+        .collect();
+    let message = message.join(" ");
+    let help = text.lines().find_map(|l| l.trim().strip_prefix("help: "));
+    let fallback = "run `wspack --help`, or `wspack COMMAND --help`, for the arguments";
+    let value = json!({
+        "error": true,
+        "code": 2,
+        "message": message.strip_prefix("error: ").unwrap_or(&message),
+        "file": null, "line": null, "column": null, "offset": null,
+        "help": help.unwrap_or(fallback),
+        "diagnostics": [],
+    });
+    let _ = writeln!(io::stdout().lock(), "{value:#}");
+    ExitCode::from(2)
 }
 
-fn run(command: Command) -> wspack::Result<()> {
-    match command {
+/// Prints a command's result. A closed stdout is not an error: the reader has
+/// what it wanted. Any other write failure is, unless the package is already out.
+fn emit(outcome: Outcome) -> ExitCode {
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(outcome.stdout.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::from(outcome.code),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(outcome.code),
+        Err(e) if outcome.published => {
+            let _ = writeln!(
+                io::stderr(),
+                "warning: can't write the summary to stdout: {e}"
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "error: can't write to stdout: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Renders a result as one pretty JSON object (keys sorted, through `Value`).
+fn pretty<T: serde::Serialize>(value: &T) -> String {
+    let value = serde_json::to_value(value).unwrap_or_else(|e| {
+        json!({"error": true, "code": 1, "message": format!("can't render the result as JSON: {e}")})
+    });
+    format!("{value:#}\n")
+}
+
+/// The text a build prints: where the package went, and each file.
+fn render_build(summary: &Value) -> String {
+    let mut text = format!(
+        "wrote {} in {:.1} s:\n",
+        summary["out_dir"].as_str().unwrap_or_default(),
+        summary["seconds"].as_f64().unwrap_or_default()
+    );
+    for f in summary["files"].as_array().into_iter().flatten() {
+        text.push_str(&format!(
+            "  {:<40} {:>15} bytes  sha256 {}\n",
+            f["name"].as_str().unwrap_or_default(),
+            f["size"].as_u64().unwrap_or_default(),
+            f["sha256"].as_str().unwrap_or_default()
+        ));
+    }
+    let manifest = summary["manifest"].as_str().unwrap_or_default();
+    text.push_str(&format!("  {manifest:<40} (manifest)\n"));
+    text
+}
+
+fn run(command: Command) -> wspack::Result<Outcome> {
+    let printed = |stdout: String| Outcome {
+        stdout,
+        published: false,
+        code: 0,
+    };
+    Ok(match command {
         Command::Init { dir } => {
             let path = wspack::check::init(&dir)?;
-            println!("wrote {}", path.display());
+            printed(format!("wrote {}\n", path.display()))
         }
         Command::Check {
             workspace,
@@ -154,11 +283,10 @@ fn run(command: Command) -> wspack::Result<()> {
             json,
         } => {
             let report = wspack::check::check(&workspace)?;
-            if json {
-                print_json(&report.to_json(explain));
-            } else {
-                print!("{}", report.render(explain));
-            }
+            printed(match json {
+                true => pretty(&report.to_json(explain)),
+                false => report.render(explain),
+            })
         }
         Command::Build {
             workspace,
@@ -168,31 +296,37 @@ fn run(command: Command) -> wspack::Result<()> {
             force,
             output,
         } => {
-            let jobs = jobs.unwrap_or_else(|| {
+            let all_cores = || {
                 std::thread::available_parallelism()
                     .map(|n| n.get())
                     .unwrap_or(1)
-            });
+            };
             let opts = wspack::build::BuildOptions {
                 workspace,
                 out_dir: out,
-                jobs: jobs.max(1),
+                jobs: jobs.filter(|&n| n > 0).unwrap_or_else(all_cores),
                 level,
                 force,
                 mode: output.mode(),
             };
             let summary = wspack::build::run(&opts)?;
-            if opts.mode == OutputMode::Json {
-                print_json(&summary);
+            Outcome {
+                stdout: match opts.mode {
+                    OutputMode::Json => pretty(&summary),
+                    OutputMode::Human => render_build(&summary),
+                    OutputMode::Quiet => String::new(),
+                },
+                published: true,
+                code: 0,
             }
         }
         Command::Verify { out_dir, output } => {
             let summary = wspack::verify::verify(&out_dir, output.mode())?;
-            match output.mode() {
-                OutputMode::Json => print_json(&summary),
-                OutputMode::Human => print!("{summary}"),
-                OutputMode::Quiet => {}
-            }
+            printed(match output.mode() {
+                OutputMode::Json => pretty(&summary),
+                OutputMode::Human => summary.to_string(),
+                OutputMode::Quiet => String::new(),
+            })
         }
         Command::Sign {
             out_dir,
@@ -209,34 +343,33 @@ fn run(command: Command) -> wspack::Result<()> {
                 timestamp_url: timestamp,
             };
             let summary = wspack::sign::sign(&opts)?;
-            if json {
-                print_json(&summary.to_json());
-            } else {
-                print!("{summary}");
+            Outcome {
+                stdout: match json {
+                    true => pretty(&summary.to_json()),
+                    false => summary.to_string(),
+                },
+                published: true,
+                code: 0,
             }
         }
         Command::Validate { msi, json } => {
             let report = wspack::validate::validate(&msi)?;
-            if json {
-                print_json(&report.to_json());
-            } else {
-                print!("{report}");
-            }
-            if report.has_errors() {
-                return Err(wspack::Error::ValidateFindings {
-                    path: msi,
-                    errors: report.counts().0,
-                });
+            Outcome {
+                stdout: match json {
+                    true => pretty(&report.to_json()),
+                    false => report.to_string(),
+                },
+                published: false,
+                // Findings are the command's result, not a failure to run it.
+                code: u8::from(report.has_errors()),
             }
         }
         Command::Inspect { path, json } => {
             let inspection = wspack::msi::inspect(&path)?;
-            if json {
-                print_json(&inspection);
-            } else {
-                print!("{inspection}");
-            }
+            printed(match json {
+                true => pretty(&inspection),
+                false => inspection.to_string(),
+            })
         }
-    }
-    Ok(())
+    })
 }

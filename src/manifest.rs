@@ -87,8 +87,15 @@ pub struct DiskEntry {
 pub struct SidecarEntry {
     /// File name in the package folder: `<internal_name>.medv`.
     pub file: String,
-    /// Container and method: always `gzip` (one member, one deflate stream).
+    /// Container and method: always `gzip` (one member per chunk).
     pub compression: String,
+    /// Disk bytes per chunk, each one gzip member (absent: the whole disk is one
+    /// member, as packages built before chunking have it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunk_size: Option<u64>,
+    /// How many chunks; the MSI's chunk table has each one's place and SHA-256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<u64>,
     /// Deflate level 1–9.
     pub level: u32,
     /// Size in bytes.
@@ -280,6 +287,8 @@ mod tests {
             sidecar: SidecarEntry {
                 file: "w.medv".into(),
                 compression: "gzip".into(),
+                chunk_size: None,
+                chunks: None,
                 level: 6,
                 size: 1,
                 sha256: "00".into(),

@@ -228,6 +228,7 @@ fn msi_claims(facts: &PackageFacts) -> Vec<Claim> {
     let msi = &facts.msi;
     let name = &facts.msi_name;
     let from = |what: &str| format!("{name}'s {what}");
+    let chunk_table = msi.disk.chunk_table.as_ref().and_then(|t| t.as_ref().ok());
     let deploy = Deployment::of(name, &msi.product_code, &msi.upgrade_code);
     let staged_size: Option<Value> = facts
         .staged_size()
@@ -252,6 +253,16 @@ fn msi_claims(facts: &PackageFacts) -> Vec<Claim> {
             "/sidecar/file",
             facts.sidecar_name(),
             from("staging action (CustomActionData medv=)"),
+        ),
+        claim(
+            "/sidecar/chunk_size",
+            chunk_table.map(|t| t.chunk_size),
+            from("chunk table"),
+        ),
+        claim(
+            "/sidecar/chunks",
+            chunk_table.map(|t| t.chunks.len() as u64),
+            from("chunk table"),
         ),
         claim(
             "/msi/file",
@@ -317,11 +328,7 @@ fn content_claims(facts: &PackageFacts) -> Vec<Claim> {
     let inside = format!("the disk inside {medv}");
     let (kind, virtual_size) = disk.footer.clone().unzip();
     all.extend([
-        claim(
-            "/sidecar/compression",
-            "gzip",
-            format!("{medv} (one gzip member)"),
-        ),
+        claim("/sidecar/compression", "gzip", format!("{medv} (gzip)")),
         Claim {
             pointer: "/sidecar/level",
             allowed: content.levels.iter().map(|&l| Value::from(l)).collect(),

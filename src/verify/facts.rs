@@ -4,7 +4,7 @@
 
 use crate::disk::DiskKind;
 use crate::msi::Inspection;
-use crate::sidecar::{self, InflateError};
+use crate::sidecar::{self, ChunkError, ChunkTable, InflateError};
 use crate::stage;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
@@ -114,7 +114,11 @@ impl PackageFacts {
         }
         self.sidecar = Some(match sidecar_name {
             Some(name) if self.files[&name].size.is_ok() => {
-                let (file_sha, content) = read_sidecar(&self.dir.join(&name), progress)?;
+                let table = self.msi.disk.chunk_table.clone();
+                let (file_sha, content) = match table {
+                    None => read_sidecar(&self.dir.join(&name), progress)?,
+                    Some(table) => read_chunked(&self.dir.join(&name), table, progress)?,
+                };
                 self.files.get_mut(&name).expect("listed").sha256 = Some(file_sha);
                 content
             }
@@ -253,6 +257,56 @@ fn read_sidecar(
         Err(_) => Vec::new(),
     };
     Ok((file_sha, SidecarContent { disk, levels }))
+}
+
+/// Checks a chunked sidecar on every core against the MSI's chunk table (or says
+/// why the table is unusable); returns the file's SHA-256 and what it holds.
+fn read_chunked(
+    path: &Path,
+    table: std::result::Result<ChunkTable, String>,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Result<(String, SidecarContent)> {
+    let damaged = |why: String| -> Result<(String, SidecarContent)> {
+        let content = SidecarContent {
+            disk: Err(why),
+            levels: Vec::new(),
+        };
+        Ok((hash_file(path)?, content))
+    };
+    let table = match table {
+        Ok(table) => table,
+        Err(why) => return damaged(format!("the MSI's chunk table can't be used: {why}")),
+    };
+    let file = crate::input::open_regular(path).map_err(|source| Error::Io {
+        op: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut ends = HeadAndTail::default();
+    let checked = match sidecar::verify_chunks(&file, &table, jobs, &mut ends, progress) {
+        Ok(checked) => checked,
+        Err(ChunkError::Cancelled) => return Err(Error::Interrupted),
+        Err(ChunkError::Read(source)) => {
+            return Err(Error::Io {
+                op: "read",
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+        Err(e) => return damaged(e.to_string()),
+    };
+    let disk = DiskContent {
+        size: checked.disk.size,
+        sha256: stage::to_hex(&checked.disk.sha256),
+        footer: footer(&ends.tail),
+    };
+    let levels = levels(path, &ends.head, disk.size.min(table.chunk_size))?;
+    let content = SidecarContent {
+        disk: Ok(disk),
+        levels,
+    };
+    Ok((stage::to_hex(&checked.sidecar.sha256), content))
 }
 
 /// The deflate levels whose output for the disk's first blocks the sidecar starts

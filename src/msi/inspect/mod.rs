@@ -9,6 +9,7 @@ use super::format::decode_value;
 use super::runtime::{PROP_DISK_SHA256, PROP_DISK_SIZE, PROP_SIDECAR, PROP_VHD_NAME, STAGE_ACTION};
 use super::tables::INSTALL_PROPERTIES;
 use crate::policy::RegData;
+use crate::sidecar::{ChunkTable, CHUNK_TABLE_BINARY};
 use msi::{Package, Select, Value};
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -151,6 +152,13 @@ pub struct StagedDisk {
     pub reserved_bytes: u64,
     /// The staging custom action is in InstallExecuteSequence.
     pub staged_by_msi: bool,
+    /// How many chunks the sidecar holds, from the chunk table (none in packages
+    /// whose sidecar is one gzip member).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<usize>,
+    /// The chunk table (Binary row `WspackChunks`), or why it can't be read.
+    #[serde(skip)]
+    pub chunk_table: Option<Result<ChunkTable, String>>,
 }
 
 /// What an MSI will install, read back with the `msi` crate; serializes as the
@@ -443,7 +451,13 @@ fn read_disk<F: Read + Seek>(
         .map(|n| n.max(0) as u64)
         .sum();
     let prop = |name: &str| properties.get(name).cloned();
+    let chunk_table = read_chunk_table(package)?;
     Ok(StagedDisk {
+        chunks: chunk_table
+            .as_ref()
+            .and_then(|t| t.as_ref().ok())
+            .map(|t| t.chunks.len()),
+        chunk_table,
         sidecar: prop(PROP_SIDECAR),
         vhd_name: prop(PROP_VHD_NAME),
         size: prop(PROP_DISK_SIZE).and_then(|s| s.parse().ok()),
@@ -451,6 +465,32 @@ fn read_disk<F: Read + Seek>(
         reserved_bytes,
         staged_by_msi,
     })
+}
+
+/// The largest chunk table read: 1 Mi chunks, 4 TiB of disk in 4 MiB chunks.
+const MAX_CHUNK_TABLE: u64 = 64 << 20;
+
+/// Reads the Binary row that holds the chunk table, if the package has one.
+fn read_chunk_table<F: Read + Seek>(
+    package: &mut Package<F>,
+) -> io::Result<Option<Result<ChunkTable, String>>> {
+    let has_row = rows(package, "Binary")?
+        .iter()
+        .any(|r| text(r, "Name").as_deref() == Some(CHUNK_TABLE_BINARY));
+    if !has_row {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    package
+        .read_stream(&format!("Binary.{CHUNK_TABLE_BINARY}"))?
+        .take(MAX_CHUNK_TABLE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_CHUNK_TABLE {
+        return Ok(Some(Err(
+            "the chunk table is larger than any disk needs".into()
+        )));
+    }
+    Ok(Some(ChunkTable::decode(&bytes).map_err(|e| e.to_string())))
 }
 
 fn read<F: Read + Seek>(inner: F, path: &Path) -> io::Result<Inspection> {

@@ -97,6 +97,12 @@ impl Inspection {
             d.reserved_bytes,
             d.sha256.as_deref().unwrap_or("?")
         )?;
+        if let Some(n) = d.chunks {
+            writeln!(
+                f,
+                "  {n} chunks, each checked against the MSI's chunk table"
+            )?;
+        }
         if d.staged_by_msi {
             writeln!(f, "  staged by the {STAGE_ACTION} custom action")
         } else {
