@@ -28,6 +28,8 @@ mod ice03;
 mod product;
 mod schema;
 mod sequences;
+#[cfg(test)]
+mod tests;
 mod types;
 mod upgrade;
 
