@@ -19,13 +19,13 @@ use crate::policy::Policy;
 use crate::publish::Publisher;
 use crate::report::{self, OutputMode, Reporter};
 use crate::sidecar::{self, CompressError, CompressOptions};
-use crate::stage::{self, Digested};
 use crate::{Error, Result};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use wspack_contract::stage::{self, Digested};
 
 /// What `wspack build` was asked to do.
 #[derive(Debug, Clone)]

@@ -18,7 +18,7 @@ pub mod reg;
 pub mod report;
 pub mod sidecar;
 pub mod sign;
-pub mod stage;
+pub(crate) mod text;
 pub mod validate;
 pub mod verify;
 

@@ -253,7 +253,7 @@ fn signer_subject(file: &Path) -> Result<String> {
 /// record its new hash and hide the change from `verify`.
 fn check_unchanged(files: &[FileEntry], path: &Path, name: &str) -> Result<()> {
     let bytes = std::fs::read(path).map_err(io_err("read", path))?;
-    let sha256 = crate::stage::to_hex(&Sha256::digest(&bytes));
+    let sha256 = crate::text::to_hex(&Sha256::digest(&bytes));
     match files.iter().find(|f| f.name == name) {
         Some(entry) if entry.sha256 == sha256 && entry.size == bytes.len() as u64 => Ok(()),
         _ => Err(Error::Verify {
@@ -269,7 +269,7 @@ fn update_entry(files: &mut [FileEntry], name: &str, signed: &Path) -> Result<()
     let bytes = std::fs::read(signed).map_err(io_err("read", signed))?;
     if let Some(entry) = files.iter_mut().find(|f| f.name == name) {
         entry.size = bytes.len() as u64;
-        entry.sha256 = crate::stage::to_hex(&Sha256::digest(&bytes));
+        entry.sha256 = crate::text::to_hex(&Sha256::digest(&bytes));
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! The MSI database: a standard per-machine Windows Installer package (issue 5).
+//! The MSI database: a standard per-machine Windows Installer package.
 //!
 //! [`write()`] turns a [`PackageSpec`] (policy, disk facts, optional runtime rows)
 //! into an x64, per-machine MSI whose Registry table writes every policy value to

@@ -1,10 +1,10 @@
 //! Reading a one-member (layout 1) sidecar back: hash the file, inflate, hash the disk.
 
-use crate::stage::{self, Digested, StageError};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::io::{self, BufRead, Read, Write};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use wspack_contract::stage::{self, Digested, StageError};
 
 /// What reading a sidecar back found: the file's own digest (read to its end even
 /// when the gzip data inside is damaged) and the disk it inflates to.
@@ -267,7 +267,7 @@ fn inflate_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sidecar::compress::tests::{gz, sample};
+    use crate::sidecar::tests::{gz, sample};
     use crate::sidecar::DEFAULT_BLOCK_SIZE;
     use std::io::Cursor;
 

@@ -35,6 +35,8 @@ mod chunks;
 mod compress;
 mod inflate;
 mod parallel;
+#[cfg(test)]
+pub(crate) mod tests;
 
 pub use chunks::{BadTable, Chunk, ChunkTable, CHUNK_TABLE_BINARY, DEFAULT_CHUNK_SIZE};
 pub use compress::{

@@ -7,7 +7,6 @@
 //! disk's size.
 
 use super::chunks::{Chunk, ChunkTable};
-use crate::stage::Digested;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,6 +17,7 @@ use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
+use wspack_contract::stage::Digested;
 
 /// How many checked chunks may wait for the calling thread.
 const WINDOW: usize = 8;
@@ -339,7 +339,7 @@ fn hash_file(file: &File, len: u64, stop: &AtomicBool) -> io::Result<Digested> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sidecar::compress::tests::{gz_chunked, sample};
+    use crate::sidecar::tests::{gz_chunked, sample};
     use crate::sidecar::DEFAULT_BLOCK_SIZE;
     use std::io::Write;
 

@@ -5,12 +5,12 @@
 use crate::disk::DiskKind;
 use crate::msi::Inspection;
 use crate::sidecar::{self, ChunkError, ChunkTable, InflateError};
-use crate::stage;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use wspack_contract::stage;
 
 /// The facts of one package folder.
 #[derive(Debug, Clone)]

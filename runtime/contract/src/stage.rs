@@ -1,6 +1,6 @@
-//! The staging core shared with the Windows runtime (`runtime/` includes this file):
-//! stream decoded disk bytes to a writer while counting and hashing them, then
-//! compare with what the manifest promised. Plain `std` + `sha2` 0.10, Rust 1.63.
+//! The verified copy that stages the disk: stream decoded disk bytes to a writer
+//! while counting and hashing them, then compare with what the manifest promised.
+//! The runtime stages with it; the packager's sidecar writer and `verify` check with it.
 
 use sha2::{Digest, Sha256};
 use std::fmt;
