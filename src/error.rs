@@ -127,6 +127,30 @@ pub enum Error {
         /// What is wrong ("no .msi file in", "more than one .msi file in").
         reason: &'static str,
     },
+    /// `wspack sign --pkcs12` has no password to open the bundle with (invalid input).
+    #[error("no password for the PKCS#12 file")]
+    SignPassword,
+    /// `wspack sign` got neither `--pkcs12` nor `--cert` with `--key` (invalid input).
+    #[error("no signing key given")]
+    SignKey,
+    /// osslsigncode could not sign a file.
+    #[error("can't sign {}: {message}", path.display())]
+    Sign {
+        /// The file being signed.
+        path: PathBuf,
+        /// What osslsigncode said.
+        message: String,
+    },
+    /// The MSI a build wrote fails its own ICE validation: a bug in wspack.
+    #[error(
+        "the MSI failed validation: {first} (and {more} more finding(s)); this is a bug in wspack"
+    )]
+    MsiSelfCheck {
+        /// The first finding, naming its ICE.
+        first: String,
+        /// How many findings follow it.
+        more: usize,
+    },
 }
 
 impl Error {
@@ -147,6 +171,8 @@ impl Error {
             | Error::MsiRead { .. }
             | Error::MsiNotFound { .. } => 2,
             Error::MsiWrite { .. } => 1,
+            Error::MsiSelfCheck { .. } | Error::Sign { .. } => 1,
+            Error::SignPassword | Error::SignKey => 2,
         }
     }
 
@@ -184,6 +210,18 @@ impl Error {
                 "an empty string ends a REG_MULTI_SZ list; remove the empty line or put a space in it"
                     .into(),
             ),
+            Error::SignPassword => Some(
+                "set WSPACK_SIGN_PASSWORD or pass --password-file FILE (never on the command line)"
+                    .into(),
+            ),
+            Error::SignKey => Some("pass --pkcs12 FILE, or --cert PEM with --key PEM".into()),
+            Error::Sign { .. } => Some(
+                "check the certificate, the key and the password; the package was not changed"
+                    .into(),
+            ),
+            Error::MsiSelfCheck { .. } => Some(
+                "please report it with your workspace.toml; nothing was published".into(),
+            ),
             Error::MsiRead { .. } => {
                 Some("pass an .msi written by wspack build, or its output folder".into())
             }
@@ -213,11 +251,15 @@ impl Error {
             | Error::Verify { path, .. }
             | Error::MsiWrite { path, .. }
             | Error::MsiRead { path, .. }
-            | Error::MsiNotFound { path, .. } => Some(path),
+            | Error::MsiNotFound { path, .. }
+            | Error::Sign { path, .. } => Some(path),
             Error::SourceDateEpoch { .. }
             | Error::Interrupted
             | Error::MsiCodepage { .. }
-            | Error::MsiEmptyMultiSzItem { .. } => None,
+            | Error::MsiEmptyMultiSzItem { .. }
+            | Error::SignPassword
+            | Error::SignKey
+            | Error::MsiSelfCheck { .. } => None,
         }
     }
 

@@ -18,7 +18,9 @@ pub mod publish;
 pub mod reg;
 pub mod report;
 pub mod sidecar;
+pub mod sign;
 pub(crate) mod text;
+pub mod validate;
 pub mod verify;
 
 pub use error::{Error, Result};

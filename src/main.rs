@@ -71,6 +71,38 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// Sign a build's MSI and setup.exe with Authenticode (osslsigncode) and update its manifest.
+    #[command(group(clap::ArgGroup::new("signing_key").required(true).args(["pkcs12", "cert"])))]
+    Sign {
+        /// A build's output folder.
+        out_dir: PathBuf,
+        /// PKCS#12 bundle (password from WSPACK_SIGN_PASSWORD or --password-file).
+        #[arg(long, conflicts_with_all = ["cert", "key"])]
+        pkcs12: Option<PathBuf>,
+        /// File whose first line is the PKCS#12 password.
+        #[arg(long, requires = "pkcs12")]
+        password_file: Option<PathBuf>,
+        /// PEM certificate (with --key).
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        /// PEM private key, unencrypted (with --cert).
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
+        /// RFC 3161 timestamp server URL (off by default).
+        #[arg(long)]
+        timestamp: Option<String>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check any MSI with ICE-style rules (exit 1 when a rule finds an error).
+    Validate {
+        /// The .msi file.
+        msi: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show what an MSI (or a build's output folder) will install.
     Inspect {
         /// An .msi file or a build's output folder.
@@ -106,7 +138,10 @@ impl Command {
     fn json(&self) -> bool {
         match self {
             Command::Init { .. } => false,
-            Command::Check { json, .. } | Command::Inspect { json, .. } => *json,
+            Command::Check { json, .. }
+            | Command::Inspect { json, .. }
+            | Command::Sign { json, .. }
+            | Command::Validate { json, .. } => *json,
             Command::Build { output, .. } | Command::Verify { output, .. } => output.json,
         }
     }
@@ -122,10 +157,12 @@ fn parse_jobs(text: &str) -> Result<usize, String> {
     }
 }
 
-/// What a command prints on stdout, and whether it already published its output.
+/// What a command prints on stdout, whether it already published its output, and
+/// its exit code (`validate` exits 1 when it finds an error).
 struct Outcome {
     stdout: String,
     published: bool,
+    code: u8,
 }
 
 fn main() -> ExitCode {
@@ -185,8 +222,8 @@ fn emit(outcome: Outcome) -> ExitCode {
         .write_all(outcome.stdout.as_bytes())
         .and_then(|()| stdout.flush())
     {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(outcome.code),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(outcome.code),
         Err(e) if outcome.published => {
             let _ = writeln!(
                 io::stderr(),
@@ -213,6 +250,7 @@ fn run(command: Command) -> wspack::Result<Outcome> {
     let printed = |stdout: String| Outcome {
         stdout,
         published: false,
+        code: 0,
     };
     Ok(match command {
         Command::Init { dir } => {
@@ -259,6 +297,7 @@ fn run(command: Command) -> wspack::Result<Outcome> {
                     OutputMode::Quiet => String::new(),
                 },
                 published: true,
+                code: 0,
             }
         }
         Command::Verify { out_dir, output } => {
@@ -268,6 +307,42 @@ fn run(command: Command) -> wspack::Result<Outcome> {
                 OutputMode::Human => summary.to_string(),
                 OutputMode::Quiet => String::new(),
             })
+        }
+        Command::Sign {
+            out_dir,
+            pkcs12,
+            password_file,
+            cert,
+            key,
+            timestamp,
+            json,
+        } => {
+            let opts = wspack::sign::SignOptions {
+                out_dir,
+                key: wspack::sign::SigningKey::from_args(pkcs12, password_file, cert, key)?,
+                timestamp_url: timestamp,
+            };
+            let summary = wspack::sign::sign(&opts)?;
+            Outcome {
+                stdout: match json {
+                    true => pretty(&summary.to_json()),
+                    false => summary.to_string(),
+                },
+                published: true,
+                code: 0,
+            }
+        }
+        Command::Validate { msi, json } => {
+            let report = wspack::validate::validate(&msi)?;
+            Outcome {
+                stdout: match json {
+                    true => pretty(&report.to_json()),
+                    false => report.to_string(),
+                },
+                published: false,
+                // Findings are the command's result, not a failure to run it.
+                code: u8::from(report.has_errors()),
+            }
         }
         Command::Inspect { path, json } => {
             let inspection = wspack::msi::inspect(&path)?;

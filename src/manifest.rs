@@ -33,6 +33,22 @@ pub struct Manifest {
     pub msi: MsiEntry,
     /// Every output file but the manifest itself, in the order the build wrote them.
     pub files: Vec<FileEntry>,
+    /// Which files `wspack sign` signed, and by whom; absent until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<SigningEntry>,
+}
+
+/// The Authenticode signatures `wspack sign` added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningEntry {
+    /// The signing certificate's subject, e.g. `/CN=Contoso Code Signing`.
+    pub signer: String,
+    /// The files signed (their sizes and hashes in `files` are the signed ones).
+    pub files: Vec<String>,
+    /// The RFC 3161 timestamp server, if one was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_url: Option<String>,
 }
 
 /// The `[workspace]` identity.
@@ -288,6 +304,7 @@ mod tests {
                 detection: "Windows Installer ProductCode {P}".into(),
             },
             files: vec![],
+            signing: None,
         };
         let text = String::from_utf8(m.to_bytes()).unwrap();
         let keys: Vec<usize> = [

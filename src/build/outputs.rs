@@ -225,6 +225,7 @@ pub fn manifest_of(
         },
         msi,
         files,
+        signing: None,
     }
 }
 
