@@ -112,7 +112,7 @@ pub struct SignOptions {
 /// Reads the PKCS#12 password from `file` (one line) or else `WSPACK_SIGN_PASSWORD`.
 pub fn password(file: Option<&Path>) -> Result<String> {
     if let Some(file) = file {
-        let text = std::fs::read_to_string(file).map_err(|source| Error::Input {
+        let text = crate::input::read_to_string(file).map_err(|source| Error::Input {
             what: "read the password file",
             path: file.to_path_buf(),
             source,
@@ -252,7 +252,7 @@ fn signer_subject(file: &Path) -> Result<String> {
 /// Refuses to sign a file that no longer matches the manifest: signing would
 /// record its new hash and hide the change from `verify`.
 fn check_unchanged(files: &[FileEntry], path: &Path, name: &str) -> Result<()> {
-    let bytes = std::fs::read(path).map_err(io_err("read", path))?;
+    let bytes = crate::input::read(path).map_err(io_err("read", path))?;
     let sha256 = crate::text::to_hex(&Sha256::digest(&bytes));
     match files.iter().find(|f| f.name == name) {
         Some(entry) if entry.sha256 == sha256 && entry.size == bytes.len() as u64 => Ok(()),
