@@ -12,6 +12,9 @@ pub enum Error {
     /// The disk is not a usable VHD (invalid input).
     #[error(transparent)]
     Vhd(#[from] crate::disk::VhdError),
+    /// A package folder given to `diff` or `build --base` can't be used (invalid input).
+    #[error(transparent)]
+    Update(#[from] crate::update::UpdateError),
     /// An input file could not be read (invalid input).
     #[error("can't {what}: {}", path.display())]
     Input {
@@ -160,6 +163,7 @@ impl Error {
             Error::Policy(_)
             | Error::Input { .. }
             | Error::Vhd(_)
+            | Error::Update(_)
             | Error::OutDirNotEmpty { .. }
             | Error::OutDirUnusable { .. }
             | Error::SourceDateEpoch { .. }
@@ -183,6 +187,7 @@ impl Error {
                 Some(help.to_string())
             }
             Error::Vhd(e) => Some(e.help()),
+            Error::Update(e) => Some(e.help.clone()),
             Error::OutDirNotEmpty { .. } => Some(
                 "pass --force to replace what it holds, or choose an empty or new folder".into(),
             ),
@@ -242,6 +247,7 @@ impl Error {
         match self {
             Error::Policy(e) => Some(&e.path),
             Error::Vhd(e) => Some(&e.path),
+            Error::Update(e) => Some(&e.path),
             Error::Input { path, .. }
             | Error::Io { path, .. }
             | Error::OutDirNotEmpty { path }

@@ -20,6 +20,7 @@ pub mod report;
 pub mod sidecar;
 pub mod sign;
 pub(crate) mod text;
+pub mod update;
 pub mod validate;
 pub mod verify;
 

@@ -60,6 +60,10 @@ enum Command {
         /// Replace what an existing output folder holds.
         #[arg(long)]
         force: bool,
+        /// An earlier build's output folder: say whether this build is policy-only
+        /// relative to it, or write <name>.delta.medv with the disk's changed chunks.
+        #[arg(long, value_name = "OLD_OUTDIR")]
+        base: Option<PathBuf>,
         #[command(flatten)]
         output: Output,
     },
@@ -70,6 +74,16 @@ enum Command {
         out_dir: PathBuf,
         #[command(flatten)]
         output: Output,
+    },
+    /// Show what changed between two builds: policy values, disk chunks, files to ship.
+    Diff {
+        /// The older build's output folder.
+        old_dir: PathBuf,
+        /// The newer build's output folder.
+        new_dir: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Sign a build's MSI and setup.exe with Authenticode (osslsigncode) and update its manifest.
     #[command(group(clap::ArgGroup::new("signing_key").required(true).args(["pkcs12", "cert"])))]
@@ -140,6 +154,7 @@ impl Command {
             Command::Init { .. } => false,
             Command::Check { json, .. }
             | Command::Inspect { json, .. }
+            | Command::Diff { json, .. }
             | Command::Sign { json, .. }
             | Command::Validate { json, .. } => *json,
             Command::Build { output, .. } | Command::Verify { output, .. } => output.json,
@@ -274,6 +289,7 @@ fn run(command: Command) -> wspack::Result<Outcome> {
             jobs,
             level,
             force,
+            base,
             output,
         } => {
             let all_cores = || {
@@ -288,6 +304,7 @@ fn run(command: Command) -> wspack::Result<Outcome> {
                 level,
                 force,
                 mode: output.mode(),
+                base,
             };
             let summary = wspack::build::run(&opts)?;
             Outcome {
@@ -306,6 +323,17 @@ fn run(command: Command) -> wspack::Result<Outcome> {
                 OutputMode::Json => pretty(&summary),
                 OutputMode::Human => summary.to_string(),
                 OutputMode::Quiet => String::new(),
+            })
+        }
+        Command::Diff {
+            old_dir,
+            new_dir,
+            json,
+        } => {
+            let diff = wspack::update::diff(&old_dir, &new_dir)?;
+            printed(match json {
+                true => pretty(&diff),
+                false => diff.to_string(),
             })
         }
         Command::Sign {

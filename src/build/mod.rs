@@ -19,6 +19,7 @@ use crate::names::PackageNames;
 use crate::policy::Policy;
 use crate::publish::Publisher;
 use crate::report::{self, OutputMode, Reporter};
+use crate::update::Base;
 use crate::{Error, Result};
 use serde::Serialize;
 use std::fmt;
@@ -40,6 +41,9 @@ pub struct BuildOptions {
     pub force: bool,
     /// How to report progress.
     pub mode: OutputMode,
+    /// An earlier build of the workspace to compare with (`--base`): the build then
+    /// says whether it is policy-only, or writes a delta sidecar.
+    pub base: Option<PathBuf>,
 }
 
 /// What a build wrote: the manifest's facts, where, and how long it took.
@@ -68,7 +72,11 @@ impl fmt::Display for BuildSummary {
                 file.name, file.size, file.sha256
             )?;
         }
-        writeln!(f, "  {:<40} (manifest)", self.manifest)
+        writeln!(f, "  {:<40} (manifest)", self.manifest)?;
+        match &self.package.update {
+            Some(update) => write!(f, "{}", crate::update::describe(update)),
+            None => Ok(()),
+        }
     }
 }
 
@@ -86,6 +94,8 @@ pub struct Inputs<'a> {
     pub build_secs: i64,
     /// The package's file names.
     pub names: PackageNames,
+    /// The base package (`--base`), checked.
+    pub base: Option<Base>,
 }
 
 /// Runs a build and publishes the package into `opts.out_dir`.
@@ -98,6 +108,11 @@ pub fn run(opts: &BuildOptions) -> Result<BuildSummary> {
 /// Builds from an already checked policy and disk.
 pub fn run_checked(policy: &Policy, disk: &VhdInfo, opts: &BuildOptions) -> Result<BuildSummary> {
     let started = Instant::now();
+    // Before any work: a base that can't be one is invalid input.
+    let base = match &opts.base {
+        Some(dir) => Some(Base::load(dir, policy)?),
+        None => None,
+    };
     let reporter = Reporter::new(opts.mode);
     report::catch_interrupts();
     let (build_secs, time_source) =
@@ -120,6 +135,7 @@ pub fn run_checked(policy: &Policy, disk: &VhdInfo, opts: &BuildOptions) -> Resu
         reporter: &reporter,
         build_secs,
         names: PackageNames::of(&policy.workspace.internal_name),
+        base,
     };
     let manifest = write_outputs(&inputs, &mut publisher)?;
     publisher.publish(&reporter)?;
@@ -143,12 +159,19 @@ fn write_outputs(inputs: &Inputs, publisher: &mut Publisher) -> Result<Manifest>
     let (sidecar, entry) = outputs::sidecar(inputs, publisher)?;
     files.push(entry);
     stop_if_interrupted()?;
-    let (msi, entry) = outputs::msi(inputs, &sidecar, publisher)?;
+    let update = match &inputs.base {
+        Some(base) => Some(outputs::delta(inputs, base, &sidecar, publisher)?),
+        None => None,
+    };
+    files.extend(update.as_ref().and_then(|(_, entry)| entry.clone()));
+    let delta = update.as_ref().and_then(|(facts, _)| facts.delta.as_ref());
+    let (msi, entry) = outputs::msi(inputs, &sidecar, delta, publisher)?;
     files.push(entry);
     files.push(outputs::setup(inputs, publisher)?);
     files.push(outputs::reg(inputs, publisher)?);
     stop_if_interrupted()?;
-    let manifest = outputs::manifest_of(inputs, &sidecar, msi, files);
+    let mut manifest = outputs::manifest_of(inputs, &sidecar, msi, files);
+    manifest.update = update.map(|(facts, _)| facts.entry);
     outputs::write_manifest(inputs, &manifest, publisher)?;
     stop_if_interrupted()?;
     Ok(manifest)

@@ -10,6 +10,8 @@ use crate::publish::Publisher;
 use crate::report;
 use crate::sidecar::{self, ChunkTable, CompressError, CompressOptions};
 use crate::text::to_hex;
+use crate::update::delta::{DeltaTable, DELTA_SUFFIX, DELTA_TABLE_BINARY};
+use crate::update::{write_delta, Base, UpdateFacts};
 use crate::{Error, Result};
 use sha2::{Digest, Sha256};
 use std::io::{self, BufWriter, Write};
@@ -144,15 +146,48 @@ fn compress_disk(
     })
 }
 
-/// The MSI, `<internal_name>.msi`, with the staging action and the chunk table.
+/// With `--base`: whether only the policy changed, and if not the delta sidecar
+/// `<internal_name>.delta.medv`, made of the full sidecar's changed members.
+pub fn delta(
+    inputs: &Inputs,
+    base: &Base,
+    sidecar: &SidecarFacts,
+    publisher: &mut Publisher,
+) -> Result<(UpdateFacts, Option<FileEntry>)> {
+    let mut facts = UpdateFacts::new(base, base.same_disk(&sidecar.disk));
+    if facts.entry.policy_only {
+        return Ok((facts, None));
+    }
+    let name = format!("{}{DELTA_SUFFIX}", inputs.policy.workspace.internal_name);
+    let medv = publisher.dir().join(&inputs.names.sidecar);
+    let (table, entry) = output(publisher, &name, |out, path| {
+        let table = write_delta(base, &sidecar.chunks, &medv, out)
+            .map_err(|e| e.into_error(&medv, path))?;
+        let digest = Digested {
+            size: table.delta_size,
+            sha256: table.delta_sha256,
+        };
+        Ok((table, digest))
+    })?;
+    facts.set_delta(name, table);
+    Ok((facts, Some(entry)))
+}
+
+/// The MSI, `<internal_name>.msi`, with the staging action, the chunk table and,
+/// with `--base` and a changed disk, the delta table.
 pub fn msi(
     inputs: &Inputs,
     sidecar: &SidecarFacts,
+    delta: Option<&DeltaTable>,
     publisher: &mut Publisher,
 ) -> Result<(MsiEntry, FileEntry)> {
     let mut rows = crate::msi::runtime::staging_rows(inputs.policy);
     rows.binaries
         .push((sidecar::CHUNK_TABLE_BINARY.into(), sidecar.chunks.encode()));
+    if let Some(table) = delta {
+        rows.binaries
+            .push((DELTA_TABLE_BINARY.into(), table.encode()));
+    }
     let spec = crate::msi::PackageSpec {
         policy: inputs.policy,
         disk_size: sidecar.disk.size,
@@ -225,6 +260,7 @@ pub fn manifest_of(
         },
         msi,
         files,
+        update: None,
         signing: None,
     }
 }
