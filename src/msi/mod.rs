@@ -47,7 +47,7 @@ pub struct PackageSpec<'a> {
     pub medv_file_name: String,
     /// The build time (from `SOURCE_DATE_EPOCH`, never `now()`): the summary's times.
     pub build_time: SystemTime,
-    /// The staging custom action's rows; `None` until the runtime lands.
+    /// The staging custom action's rows; `None` writes a policy-only MSI that stages no disk.
     pub runtime: Option<&'a runtime::RuntimeRows>,
 }
 
