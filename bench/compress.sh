@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/compress.sh [SIZE_GIB] — wspack build/verify against pigz on a realistic disk.
 #
-# Makes (and caches) a SIZE_GIB fixed VHD with ../shared/bench/make-vhd.sh, builds
+# Makes (and caches) a SIZE_GIB fixed VHD with bench/make-vhd.sh, builds
 # wspack --release, then in the same run and on the same disk times:
 #   build:  wspack build -o OUT (all cores, level 6)   vs  pigz -6 -p $(nproc) -c DISK
 #   verify: wspack verify OUT                          vs  pigz -dc DISK.gz | sha256sum
@@ -23,11 +23,7 @@ jobs=$(nproc)
 for tool in qemu-img pigz sha256sum /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
 done
-make_vhd=""
-for cand in "$here/../shared/bench/make-vhd.sh" "$here/../../shared/bench/make-vhd.sh" /work/shared/bench/make-vhd.sh; do
-  [[ -x $cand || -f $cand ]] && { make_vhd=$cand; break; }
-done
-[[ -n $make_vhd ]] || { echo "can't find shared/bench/make-vhd.sh" >&2; exit 2; }
+make_vhd=$here/bench/make-vhd.sh
 
 mkdir -p "$bench_dir"
 disk=$bench_dir/disk${gib}-${kind}.vhd

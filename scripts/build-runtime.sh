@@ -9,6 +9,7 @@
 #
 # Installs its apt packages when missing (CI starts from a fresh machine).
 # Debian's cargo/rustc are called by full path: rustup's come first on PATH.
+# Offline: the crates come from runtime/vendor/ (scripts/vendor-runtime.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,7 +17,7 @@ MODE=build
 case "${1:-}" in
   "") ;;
   --check) MODE=check ;;
-  -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
   *) echo "usage: $0 [--check]" >&2; exit 2 ;;
 esac
 
@@ -41,13 +42,11 @@ fi
 
 TOOLCHAIN="$(/usr/bin/rustc --version) / $(/usr/bin/cargo --version) / $(x86_64-w64-mingw32-gcc --version | head -n1) / $(x86_64-w64-mingw32-ld --version | head -n1)"
 
-CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
 TARGET=$(mktemp -d "${TMPDIR:-/tmp}/wspack-runtime-target.XXXXXX")
 trap 'rm -rf "$TARGET"' EXIT
 
 # No timestamps, no symbols, no machine-specific paths (the later prefix wins).
 RUSTFLAGS="-C link-arg=-Wl,--no-insert-timestamp -C link-arg=-s"
-RUSTFLAGS+=" --remap-path-prefix=$CARGO_HOME=/cargo"
 RUSTFLAGS+=" --remap-path-prefix=$ROOT=/wspack"
 RUSTFLAGS+=" --remap-path-prefix=$TARGET=/target"
 
@@ -55,11 +54,9 @@ echo "build-runtime: $TOOLCHAIN" >&2
 (
   cd "$ROOT/runtime"
   env -u RUSTUP_TOOLCHAIN -u CARGO_BUILD_TARGET -u CARGO_TARGET_DIR -u RUSTC_WRAPPER \
-    CARGO_HOME="$CARGO_HOME" \
     RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTFLAGS="$RUSTFLAGS" \
     SOURCE_DATE_EPOCH=0 \
-    __CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS=nightly \
-    /usr/bin/cargo -Z sparse-registry build --release --locked \
+    /usr/bin/cargo build --release --locked --offline \
       --target $TARGET_TRIPLE --target-dir "$TARGET"
 )
 

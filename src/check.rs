@@ -1,8 +1,7 @@
 //! `wspack check` (validate, summarize, explain) and `wspack init` (a commented template).
 
-use crate::disk::{self, VhdInfo};
-use crate::policy::contract::{Target, FIELDS, SECTIONS};
-use crate::policy::{Policy, RegData, RegValue, ROOT_KEY};
+use crate::disk::{self, VhdError, VhdInfo, VhdProblem};
+use crate::policy::{self, Policy, PolicyError, RegData, RegValue, ROOT_KEY};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,44 +15,7 @@ pub struct CheckReport {
     pub disk: VhdInfo,
 }
 
-/// A value the agent applies itself because the policy leaves its key out.
-struct Defaulted {
-    key: &'static str,
-    name: &'static str,
-    data: Option<RegData>,
-}
-
 impl CheckReport {
-    /// Lists the contract's values that the policy leaves to the agent, with their defaults.
-    fn defaults(&self) -> Vec<Defaulted> {
-        let written = |key: &str, name: &str| {
-            self.policy
-                .values
-                .iter()
-                .any(|v| v.key == key && v.name == name)
-        };
-        // One memory form excludes the other: list the other form's defaults only when neither is set.
-        let memory_set = self
-            .policy
-            .values
-            .iter()
-            .any(|v| v.name == "HostMemToGuestMemCalcEnabled");
-        FIELDS
-            .iter()
-            .filter_map(|f| match f.target {
-                Target::Registry { key, name } if !written(key, name) => {
-                    let memory = f.key.starts_with("memory");
-                    (!(memory && memory_set)).then(|| Defaulted {
-                        key,
-                        name,
-                        data: f.default_data(),
-                    })
-                }
-                _ => None,
-            })
-            .collect()
-    }
-
     /// Renders the summary (and with `explain`, every value and default) as text.
     pub fn render(&self, explain: bool) -> String {
         let ws = &self.policy.workspace;
@@ -79,7 +41,7 @@ impl CheckReport {
             out,
             "  registry   {} values under HKLM\\{ROOT_KEY} (64-bit view), {} left to the agent's defaults",
             self.policy.values.len(),
-            self.defaults().len()
+            self.policy.defaults().len()
         );
         if !explain {
             return out;
@@ -98,23 +60,15 @@ impl CheckReport {
                 )
             })
             .collect();
-        for d in self.defaults() {
+        for d in self.policy.defaults() {
             let (ty, data) = match &d.data {
                 Some(data) => (data.type_name().to_string(), show(data)),
                 None => ("-".to_string(), "(agent's built-in behaviour)".to_string()),
             };
             rows.push((d.key, d.name, ty, data, "default, not written"));
         }
-        // Group by key in contract order (first appearance), declared values first.
-        let mut keys: Vec<&str> = Vec::new();
-        for f in FIELDS {
-            if let Target::Registry { key, .. } = f.target {
-                if !keys.contains(&key) {
-                    keys.push(key);
-                }
-            }
-        }
-        for key in keys {
+        // Group by key in contract order, declared values first.
+        for key in policy::registry_keys() {
             let _ = writeln!(out, "\nHKLM\\{ROOT_KEY}\\{key}");
             for (_, name, ty, data, note) in rows.iter().filter(|r| r.0 == key) {
                 let note = if note.is_empty() {
@@ -152,6 +106,7 @@ impl CheckReport {
             let value = |v: &RegValue| json!({ "key": v.full_key(), "name": v.name, "type": v.data.type_name(), "data": v.data.to_json() });
             v["values"] = self.policy.values.iter().map(value).collect();
             v["defaults"] = self
+                .policy
                 .defaults()
                 .iter()
                 .map(|d| {
@@ -201,38 +156,31 @@ pub fn human_bytes(n: u64) -> String {
 /// Validates a workspace TOML and its disk; writes nothing.
 pub fn check(workspace: &Path) -> crate::Result<CheckReport> {
     let policy = Policy::load(workspace)?;
-    crate::msi::check_policy_text(&policy)?;
-    let disk = disk::open(&policy.workspace.vhd)?;
+    let disk = disk::open(&policy.workspace.vhd).map_err(|e| locate_open_error(&policy, e))?;
     Ok(CheckReport { policy, disk })
 }
 
-/// Returns the commented `workspace.toml` that `init` writes: every section and key
-/// of the contract, optional ones commented out with their defaults.
-pub fn template() -> String {
-    let mut out = String::from(
-        "# wspack workspace policy. Every key of the MED-V 2.0 contract is listed;\n\
-         # optional keys are commented out and show the agent's default.\n\
-         # Keys left out are not written: the agent applies its default.\n\
-         # Check with: wspack check workspace.toml --explain\n",
-    );
-    for (section, doc) in SECTIONS {
-        let _ = write!(out, "\n# {doc}\n[{section}]\n");
-        for f in FIELDS.iter().filter(|f| f.section == *section) {
-            let target = match f.target {
-                Target::Registry { key, name } => format!(" → {key}\\{name}"),
-                Target::Workspace => String::new(),
-            };
-            let _ = writeln!(out, "# {}{target}", f.doc);
-            let value = if f.required {
-                f.example.to_string()
-            } else {
-                f.default_toml()
-            };
-            let comment = if f.required { "" } else { "# " };
-            let _ = writeln!(out, "{comment}{} = {value}", f.key);
+/// Points a disk that can't be opened at the policy's `vhd` value; problems inside
+/// the disk keep their byte offset in the disk.
+fn locate_open_error(policy: &Policy, e: VhdError) -> crate::Error {
+    let help = match &e.problem {
+        VhdProblem::Unreadable(io)
+            if e.offset.is_none() && io.kind() == std::io::ErrorKind::NotFound =>
+        {
+            let folder = policy.source.parent().filter(|p| !p.as_os_str().is_empty());
+            let folder = folder.map_or(".".into(), |p| p.display().to_string());
+            format!("fix `vhd`: it is taken relative to the policy's folder ({folder}), or give an absolute path")
         }
-    }
-    out
+        VhdProblem::Unreadable(_) | VhdProblem::NotAFile { .. } if e.offset.is_none() => e.help(),
+        _ => return e.into(),
+    };
+    let located: PolicyError = policy.vhd_error(&e, help);
+    located.into()
+}
+
+/// Returns the commented `workspace.toml` that `init` writes.
+pub fn template() -> String {
+    policy::template()
 }
 
 /// Writes a commented `workspace.toml` into `dir`; returns its path. Refuses to overwrite.
@@ -267,33 +215,6 @@ pub fn init(dir: &Path) -> crate::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn template_parses_and_names_every_key() {
-        let text = template();
-        let policy =
-            Policy::parse(&text, Path::new("workspace.toml")).expect("template must parse");
-        assert_eq!(policy.workspace.vhd, Path::new("guest.vhd"));
-        for f in FIELDS {
-            assert!(
-                text.contains(&format!("{} = ", f.key)),
-                "template lacks {}",
-                f.key
-            );
-        }
-        // Uncommenting every optional key (but one memory form) must still parse.
-        let all: String = text
-            .lines()
-            .map(|l| match l.strip_prefix("# ") {
-                Some(kv) if kv.contains(" = ") && !kv.starts_with("memory.") => kv,
-                _ => l,
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        let full =
-            Policy::parse(&all, Path::new("workspace.toml")).unwrap_or_else(|e| panic!("{e}"));
-        assert!(full.values.len() > 45, "{}", full.values.len());
-    }
 
     #[test]
     fn human_sizes() {

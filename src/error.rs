@@ -1,6 +1,7 @@
-//! The crate's error type; only `main.rs` prints it and picks the exit code.
+//! The crate's error type; only `main.rs` prints it (as text, or as JSON under
+//! `--json`) and picks the exit code.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything that can stop a wspack command.
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +12,9 @@ pub enum Error {
     /// The disk is not a usable VHD (invalid input).
     #[error(transparent)]
     Vhd(#[from] crate::disk::VhdError),
+    /// A package folder given to `diff` or `build --base` can't be used (invalid input).
+    #[error(transparent)]
+    Update(#[from] crate::update::UpdateError),
     /// An input file could not be read (invalid input).
     #[error("can't {what}: {}", path.display())]
     Input {
@@ -48,6 +52,8 @@ pub enum Error {
         path: PathBuf,
         /// Why not.
         reason: String,
+        /// How to fix it.
+        help: &'static str,
     },
     /// `SOURCE_DATE_EPOCH` is set but not a whole number of seconds (invalid input).
     #[error("SOURCE_DATE_EPOCH={value:?} is not a whole number of seconds since 1970-01-01")]
@@ -56,7 +62,7 @@ pub enum Error {
         value: String,
     },
     /// The user pressed Ctrl-C (or the process got SIGTERM); nothing was published.
-    #[error("interrupted: no package was written")]
+    #[error("interrupted: nothing was written")]
     Interrupted,
     /// Compressing the disk failed for a reason other than reading or writing a file.
     #[error("can't compress {}: {message}", path.display())]
@@ -124,6 +130,30 @@ pub enum Error {
         /// What is wrong ("no .msi file in", "more than one .msi file in").
         reason: &'static str,
     },
+    /// `wspack sign --pkcs12` has no password to open the bundle with (invalid input).
+    #[error("no password for the PKCS#12 file")]
+    SignPassword,
+    /// `wspack sign` got neither `--pkcs12` nor `--cert` with `--key` (invalid input).
+    #[error("no signing key given")]
+    SignKey,
+    /// osslsigncode could not sign a file.
+    #[error("can't sign {}: {message}", path.display())]
+    Sign {
+        /// The file being signed.
+        path: PathBuf,
+        /// What osslsigncode said.
+        message: String,
+    },
+    /// The MSI a build wrote fails its own ICE validation: a bug in wspack.
+    #[error(
+        "the MSI failed validation: {first} (and {more} more finding(s)); this is a bug in wspack"
+    )]
+    MsiSelfCheck {
+        /// The first finding, naming its ICE.
+        first: String,
+        /// How many findings follow it.
+        more: usize,
+    },
 }
 
 impl Error {
@@ -133,6 +163,7 @@ impl Error {
             Error::Policy(_)
             | Error::Input { .. }
             | Error::Vhd(_)
+            | Error::Update(_)
             | Error::OutDirNotEmpty { .. }
             | Error::OutDirUnusable { .. }
             | Error::SourceDateEpoch { .. }
@@ -144,14 +175,19 @@ impl Error {
             | Error::MsiRead { .. }
             | Error::MsiNotFound { .. } => 2,
             Error::MsiWrite { .. } => 1,
+            Error::MsiSelfCheck { .. } | Error::Sign { .. } => 1,
+            Error::SignPassword | Error::SignKey => 2,
         }
     }
 
     /// Returns a `help:` line saying how to fix the problem, when there is one.
     pub fn help(&self) -> Option<String> {
         match self {
-            Error::Input { help, .. } => Some(help.to_string()),
+            Error::Input { help, .. } | Error::OutDirUnusable { help, .. } => {
+                Some(help.to_string())
+            }
             Error::Vhd(e) => Some(e.help()),
+            Error::Update(e) => Some(e.help.clone()),
             Error::OutDirNotEmpty { .. } => Some(
                 "pass --force to replace what it holds, or choose an empty or new folder".into(),
             ),
@@ -179,14 +215,105 @@ impl Error {
                 "an empty string ends a REG_MULTI_SZ list; remove the empty line or put a space in it"
                     .into(),
             ),
+            Error::SignPassword => Some(
+                "set WSPACK_SIGN_PASSWORD or pass --password-file FILE (never on the command line)"
+                    .into(),
+            ),
+            Error::SignKey => Some("pass --pkcs12 FILE, or --cert PEM with --key PEM".into()),
+            Error::Sign { .. } => Some(
+                "check the certificate, the key and the password; the package was not changed"
+                    .into(),
+            ),
+            Error::MsiSelfCheck { .. } => Some(
+                "please report it with your workspace.toml; nothing was published".into(),
+            ),
             Error::MsiRead { .. } => {
                 Some("pass an .msi written by wspack build, or its output folder".into())
             }
             Error::MsiNotFound { .. } => {
                 Some("pass the .msi itself, or a build's output folder holding one".into())
             }
+            Error::Io { source, .. } if source.raw_os_error() == Some(rustix::io::Errno::BUSY.raw_os_error()) => Some(
+                "the output folder is a mount point wspack did not recognise: \
+                 build into a folder inside it instead"
+                    .into(),
+            ),
             _ => None,
         }
+    }
+
+    /// Returns the file the problem is in or about, when there is one.
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Error::Policy(e) => Some(&e.path),
+            Error::Vhd(e) => Some(&e.path),
+            Error::Update(e) => Some(&e.path),
+            Error::Input { path, .. }
+            | Error::Io { path, .. }
+            | Error::OutDirNotEmpty { path }
+            | Error::OutDirUnusable { path, .. }
+            | Error::Compress { path, .. }
+            | Error::NoManifest { path, .. }
+            | Error::Verify { path, .. }
+            | Error::MsiWrite { path, .. }
+            | Error::MsiRead { path, .. }
+            | Error::MsiNotFound { path, .. }
+            | Error::Sign { path, .. } => Some(path),
+            Error::SourceDateEpoch { .. }
+            | Error::Interrupted
+            | Error::MsiCodepage { .. }
+            | Error::MsiEmptyMultiSzItem { .. }
+            | Error::SignPassword
+            | Error::SignKey
+            | Error::MsiSelfCheck { .. } => None,
+        }
+    }
+
+    /// Renders the error as one JSON object (for `--json`): `code` (the exit code),
+    /// `message`, `file`, `line`, `column`, `offset` (a byte offset in a disk) and
+    /// `help`, `null` where they don't apply, and every policy problem in
+    /// `diagnostics` (the first one also gives `message`, `line`, `column`, `help`).
+    pub fn to_json(&self) -> serde_json::Value {
+        let diagnostics: Vec<serde_json::Value> = match self {
+            Error::Policy(e) => e
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    let at = |n: usize| (d.line > 0).then_some(n);
+                    serde_json::json!({
+                        "message": d.message,
+                        "line": at(d.line),
+                        "column": at(d.column),
+                        "help": d.help,
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut message = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source.filter(|_| !matches!(self, Error::Policy(_))) {
+            message.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        let mut out = serde_json::json!({
+            "error": true,
+            "code": self.exit_code(),
+            "message": message,
+            // Lossy: a path that is not UTF-8 still gives valid JSON.
+            "file": self.file().map(|p| p.to_string_lossy()),
+            "line": null,
+            "column": null,
+            "offset": match self { Error::Vhd(e) => e.offset, _ => None },
+            "help": self.help(),
+            "diagnostics": diagnostics,
+        });
+        if let Some(first) = out["diagnostics"].get(0).cloned() {
+            for key in ["message", "line", "column", "help"] {
+                out[key] = first[key].clone();
+            }
+        }
+        out
     }
 
     /// Renders the error for a terminal: `error: …`, each cause, then `help: …`.
@@ -203,7 +330,7 @@ impl Error {
         if let Some(help) = self.help() {
             out.push_str(&format!("  help: {help}\n"));
         }
-        out
+        crate::text::printable(&out)
     }
 }
 

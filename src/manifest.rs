@@ -1,5 +1,8 @@
 //! The build manifest `<internal_name>.json`: the one machine-readable record of a
-//! build, which `wspack verify` checks a package against. (Issue 4.)
+//! build, which `wspack verify` checks a package against.
+//!
+//! Reading is strict (unknown and duplicate fields are refused): every field is
+//! one `verify` checks, so a field it does not know could not be checked.
 //!
 //! Keys come out in the order the structs declare them (serde derives), pretty
 //! printed with a final newline, so two builds of the same inputs give the same bytes.
@@ -12,6 +15,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Everything a build wrote, and what the disk inside the sidecar must be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// [`SCHEMA_VERSION`] of the writer.
     pub schema_version: u32,
@@ -29,10 +33,73 @@ pub struct Manifest {
     pub msi: MsiEntry,
     /// Every output file but the manifest itself, in the order the build wrote them.
     pub files: Vec<FileEntry>,
+    /// How this build relates to its `--base` (absent when built without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<UpdateEntry>,
+    /// Which files `wspack sign` signed, and by whom; absent until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<SigningEntry>,
+}
+
+/// A build made with `--base`: the base, and what must travel to machines that have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEntry {
+    /// The base package.
+    pub base: BaseEntry,
+    /// The disk is byte-identical to the base's: machines with the base need the MSI alone.
+    pub policy_only: bool,
+    /// The delta sidecar (absent when `policy_only`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<DeltaEntry>,
+}
+
+/// The base package a build was compared with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseEntry {
+    /// Its ProductCode.
+    pub product_code: String,
+    /// Its ProductVersion.
+    pub version: String,
+    /// Size of the disk it stages.
+    pub disk_size: u64,
+    /// SHA-256 of the disk it stages, lowercase hex.
+    pub disk_sha256: String,
+}
+
+/// The delta sidecar: the changed chunks, which machines with the base disk need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeltaEntry {
+    /// File name: `<internal_name>.delta.medv`.
+    pub file: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256, lowercase hex.
+    pub sha256: String,
+    /// Chunks of the new disk.
+    pub chunks: u64,
+    /// Chunks that travel in the delta (the others come from the base disk).
+    pub changed_chunks: u64,
+}
+
+/// The Authenticode signatures `wspack sign` added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningEntry {
+    /// The signing certificate's subject, e.g. `/CN=Contoso Code Signing`.
+    pub signer: String,
+    /// The files signed (their sizes and hashes in `files` are the signed ones).
+    pub files: Vec<String>,
+    /// The RFC 3161 timestamp server, if one was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_url: Option<String>,
 }
 
 /// The `[workspace]` identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WorkspaceEntry {
     /// Display name.
     pub name: String,
@@ -46,6 +113,7 @@ pub struct WorkspaceEntry {
 
 /// The disk inside the sidecar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DiskEntry {
     /// The name it is staged as on the host: `<internal_name>.vhd`.
     pub file: String,
@@ -61,11 +129,19 @@ pub struct DiskEntry {
 
 /// The compressed disk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SidecarEntry {
     /// File name in the package folder: `<internal_name>.medv`.
     pub file: String,
-    /// Container and method: always `gzip` (one member, one deflate stream).
+    /// Container and method: always `gzip` (one member per chunk).
     pub compression: String,
+    /// Disk bytes per chunk, each one gzip member (absent: the whole disk is one
+    /// member, as packages built before chunking have it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunk_size: Option<u64>,
+    /// How many chunks; the MSI's chunk table has each one's place and SHA-256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<u64>,
     /// Deflate level 1–9.
     pub level: u32,
     /// Size in bytes.
@@ -76,6 +152,7 @@ pub struct SidecarEntry {
 
 /// The MSI's identity and how to deploy it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MsiEntry {
     /// File name: `<internal_name>.msi`.
     pub file: String,
@@ -95,6 +172,7 @@ pub struct MsiEntry {
 
 /// One output file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FileEntry {
     /// Name in the package folder (no path).
     pub name: String,
@@ -112,19 +190,51 @@ impl Manifest {
         out
     }
 
-    /// Reads a manifest; fields added by newer writers are ignored.
+    /// Reads a manifest strictly (see [`Manifest::parse`]).
     pub fn read(path: &Path) -> crate::Result<Manifest> {
-        let bytes = std::fs::read(path).map_err(|source| crate::Error::Io {
+        let file = crate::input::open_regular(path).map_err(|source| crate::Error::Io {
             op: "read the manifest",
             path: path.to_path_buf(),
             source,
         })?;
-        serde_json::from_slice(&bytes).map_err(|e| crate::Error::Verify {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_LEN + 1), &mut bytes)
+            .map_err(|source| crate::Error::Io {
+                op: "read the manifest",
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Manifest::parse(&bytes).map_err(|problem| crate::Error::Verify {
             path: path.to_path_buf(),
-            problem: format!("not a wspack manifest: {e}"),
+            problem,
         })
     }
+
+    /// Parses a manifest strictly: every field present, no unknown field, no
+    /// duplicate, and the schema this wspack writes. Returns the problem in words,
+    /// with its line and column.
+    pub fn parse(bytes: &[u8]) -> Result<Manifest, String> {
+        if bytes.len() as u64 > MAX_LEN {
+            return Err(format!(
+                "not a wspack manifest: it is over {MAX_LEN} bytes (a manifest has a few KB)"
+            ));
+        }
+        // A newer writer's manifest fails the strict parse: say why instead.
+        let schema = serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .and_then(|v| v.get("schema_version").and_then(serde_json::Value::as_u64));
+        if let Some(newer) = schema.filter(|&n| n > u64::from(SCHEMA_VERSION)) {
+            return Err(format!(
+                "schema_version {newer} is newer than this wspack understands ({SCHEMA_VERSION}); use a newer wspack"
+            ));
+        }
+        serde_json::from_slice(bytes)
+            .map_err(|e| crate::text::printable(&format!("not a wspack manifest: {e}")))
+    }
 }
+
+/// The largest manifest read (real ones have a few KB).
+const MAX_LEN: u64 = 1 << 20;
 
 /// Where a build's time came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,7 +313,7 @@ mod tests {
     }
 
     #[test]
-    fn keys_keep_their_order_and_unknown_fields_are_ignored() {
+    fn keys_keep_their_order_and_unknown_fields_are_refused() {
         let m = Manifest {
             schema_version: SCHEMA_VERSION,
             wspack_version: "0.1.0".into(),
@@ -224,6 +334,8 @@ mod tests {
             sidecar: SidecarEntry {
                 file: "w.medv".into(),
                 compression: "gzip".into(),
+                chunk_size: None,
+                chunks: None,
                 level: 6,
                 size: 1,
                 sha256: "00".into(),
@@ -238,6 +350,8 @@ mod tests {
                 detection: "Windows Installer ProductCode {P}".into(),
             },
             files: vec![],
+            update: None,
+            signing: None,
         };
         let text = String::from_utf8(m.to_bytes()).unwrap();
         let keys: Vec<usize> = [
@@ -255,9 +369,16 @@ mod tests {
         .collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "{text}");
         assert!(text.ends_with("]\n}\n"));
+        assert_eq!(Manifest::parse(text.as_bytes()), Ok(m.clone()));
         let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        v["added_by_a_newer_writer"] = "{X}".into();
-        let back: Manifest = serde_json::from_value(v).unwrap();
-        assert_eq!(back, m);
+        v["msi"]["added"] = "{X}".into();
+        let err = Manifest::parse(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+        assert!(err.contains("unknown field `added`"), "{err}");
+        v["schema_version"] = 2.into();
+        let err = Manifest::parse(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+        assert!(err.contains("newer than this wspack understands"), "{err}");
+        let twice = text.replacen("\"level\": 6,", "\"level\": 6,\n    \"level\": 6,", 1);
+        let err = Manifest::parse(twice.as_bytes()).unwrap_err();
+        assert!(err.contains("duplicate field `level`"), "{err}");
     }
 }

@@ -1,13 +1,14 @@
 //! Progress and warnings: indicatif bars on a terminal, plain lines in CI,
-//! nothing under `--quiet`, one JSON object at the end under `--json`. (Issue 4.)
+//! nothing under `--quiet`, one JSON object at the end under `--json`; and how the
+//! process answers Ctrl-C and SIGTERM.
 //!
-//! Everything here goes to stderr; stdout carries only the final summary (text,
-//! or the JSON object under `--json`), which `main.rs` prints.
+//! Everything here goes to stderr (a closed stderr is ignored, never a panic);
+//! stdout carries only the final summary (text, or the JSON object under `--json`),
+//! which `main.rs` prints.
 
 use indicatif::{HumanBytes, HumanDuration, ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Once;
 use std::time::{Duration, Instant};
 
 /// How a command talks to its user.
@@ -48,14 +49,14 @@ impl Reporter {
     /// Prints a status line (human mode only).
     pub fn status(&self, message: &str) {
         if self.mode == OutputMode::Human {
-            eprintln!("{message}");
+            line(format_args!("{message}"));
         }
     }
 
     /// Prints a warning (human and JSON modes; JSON keeps stdout clean).
     pub fn warn(&self, message: &str) {
         if self.mode != OutputMode::Quiet {
-            eprintln!("warning: {message}");
+            line(format_args!("warning: {message}"));
         }
     }
 
@@ -76,7 +77,7 @@ impl Reporter {
                 ProgressKind::Bar(bar)
             }
             (OutputMode::Human, false) => {
-                eprintln!("{label}: 0 B / {}", HumanBytes(total));
+                line(format_args!("{label}: 0 B / {}", HumanBytes(total)));
                 ProgressKind::Plain { last: start }
             }
             _ => ProgressKind::Silent,
@@ -124,7 +125,7 @@ impl Progress {
                     } else {
                         Duration::ZERO
                     };
-                    eprintln!(
+                    line(format_args!(
                         "{}: {} / {} ({:.0}%), {:.0} MB/s, ETA {}",
                         self.label,
                         HumanBytes(done),
@@ -132,7 +133,7 @@ impl Progress {
                         percent(done, self.total),
                         rate / 1e6,
                         HumanDuration(eta)
-                    );
+                    ));
                 }
             }
             ProgressKind::Silent => {}
@@ -144,13 +145,13 @@ impl Progress {
         let elapsed = self.start.elapsed();
         match self.kind {
             ProgressKind::Bar(bar) => bar.finish_and_clear(),
-            ProgressKind::Plain { .. } => eprintln!(
+            ProgressKind::Plain { .. } => line(format_args!(
                 "{}: {} in {:.1} s, {:.0} MB/s",
                 self.label,
                 HumanBytes(self.done),
                 elapsed.as_secs_f64(),
                 self.done as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6
-            ),
+            )),
             ProgressKind::Silent => {}
         }
         elapsed
@@ -165,18 +166,57 @@ fn percent(done: u64, total: u64) -> f64 {
     }
 }
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-static HANDLER: Once = Once::new();
+/// Writes one line to stderr; a closed or full stderr is ignored (the exit code
+/// still tells the outcome).
+fn line(args: std::fmt::Arguments) {
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
+}
 
-/// Makes Ctrl-C (and SIGTERM/SIGHUP) set a flag that [`interrupted`] reads, instead
-/// of killing the process, so a build can delete its temporary folder before it
-/// exits. Safe to call more than once.
-pub fn catch_interrupts() {
-    HANDLER.call_once(|| {
-        // If another handler is already installed the default behaviour stays: the
-        // process dies and the temporary folder (never the output folder) remains.
-        let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static CANCELLABLE: AtomicBool = AtomicBool::new(false);
+static HANDLER: std::sync::Once = std::sync::Once::new();
+
+/// Makes Ctrl-C, SIGTERM and SIGHUP end the process with exit code 130, printing
+/// `interrupt_message` to stdout and `error: interrupted` to stderr. A command that
+/// calls [`catch_interrupts`] is asked to stop instead (see [`interrupted`]), so it
+/// can delete its temporary folder first; a second signal ends it at once.
+pub fn exit_on_interrupt(interrupt_message: Option<String>) {
+    // Once only; if another handler is installed, the default stays: the process
+    // dies with the signal, and a later build cleans what it left.
+    HANDLER.call_once(|| install_handler(interrupt_message));
+}
+
+fn install_handler(interrupt_message: Option<String>) {
+    let _ = ctrlc::set_handler(move || {
+        if CANCELLABLE.load(Ordering::SeqCst) && !INTERRUPTED.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        say_and_exit(interrupt_message.clone());
     });
+}
+
+/// Prints why the process stops and exits with 130; a blocked stdout or stderr
+/// (a reader that stopped reading) delays the exit by at most half a second.
+fn say_and_exit(interrupt_message: Option<String>) -> ! {
+    let (done, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        match interrupt_message {
+            Some(json) => {
+                let _ = writeln!(std::io::stdout().lock(), "{json}");
+            }
+            None => line(format_args!("error: interrupted")),
+        }
+        let _ = done.send(());
+    });
+    let _ = wait.recv_timeout(Duration::from_millis(500));
+    std::process::exit(130);
+}
+
+/// Marks the running command as one that polls [`interrupted`] and stops by itself:
+/// the first Ctrl-C (or SIGTERM/SIGHUP) sets a flag instead of ending the process.
+pub fn catch_interrupts() {
+    CANCELLABLE.store(true, Ordering::SeqCst);
+    exit_on_interrupt(None);
 }
 
 /// Returns whether the user asked to stop (see [`catch_interrupts`]).

@@ -263,7 +263,10 @@ fn verify_catches_flipped_bytes_truncation_and_missing_files() {
     fs::write(d.join("testws.json"), text.replace(&sha, &"0".repeat(64))).unwrap();
     assert_verify_fails(
         &d,
-        &["the disk inside is not the one built", "SHA-256 mismatch"],
+        &[
+            "manifest field disk.sha256 says 0000",
+            &format!("but testws.msi's staging action (CustomActionData sha256=) has {sha}"),
+        ],
     );
 
     // No manifest at all: invalid input, exit 2.

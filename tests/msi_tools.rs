@@ -174,11 +174,13 @@ fn msiinfo_lists_the_tables() {
 }
 
 #[test]
-fn msiinfo_exports_every_table_as_expected() {
+fn property_and_registry_tables() {
     let (_dir, path, codes) = setup(0);
     let p = path.as_path();
     let product_code = msi::codes::guid(codes.product_code);
     let upgrade_code = msi::codes::guid(codes.upgrade_code);
+    let k = r"SOFTWARE\Microsoft\Medv\v2";
+    let c = "WorkspacePolicy";
     assert_eq!(
         msi::codes(&support::sample_policy(0)).product_code,
         codes.product_code
@@ -209,8 +211,6 @@ fn msiinfo_exports_every_table_as_expected() {
         ],
     );
 
-    let k = r"SOFTWARE\Microsoft\Medv\v2";
-    let c = "WorkspacePolicy";
     expect_table(
         p,
         "Registry",
@@ -238,7 +238,13 @@ fn msiinfo_exports_every_table_as_expected() {
             format!("RegRememberInstallDir\t2\tSOFTWARE\\wspack\\Workspaces\\contoso-fin\tInstallDir\t[INSTALLDIR]\t{c}"),
         ],
     );
+}
 
+#[test]
+fn directory_component_and_feature_tables() {
+    let (_dir, path, _) = setup(0);
+    let p = path.as_path();
+    let c = "WorkspacePolicy";
     expect_table(
         p,
         "Directory",
@@ -313,6 +319,13 @@ fn msiinfo_exports_every_table_as_expected() {
         ],
         &rows(&["INSTALLDIR\tWorkspacePolicy"]),
     );
+}
+
+#[test]
+fn remove_file_reserve_cost_upgrade_and_launch_tables() {
+    let (_dir, path, codes) = setup(0);
+    let p = path.as_path();
+    let upgrade_code = msi::codes::guid(codes.upgrade_code);
     expect_table(
         p,
         "RemoveFile",
@@ -322,10 +335,10 @@ fn msiinfo_exports_every_table_as_expected() {
             "RemoveFile\tFileKey",
         ],
         &rows(&[
-            "RemoveFileVhd\tWorkspacePolicy\tcontoso-fin.vhd\tINSTALLDIR\t2",
-            "RemoveFileVhdJournal\tWorkspacePolicy\tcontoso-fin.vhd.wspack-journal\tINSTALLDIR\t2",
-            "RemoveFileVhdOld\tWorkspacePolicy\tcontoso-fin.vhd.wspack-old\tINSTALLDIR\t2",
-            "RemoveFileVhdTmp\tWorkspacePolicy\tcontoso-fin.vhd.wspack-tmp\tINSTALLDIR\t2",
+            "RemoveFileVhd\tWorkspacePolicy\tCONT~FDD.VHD|contoso-fin.vhd\tINSTALLDIR\t2",
+            "RemoveFileVhdJournal\tWorkspacePolicy\tCONT~162.WSP|contoso-fin.vhd.wspack-journal\tINSTALLDIR\t2",
+            "RemoveFileVhdOld\tWorkspacePolicy\tCONT~490.WSP|contoso-fin.vhd.wspack-old\tINSTALLDIR\t2",
+            "RemoveFileVhdTmp\tWorkspacePolicy\tCONT~C72.WSP|contoso-fin.vhd.wspack-tmp\tINSTALLDIR\t2",
             "RemoveFolder1Install\tWorkspacePolicy\t\tINSTALLDIR\t2",
             "RemoveFolder2Medv\tWorkspacePolicy\t\tMedvDir\t2",
         ]),
@@ -370,7 +383,12 @@ fn msiinfo_exports_every_table_as_expected() {
             "NOT WSPACK_NEWER_FOUND\tA newer version of [ProductName] is already installed. Uninstall it first to install this version.",
         ]),
     );
+}
 
+#[test]
+fn sequences_searches_and_custom_actions() {
+    let (_dir, path, _) = setup(0);
+    let p = path.as_path();
     let seq_header = |t: &'static str| -> [&'static str; 3] {
         ["Action\tCondition\tSequence", "s72\tS255\tI2", t]
     };
@@ -543,7 +561,12 @@ fn msiinfo_exports_every_table_as_expected() {
             ("InstallFinalize", 6600),
         ]),
     );
+}
 
+#[test]
+fn validation_describes_every_column() {
+    let (_dir, path, _) = setup(0);
+    let p = path.as_path();
     // _Validation describes every column of every table.
     let validation = export(p, "_Validation");
     let tables = msiinfo(&["tables", p.to_str().unwrap()]);
@@ -701,7 +724,7 @@ fn runtime_rows_are_added() {
     );
     assert_eq!(msiinfo_bytes(&["extract", p, "Binary.WspackRuntime"]), dll);
     let inspection = msi::inspect(&path).unwrap();
-    assert!(inspection.stages_disk);
+    assert!(inspection.disk.staged_by_msi);
     assert!(inspection
         .to_string()
         .contains("staged by the StageVhd custom action"));
@@ -729,20 +752,23 @@ fn inspect_reads_back_what_was_written() {
         inspection.package_code.as_deref(),
         Some(msi::codes::guid(codes.package_code).as_str())
     );
-    assert_eq!(inspection.template, "x64;1033");
+    assert_eq!(inspection.summary.template, "x64;1033");
     assert_eq!(
-        (inspection.database_codepage, inspection.summary_codepage),
+        (
+            inspection.summary.database_codepage,
+            inspection.summary.codepage
+        ),
         (1252, 1252)
     );
-    assert_eq!(inspection.page_count, Some(200));
-    assert_eq!(inspection.disk_size, Some(3 * (1 << 30) + 12_345));
-    assert_eq!(inspection.reserved_bytes, 3 * (1 << 30) + 12_345);
+    assert_eq!(inspection.summary.page_count, Some(200));
+    assert_eq!(inspection.disk.size, Some(3 * (1 << 30) + 12_345));
+    assert_eq!(inspection.disk.reserved_bytes, 3 * (1 << 30) + 12_345);
     assert_eq!(
-        inspection.disk_sha256.as_deref(),
+        inspection.disk.sha256.as_deref(),
         Some("ab".repeat(32).as_str())
     );
-    assert_eq!(inspection.sidecar.as_deref(), Some("contoso-fin.medv"));
-    assert!(!inspection.stages_disk);
+    assert_eq!(inspection.disk.sidecar.as_deref(), Some("contoso-fin.medv"));
+    assert!(!inspection.disk.staged_by_msi);
     // Every registry value, typed, in contract order.
     let got: Vec<(String, String, RegData)> = inspection
         .registry

@@ -1,63 +1,8 @@
-//! CustomActionData: `key=value` fields joined by `|` (see README.md for the contract).
-//! `|` cannot occur in a Windows path; a value may contain `=` (split at the first one).
+//! What StageVhd and RemoveDiffDisks make of their CustomActionData (the format and
+//! the keys are `wspack_contract::data`'s; README.md describes the contract).
 
-use crate::stage::{parse_sha256, Expected};
-
-/// The parsed fields, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fields(Vec<(String, String)>);
-
-impl Fields {
-    /// Splits `a=1|b=2`. Empty fields are skipped; a field without `=` is an error.
-    pub fn parse(data: &str) -> Result<Fields, String> {
-        let mut out = Vec::new();
-        for field in data.split('|') {
-            if field.trim().is_empty() {
-                continue;
-            }
-            match field.find('=') {
-                Some(i) => {
-                    let key = field[..i].trim().to_ascii_lowercase();
-                    if out.iter().any(|(k, _): &(String, String)| *k == key) {
-                        return Err(format!("CustomActionData has \"{}\" twice", key));
-                    }
-                    out.push((key, field[i + 1..].to_string()));
-                }
-                None => {
-                    return Err(format!(
-                        "CustomActionData field \"{}\" is not key=value",
-                        field
-                    ))
-                }
-            }
-        }
-        Ok(Fields(out))
-    }
-
-    /// A field's value, if present.
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A field that must be present and not empty.
-    pub fn require(&self, key: &str) -> Result<&str, String> {
-        match self.get(key) {
-            Some(v) if !v.is_empty() => Ok(v),
-            _ => Err(format!(
-                "CustomActionData has no \"{}=\" value (got keys: {})",
-                key,
-                self.0
-                    .iter()
-                    .map(|(k, _)| k.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-        }
-    }
-}
+use wspack_contract::data::{diff_key, stage_key, Fields};
+use wspack_contract::stage::{parse_sha256, Expected};
 
 /// What StageVhd needs to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +30,7 @@ pub fn join(dir: &str, name: &str) -> String {
 
 /// The folder part of a Windows path (everything up to the last `\` or `/`).
 pub fn parent(path: &str) -> &str {
-    match path.rfind(|c| c == '\\' || c == '/') {
+    match path.rfind(['\\', '/']) {
         Some(i) => &path[..i],
         None => "",
     }
@@ -103,30 +48,36 @@ impl StageData {
     /// Reads StageVhd's CustomActionData.
     pub fn parse(data: &str) -> Result<StageData, String> {
         let f = Fields::parse(data)?;
-        let msi = f.get("msi").unwrap_or("").to_string();
-        let medv = f.require("medv")?;
+        let msi = f.get(stage_key::MSI).unwrap_or("").to_string();
+        let medv = f.require(stage_key::MEDV)?;
         let sidecar = if is_absolute(medv) {
             medv.to_string()
-        } else if let Some(dir) = f.get("medvdir").filter(|d| !d.is_empty()) {
+        } else if let Some(dir) = f.get(stage_key::MEDVDIR).filter(|d| !d.is_empty()) {
             join(dir, medv)
         } else if !msi.is_empty() {
             join(parent(&msi), medv)
         } else {
             return Err("CustomActionData has neither \"msi=\" nor \"medvdir=\": can't tell which folder holds the sidecar".into());
         };
-        let vhd = f.require("vhd")?.to_string();
+        let vhd = f.require(stage_key::VHD)?.to_string();
         if !is_absolute(&vhd) {
-            return Err(format!("CustomActionData \"vhd={}\" is not a full path", vhd));
+            return Err(format!(
+                "CustomActionData \"vhd={}\" is not a full path",
+                vhd
+            ));
         }
-        let sha = f.require("sha256")?;
+        let sha = f.require(stage_key::SHA256)?;
         let sha256 = parse_sha256(&sha.to_ascii_lowercase())
             .ok_or_else(|| format!("CustomActionData \"sha256={}\" is not 64 hex digits", sha))?;
-        let size_s = f.require("size")?;
+        let size_s = f.require(stage_key::SIZE)?;
         let size = size_s
             .trim()
             .parse::<u64>()
             .map_err(|_| format!("CustomActionData \"size={}\" is not a byte count", size_s))?;
-        let overwrite = f.get("overwrite").map(|v| v.trim() == "1").unwrap_or(false);
+        let overwrite = f
+            .get(stage_key::OVERWRITE)
+            .map(|v| v.trim() == "1")
+            .unwrap_or(false);
         Ok(StageData {
             sidecar,
             msi,
@@ -150,8 +101,8 @@ impl DiffData {
     /// Reads RemoveDiffDisks' CustomActionData.
     pub fn parse(data: &str) -> Result<DiffData, String> {
         let f = Fields::parse(data)?;
-        let name = f.require("name")?.to_string();
-        if name.contains(|c| matches!(c, '\\' | '/' | ':' | '*' | '?' | '"' | '<' | '>'))
+        let name = f.require(diff_key::NAME)?.to_string();
+        if name.contains(['\\', '/', ':', '*', '?', '"', '<', '>'])
             || name.trim() != name
             || name == "."
             || name == ".."
@@ -161,7 +112,10 @@ impl DiffData {
                 name
             ));
         }
-        let allusers = f.get("allusers").filter(|v| !v.is_empty()).map(String::from);
+        let allusers = f
+            .get(diff_key::ALLUSERS)
+            .filter(|v| !v.is_empty())
+            .map(String::from);
         Ok(DiffData { name, allusers })
     }
 }
@@ -173,6 +127,32 @@ mod tests {
     const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
     #[test]
+    fn reads_what_the_package_writes() {
+        use wspack_contract::data::{RemoveDiffDisksData, StageVhdData};
+        let written = StageVhdData {
+            msi: "Z:\\out\\ws.msi",
+            medv: "ws.medv",
+            vhd: "C:\\ProgramData\\ws.vhd",
+            sha256: SHA,
+            size: "4096",
+            overwrite: "1",
+        };
+        let d = StageData::parse(&written.to_data()).unwrap();
+        assert_eq!(d.msi, written.msi);
+        assert_eq!(d.sidecar, "Z:\\out\\ws.medv");
+        assert_eq!(d.vhd, written.vhd);
+        assert_eq!(d.expected.size, 4096);
+        assert!(d.overwrite);
+        let written = RemoveDiffDisksData {
+            name: "Legacy (IE8)",
+            allusers: "C:\\all\\",
+        };
+        let d = DiffData::parse(&written.to_data()).unwrap();
+        assert_eq!(d.name, written.name);
+        assert_eq!(d.allusers.as_deref(), Some(written.allusers));
+    }
+
+    #[test]
     fn parses_the_stage_contract() {
         let d = StageData::parse(&format!(
             "msi=Z:\\tmp\\out\\ws.msi|medv=ws.medv|vhd=C:\\ProgramData\\Microsoft\\Medv\\Workspace\\ws.vhd|sha256={}|size=4096|overwrite=",
@@ -182,7 +162,7 @@ mod tests {
         assert_eq!(d.sidecar, "Z:\\tmp\\out\\ws.medv");
         assert_eq!(d.vhd, "C:\\ProgramData\\Microsoft\\Medv\\Workspace\\ws.vhd");
         assert_eq!(d.expected.size, 4096);
-        assert_eq!(crate::stage::to_hex(&d.expected.sha256), SHA);
+        assert_eq!(wspack_contract::stage::to_hex(&d.expected.sha256), SHA);
         assert!(!d.overwrite);
         let d = StageData::parse(&format!(
             "medvdir=\\\\srv\\share=x\\|medv=ws.medv|vhd=C:\\a.vhd|sha256={}|size=1|overwrite=1",
@@ -197,8 +177,8 @@ mod tests {
     fn names_what_is_wrong() {
         let e = StageData::parse("msi=C:\\x.msi|medv=ws.medv|sha256=00|size=1").unwrap_err();
         assert!(e.contains("no \"vhd=\""), "{}", e);
-        let e = StageData::parse("msi=C:\\x.msi|medv=a|vhd=C:\\a.vhd|sha256=00|size=1")
-            .unwrap_err();
+        let e =
+            StageData::parse("msi=C:\\x.msi|medv=a|vhd=C:\\a.vhd|sha256=00|size=1").unwrap_err();
         assert!(e.contains("not 64 hex digits"), "{}", e);
         let e = StageData::parse(&format!(
             "msi=C:\\x.msi|medv=a|vhd=C:\\a.vhd|sha256={}|size=big",
@@ -214,9 +194,15 @@ mod tests {
 
     #[test]
     fn parses_diff_data() {
-        let d = DiffData::parse("name=Contoso Legacy (IE8)|allusers=C:\\ProgramData\\Microsoft\\Medv\\AllUsers\\").unwrap();
+        let d = DiffData::parse(
+            "name=Contoso Legacy (IE8)|allusers=C:\\ProgramData\\Microsoft\\Medv\\AllUsers\\",
+        )
+        .unwrap();
         assert_eq!(d.name, "Contoso Legacy (IE8)");
-        assert_eq!(d.allusers.as_deref(), Some("C:\\ProgramData\\Microsoft\\Medv\\AllUsers\\"));
+        assert_eq!(
+            d.allusers.as_deref(),
+            Some("C:\\ProgramData\\Microsoft\\Medv\\AllUsers\\")
+        );
         assert!(DiffData::parse("name=..\\x").is_err());
         assert!(DiffData::parse("allusers=C:\\").is_err());
     }

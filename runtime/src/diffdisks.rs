@@ -62,7 +62,10 @@ pub fn remove(custom_action_data: &str, profiles: &[String], host: &mut dyn Host
             Ok(false) => {}
             Err(e) => {
                 failed += 1;
-                host.log(&format!("RemoveDiffDisks: can't delete {}: {} (left in place)", f, e));
+                host.log(&format!(
+                    "RemoveDiffDisks: can't delete {}: {} (left in place)",
+                    f, e
+                ));
             }
         }
     }
@@ -79,9 +82,15 @@ mod tests {
 
     #[test]
     fn lists_each_profile_and_allusers_once() {
-        let d = DiffData::parse("name=Legacy (IE8)|allusers=C:\\ProgramData\\Microsoft\\Medv\\AllUsers\\")
-            .unwrap();
-        let profiles = vec!["C:\\Users\\ann".to_string(), "c:\\users\\ANN".to_string(), "D:\\u\\bob\\".to_string()];
+        let d = DiffData::parse(
+            "name=Legacy (IE8)|allusers=C:\\ProgramData\\Microsoft\\Medv\\AllUsers\\",
+        )
+        .unwrap();
+        let profiles = vec![
+            "C:\\Users\\ann".to_string(),
+            "c:\\users\\ANN".to_string(),
+            "D:\\u\\bob\\".to_string(),
+        ];
         let c = candidates(&d, &profiles);
         assert_eq!(
             c,
@@ -119,8 +128,18 @@ mod tests {
         assert_eq!(remove("name=..\\x", &[], &mut h), 0);
         assert_eq!(remove("garbage", &[], &mut h), 0);
         assert!(h.1.is_empty(), "{:?}", h.1);
-        assert!(h.0[0].starts_with("RemoveDiffDisks: CustomActionData \"name=..\\x\" is not a plain file name"), "{:?}", h.0);
-        assert!(h.0[0].ends_with("deleted no differencing disks, the uninstall goes on"), "{:?}", h.0);
+        assert!(
+            h.0[0].starts_with(
+                "RemoveDiffDisks: CustomActionData \"name=..\\x\" is not a plain file name"
+            ),
+            "{:?}",
+            h.0
+        );
+        assert!(
+            h.0[0].ends_with("deleted no differencing disks, the uninstall goes on"),
+            "{:?}",
+            h.0
+        );
 
         // A "file" that can't be deleted (a folder): logged, left, success.
         let dir = std::env::temp_dir().join(format!("wspack-diff-test-{}", std::process::id()));
@@ -130,9 +149,20 @@ mod tests {
         let mut h = Rec::default();
         let data = format!("name=ws|allusers={}/", dir.display());
         assert_eq!(remove(&data, &[], &mut h), 0);
-        assert!(h.0.iter().any(|l| l.contains("can't delete") && l.ends_with("(left in place)")), "{:?}", h.0);
+        assert!(
+            h.0.iter()
+                .any(|l| l.contains("can't delete") && l.ends_with("(left in place)")),
+            "{:?}",
+            h.0
+        );
         assert!(!dir.join("ws.vsv").exists());
-        assert!(h.0.last().unwrap().contains("1 file(s) deleted, 1 could not be deleted"), "{:?}", h.0);
+        assert!(
+            h.0.last()
+                .unwrap()
+                .contains("1 file(s) deleted, 1 could not be deleted"),
+            "{:?}",
+            h.0
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -30,7 +30,12 @@ pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
 pub fn long_path(p: &Path) -> io::Result<Vec<u16>> {
     #[link(name = "kernel32")]
     extern "system" {
-        fn GetFullPathNameW(name: *const u16, len: u32, buf: *mut u16, file_part: *mut *mut u16) -> u32;
+        fn GetFullPathNameW(
+            name: *const u16,
+            len: u32,
+            buf: *mut u16,
+            file_part: *mut *mut u16,
+        ) -> u32;
     }
     let w = crate::win::wide_path(p);
     if !needs_full_path(&w) {
@@ -39,7 +44,12 @@ pub fn long_path(p: &Path) -> io::Result<Vec<u16>> {
     let mut buf = vec![0u16; w.len() + 64];
     loop {
         let n = unsafe {
-            GetFullPathNameW(w.as_ptr(), buf.len() as u32, buf.as_mut_ptr(), std::ptr::null_mut())
+            GetFullPathNameW(
+                w.as_ptr(),
+                buf.len() as u32,
+                buf.as_mut_ptr(),
+                std::ptr::null_mut(),
+            )
         } as usize;
         if n == 0 {
             return Err(io::Error::last_os_error());

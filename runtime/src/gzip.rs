@@ -139,7 +139,10 @@ impl<R: Read> GzReader<R> {
                     id[0], id[1]
                 )
             } else {
-                format!("unexpected data after the end of the gzip stream at byte {}", at)
+                format!(
+                    "unexpected data after the end of the gzip stream at byte {}",
+                    at
+                )
             }));
         }
         let cm = self.byte("header")?;
@@ -151,7 +154,10 @@ impl<R: Read> GzReader<R> {
         }
         let flags = self.byte("header")?;
         if flags & !(FTEXT | FHCRC | FEXTRA | FNAME | FCOMMENT) != 0 {
-            return Err(invalid(format!("reserved gzip header flags set ({:#04x})", flags)));
+            return Err(invalid(format!(
+                "reserved gzip header flags set ({:#04x})",
+                flags
+            )));
         }
         let _mtime_xfl_os = self.bytes::<6>("header")?;
         if flags & FEXTRA != 0 {

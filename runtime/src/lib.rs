@@ -11,10 +11,6 @@
 //! The CustomActionData contract is in README.md. Everything but the msi.dll glue
 //! (`win`) is plain Rust, unit-tested natively.
 
-#[path = "../../src/stage.rs"]
-#[allow(dead_code)]
-pub mod stage;
-
 pub mod data;
 pub mod diffdisks;
 pub mod fsx;
@@ -28,6 +24,7 @@ pub mod win;
 mod exports {
     use crate::staging::{self, Host, ERROR_INSTALL_FAILURE, ERROR_SUCCESS};
     use crate::win::{MsiHandle, Session};
+    use wspack_contract as contract;
 
     /// Runs `f` on the CustomActionData. If it can't be read: an error and 1603, or
     /// for an action that must never fail (`must_succeed`), a log line and 0.
@@ -41,11 +38,17 @@ mod exports {
         match s.property("CustomActionData") {
             Ok(d) => f(&d, &mut s),
             Err(e) if must_succeed => {
-                s.log(&format!("{}: can't read CustomActionData (error {}); did nothing", action, e));
+                s.log(&format!(
+                    "{}: can't read CustomActionData (error {}); did nothing",
+                    action, e
+                ));
                 ERROR_SUCCESS
             }
             Err(e) => {
-                s.error(&format!("{}: can't read CustomActionData (error {})", action, e));
+                s.error(&format!(
+                    "{}: can't read CustomActionData (error {})",
+                    action, e
+                ));
                 ERROR_INSTALL_FAILURE
             }
         }
@@ -56,10 +59,17 @@ mod exports {
     #[no_mangle]
     pub extern "system" fn StageVhdTicks(h: MsiHandle) -> u32 {
         let mut s = Session::new(h);
-        match s.property("StageVhd").ok().and_then(|v| staging::ticks_from(&v)) {
+        match s
+            .property(contract::STAGE_VHD)
+            .ok()
+            .and_then(|v| staging::ticks_from(&v))
+        {
             Some(t) => {
                 s.add_to_total(t);
-                s.log(&format!("StageVhdTicks: added {} progress ticks for the disk", t));
+                s.log(&format!(
+                    "StageVhdTicks: added {} progress ticks for the disk",
+                    t
+                ));
             }
             None => s.log("StageVhdTicks: the StageVhd property has no size=; no ticks added"),
         }
@@ -69,7 +79,7 @@ mod exports {
     /// Deferred: stages the disk.
     #[no_mangle]
     pub extern "system" fn StageVhd(h: MsiHandle) -> u32 {
-        with_data(h, "StageVhd", false, |d, s| {
+        with_data(h, contract::STAGE_VHD, false, |d, s| {
             s.explicit_progress();
             staging::stage(d, s)
         })
@@ -78,21 +88,25 @@ mod exports {
     /// Rollback: undoes StageVhd by its journal.
     #[no_mangle]
     pub extern "system" fn StageVhdRollback(h: MsiHandle) -> u32 {
-        with_data(h, "StageVhdRollback", false, |d, s| staging::rollback(d, s))
+        with_data(h, contract::STAGE_VHD_ROLLBACK, false, |d, s| {
+            staging::rollback(d, s)
+        })
     }
 
     /// Commit: deletes the replaced disk and the journal. Never fails (a failing
     /// commit action would roll back an installed product).
     #[no_mangle]
     pub extern "system" fn StageVhdCommit(h: MsiHandle) -> u32 {
-        with_data(h, "StageVhdCommit", true, |d, s| staging::commit(d, s))
+        with_data(h, contract::STAGE_VHD_COMMIT, true, |d, s| {
+            staging::commit(d, s)
+        })
     }
 
     /// Deferred, uninstall: deletes the agent's per-user and shared diff disks.
     /// Never fails the uninstall.
     #[no_mangle]
     pub extern "system" fn RemoveDiffDisks(h: MsiHandle) -> u32 {
-        with_data(h, "RemoveDiffDisks", true, |d, s| {
+        with_data(h, contract::REMOVE_DIFF_DISKS, true, |d, s| {
             let (profiles, notes) = crate::win::profiles();
             for n in notes {
                 s.log(&format!("RemoveDiffDisks: {}", n));

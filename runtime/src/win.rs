@@ -114,7 +114,10 @@ impl Session {
 
     /// Adds ticks to the progress bar's total (from an immediate action).
     pub fn add_to_total(&mut self, ticks: u64) {
-        self.record_ints(INSTALLMESSAGE_PROGRESS, &[3, ticks.min(i32::MAX as u64) as i32, 0]);
+        self.record_ints(
+            INSTALLMESSAGE_PROGRESS,
+            &[3, ticks.min(i32::MAX as u64) as i32, 0],
+        );
     }
 
     /// Tells the installer that this action sends explicit progress increments.
@@ -129,7 +132,10 @@ impl Host for Session {
     }
 
     fn error(&mut self, msg: &str) {
-        self.record_text(INSTALLMESSAGE_ERROR | MB_ICONERROR, &format!("wspack {}", msg));
+        self.record_text(
+            INSTALLMESSAGE_ERROR | MB_ICONERROR,
+            &format!("wspack {}", msg),
+        );
     }
 
     fn tick(&mut self, ticks: u64) -> bool {
@@ -191,7 +197,15 @@ fn reg_string(key: Hkey, sub: &str, value: &str) -> Result<String, u32> {
     let flags = RRF_RT_REG_SZ;
     let mut len = 0u32;
     let r = unsafe {
-        RegGetValueW(key, sub.as_ptr(), value.as_ptr(), flags, ptr::null_mut(), ptr::null_mut(), &mut len)
+        RegGetValueW(
+            key,
+            sub.as_ptr(),
+            value.as_ptr(),
+            flags,
+            ptr::null_mut(),
+            ptr::null_mut(),
+            &mut len,
+        )
     };
     if r != 0 && r != ERROR_MORE_DATA {
         return Err(r);
@@ -238,7 +252,15 @@ pub fn profiles() -> (Vec<String>, Vec<String>) {
     };
     let mut key: Hkey = 0;
     let sub = wide(PROFILE_LIST);
-    let r = unsafe { RegOpenKeyExW(HKEY_LOCAL_MACHINE, sub.as_ptr(), 0, KEY_READ | KEY_WOW64_64KEY, &mut key) };
+    let r = unsafe {
+        RegOpenKeyExW(
+            HKEY_LOCAL_MACHINE,
+            sub.as_ptr(),
+            0,
+            KEY_READ | KEY_WOW64_64KEY,
+            &mut key,
+        )
+    };
     if r != 0 {
         notes.push(format!("can't open HKLM\\{} (error {})", PROFILE_LIST, r));
         return (out, notes);
@@ -248,7 +270,16 @@ pub fn profiles() -> (Vec<String>, Vec<String>) {
         let mut name = [0u16; 256];
         let mut len = name.len() as u32;
         let r = unsafe {
-            RegEnumKeyExW(key, i, name.as_mut_ptr(), &mut len, ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), ptr::null_mut())
+            RegEnumKeyExW(
+                key,
+                i,
+                name.as_mut_ptr(),
+                &mut len,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
         };
         if r != 0 {
             break;
@@ -257,7 +288,10 @@ pub fn profiles() -> (Vec<String>, Vec<String>) {
         let sid = String::from_utf16_lossy(&name[..len as usize]);
         match reg_string(key, &sid, "ProfileImagePath") {
             Ok(p) => push(p),
-            Err(e) => notes.push(format!("no ProfileImagePath under ProfileList\\{} (error {})", sid, e)),
+            Err(e) => notes.push(format!(
+                "no ProfileImagePath under ProfileList\\{} (error {})",
+                sid, e
+            )),
         }
     }
     match reg_string(key, "", "ProfilesDirectory") {

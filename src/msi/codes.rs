@@ -69,7 +69,7 @@ pub(crate) fn component_guid(upgrade_code: Uuid, component: &str) -> Uuid {
 pub(crate) fn package_code(content_sha256: &[u8; 32]) -> Uuid {
     derive(&format!(
         "package-code:{}",
-        crate::stage::to_hex(content_sha256)
+        crate::text::to_hex(content_sha256)
     ))
 }
 

@@ -1,4 +1,4 @@
-//! The MSI database: a standard per-machine Windows Installer package (issue 5).
+//! The MSI database: a standard per-machine Windows Installer package.
 //!
 //! [`write()`] turns a [`PackageSpec`] (policy, disk facts, optional runtime rows)
 //! into an x64, per-machine MSI whose Registry table writes every policy value to
@@ -15,12 +15,17 @@ pub mod codes;
 pub mod format;
 mod inspect;
 pub mod runtime;
+pub mod short_name;
 mod summary;
 pub mod tables;
 pub mod ui;
 
 pub use codes::{codes, Codes, PackageCodes};
-pub use inspect::{inspect, InspectedValue, Inspection, InstallProperty};
+pub(crate) use inspect::rfc3339;
+pub use inspect::{
+    inspect, inspect_bytes, InspectedValue, Inspection, InstallProperty, LaunchCondition,
+    RemovedFile, StagedDisk, SummaryInfo, UpgradeRow,
+};
 
 use crate::policy::Policy;
 use msi::{CodePage, Insert, Package, PackageType, Value};
@@ -43,7 +48,7 @@ pub struct PackageSpec<'a> {
     pub medv_file_name: String,
     /// The build time (from `SOURCE_DATE_EPOCH`, never `now()`): the summary's times.
     pub build_time: SystemTime,
-    /// The staging custom action's rows; `None` until the runtime lands.
+    /// The staging custom action's rows; `None` writes a policy-only MSI that stages no disk.
     pub runtime: Option<&'a runtime::RuntimeRows>,
 }
 
@@ -72,13 +77,29 @@ pub struct Deployment {
 /// Returns the file name, command lines and detection codes of a workspace's MSI.
 pub fn deployment(policy: &Policy) -> Deployment {
     let c = codes(policy);
-    let msi_file_name = format!("{}.msi", policy.workspace.internal_name);
-    Deployment {
-        install_command: format!("msiexec /i \"{msi_file_name}\" /qn"),
-        uninstall_command: format!("msiexec /x {} /qn", codes::guid(c.product_code)),
-        product_code: codes::guid(c.product_code),
-        upgrade_code: codes::guid(c.upgrade_code),
-        msi_file_name,
+    Deployment::of(
+        &crate::names::PackageNames::of(&policy.workspace.internal_name).msi,
+        &codes::guid(c.product_code),
+        &codes::guid(c.upgrade_code),
+    )
+}
+
+impl Deployment {
+    /// The deployment of the MSI `msi_file_name` with these `{GUID}` codes
+    /// (`verify` rebuilds it from an MSI read back).
+    pub fn of(msi_file_name: &str, product_code: &str, upgrade_code: &str) -> Deployment {
+        Deployment {
+            install_command: format!("msiexec /i \"{msi_file_name}\" /qn"),
+            uninstall_command: format!("msiexec /x {product_code} /qn"),
+            product_code: product_code.to_string(),
+            upgrade_code: upgrade_code.to_string(),
+            msi_file_name: msi_file_name.to_string(),
+        }
+    }
+
+    /// SCCM's detection method: this ProductCode is installed.
+    pub fn detection(&self) -> String {
+        format!("Windows Installer ProductCode {}", self.product_code)
     }
 }
 
@@ -99,12 +120,13 @@ pub fn write(spec: &PackageSpec, out: &Path) -> crate::Result<PackageCodes> {
             source,
         })?;
     let codes = prepared.codes;
-    let file = prepared
+    let mut file = prepared
         .write(spec, file)
         .map_err(|source| crate::Error::MsiWrite {
             path: out.to_path_buf(),
             source,
         })?;
+    self_check(&mut file, out)?;
     file.sync_all().map_err(|source| crate::Error::Io {
         op: "write",
         path: out.to_path_buf(),
@@ -120,13 +142,39 @@ pub fn write_to<F: Read + Write + Seek>(
 ) -> crate::Result<(PackageCodes, F)> {
     let prepared = prepare(spec)?;
     let codes = prepared.codes;
-    let inner = prepared
+    let mut inner = prepared
         .write(spec, inner)
         .map_err(|source| crate::Error::MsiWrite {
             path: PathBuf::from("(in-memory MSI)"),
             source,
         })?;
+    self_check(&mut inner, Path::new("(in-memory MSI)"))?;
     Ok((codes, inner))
+}
+
+/// Runs `validate` on the MSI just written: any finding is a bug in wspack.
+fn self_check<F: Read + Seek>(inner: &mut F, path: &Path) -> crate::Result<()> {
+    let mut bytes = Vec::new();
+    inner
+        .seek(io::SeekFrom::Start(0))
+        .and_then(|_| inner.read_to_end(&mut bytes))
+        .map_err(|source| crate::Error::Io {
+            op: "read back",
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let findings =
+        crate::validate::validate_bytes(&bytes).map_err(|source| crate::Error::MsiWrite {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    match findings.first() {
+        None => Ok(()),
+        Some(first) => Err(crate::Error::MsiSelfCheck {
+            first: first.to_string(),
+            more: findings.len() - 1,
+        }),
+    }
 }
 
 /// Tables, summary and codes of a package, checked, not yet written.
@@ -217,7 +265,7 @@ fn write_package<F: Read + Write + Seek>(
     package_code: uuid::Uuid,
     inner: F,
 ) -> io::Result<F> {
-    let mut package = Package::create(PackageType::Installer, inner)?;
+    let mut package = Package::create(PackageType::Installer, io::Cursor::new(Vec::new()))?;
     package.set_database_codepage(CodePage::Windows1252);
     for table in tables {
         package.create_table(table.name, table.columns)?;
@@ -230,7 +278,7 @@ fn write_package<F: Read + Write + Seek>(
         }
     }
     package.flush()?;
-    let inner = package.into_inner()?;
+    let first_layout = package.into_inner()?;
 
     // The summary stream, written here (see `summary` for why not by the crate).
     use summary::{pid, Prop};
@@ -253,11 +301,27 @@ fn write_package<F: Read + Write + Seek>(
         (pid::SECURITY, Prop::I4(2)),
     ];
     let bytes = summary::serialize(&props, CodePage::Windows1252);
-    let mut comp = cfb::CompoundFile::open(inner)?;
+    let mut comp = cfb::CompoundFile::open(first_layout)?;
     comp.create_stream(summary::STREAM_NAME)?
         .write_all(&bytes)?;
     comp.flush()?;
-    Ok(comp.into_inner())
+    relayout(&mut comp, inner)
+}
+
+/// Copies a compound file into `inner` with every stream written once, in one piece.
+///
+/// Building the tables rewrites streams many times, so the first layout reuses freed
+/// mini sectors in the middle of chains (one passed through mini sector 0, which the
+/// format allows and osslsigncode refuses as corruption). In a fresh copy nothing is
+/// ever freed: each chain runs forward from where the previous one ended, and mini
+/// sector 0 can only be the start of the first small stream. Same input, same bytes.
+fn relayout<F: Read + Write + Seek>(
+    comp: &mut cfb::CompoundFile<io::Cursor<Vec<u8>>>,
+    inner: F,
+) -> io::Result<F> {
+    let mut copy = comp.copy_to(inner)?;
+    copy.flush()?;
+    Ok(copy.into_inner())
 }
 
 /// Hashes everything that goes into the file except the PackageCode itself.
@@ -308,15 +372,15 @@ fn content_hash(summary: &Summary, tables: &[TableData], spec: &PackageSpec) -> 
 }
 
 /// Refuses text that Windows-1252 cannot carry and empty REG_MULTI_SZ items,
-/// naming the field they came from.
+/// naming the field they came from. A policy read by `Policy::load` never fails
+/// here (the policy's checks refuse such text first, located in the TOML): this
+/// guards policies built in code.
 fn check_codepage(spec: &PackageSpec) -> crate::Result<()> {
     check_policy_text(spec.policy)?;
     ensure_1252("sidecar file name", &spec.medv_file_name)
 }
 
-/// Checks that every text of a policy fits the MSI's codepage (Windows-1252), so
-/// that `wspack check` refuses what a build would refuse.
-pub fn check_policy_text(policy: &Policy) -> crate::Result<()> {
+fn check_policy_text(policy: &Policy) -> crate::Result<()> {
     let ws = &policy.workspace;
     ensure_1252("workspace.name", &ws.name)?;
     ensure_1252("workspace.manufacturer", &ws.manufacturer)?;

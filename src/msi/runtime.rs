@@ -1,5 +1,6 @@
-//! The seam for the Windows runtime (issue 6): the rows that plug the staging
-//! custom action into the MSI.
+//! The seam for the Windows runtime: the rows that plug the staging custom actions
+//! into the MSI. Their names, CustomActionData keys and the runtime's file suffixes
+//! come from `wspack-contract`, which the runtime builds with too.
 //!
 //! With [`PackageSpec::runtime`](super::PackageSpec::runtime) = `None` the MSI has no
 //! Binary or CustomAction table and no staging step. With `Some(rows)`, the table
@@ -31,6 +32,8 @@
 use super::tables::property::{
     COMMON_APP_DATA_FOLDER, INSTALLDIR, ORIGINAL_DATABASE, OVERWRITEVHD,
 };
+use wspack_contract as contract;
+use wspack_contract::data::{RemoveDiffDisksData, StageVhdData};
 
 /// Property holding the disk's size in bytes.
 pub const PROP_DISK_SIZE: &str = "WspackDiskSize";
@@ -42,13 +45,8 @@ pub const PROP_SIDECAR: &str = "WspackSidecar";
 pub const PROP_VHD_NAME: &str = "WspackVhdName";
 /// Name of the custom action that stages the disk; `wspack inspect` reports the
 /// package as staging the disk when this action is in InstallExecuteSequence.
-pub const STAGE_ACTION: &str = "StageVhd";
-/// Suffix of the runtime's temporary file while staging: `<internal_name>.vhd.wspack-tmp`.
-pub const TMP_SUFFIX: &str = ".wspack-tmp";
-/// Suffix of the old disk kept aside until commit (OVERWRITEVHD=1): `<internal_name>.vhd.wspack-old`.
-pub const OLD_SUFFIX: &str = ".wspack-old";
-/// Suffix of the journal that tells rollback and commit what staging did.
-pub const JOURNAL_SUFFIX: &str = ".wspack-journal";
+pub const STAGE_ACTION: &str = contract::STAGE_VHD;
+pub use contract::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
 
 /// Rows the runtime adds to the MSI.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -121,19 +119,25 @@ pub const DIFF_DISKS_CONDITION: &str =
 /// `runtime/README.md`): every fact comes from a property of the package, so the
 /// rows do not depend on the disk.
 pub fn stage_data() -> String {
-    format!(
-        "msi=[{ORIGINAL_DATABASE}]|medv=[{PROP_SIDECAR}]|vhd=[{INSTALLDIR}][{PROP_VHD_NAME}]\
-         |sha256=[{PROP_DISK_SHA256}]|size=[{PROP_DISK_SIZE}]|overwrite=[{OVERWRITEVHD}]"
-    )
+    StageVhdData {
+        msi: &format!("[{ORIGINAL_DATABASE}]"),
+        medv: &format!("[{PROP_SIDECAR}]"),
+        vhd: &format!("[{INSTALLDIR}][{PROP_VHD_NAME}]"),
+        sha256: &format!("[{PROP_DISK_SHA256}]"),
+        size: &format!("[{PROP_DISK_SIZE}]"),
+        overwrite: &format!("[{OVERWRITEVHD}]"),
+    }
+    .to_data()
 }
 
 /// CustomActionData of RemoveDiffDisks: the workspace name (the agent's file names)
 /// and the shared copies' folder.
 pub fn diff_disks_data(policy: &crate::policy::Policy) -> String {
-    format!(
-        "name={}|allusers=[{COMMON_APP_DATA_FOLDER}]Microsoft\\Medv\\AllUsers\\",
-        super::format::escape_formatted(&policy.workspace.name)
-    )
+    RemoveDiffDisksData {
+        name: &super::format::escape_formatted(&policy.workspace.name),
+        allusers: &format!("[{COMMON_APP_DATA_FOLDER}]Microsoft\\Medv\\AllUsers\\"),
+    }
+    .to_data()
 }
 
 /// Returns the rows that stage the disk at install time: the runtime DLL in the
@@ -174,20 +178,18 @@ pub fn staging_rows(policy: &crate::policy::Policy) -> RuntimeRows {
         condition: Some(condition.into()),
         sequence,
     };
-    let rollback = format!("{STAGE_ACTION}Rollback");
-    let commit = format!("{STAGE_ACTION}Commit");
-    let ticks = format!("{STAGE_ACTION}Ticks");
-    let diff = "RemoveDiffDisks";
+    let (rollback, commit) = (contract::STAGE_VHD_ROLLBACK, contract::STAGE_VHD_COMMIT);
+    let (ticks, diff) = (contract::STAGE_VHD_TICKS, contract::REMOVE_DIFF_DISKS);
     RuntimeRows {
         binaries: vec![(RUNTIME_BINARY.into(), RUNTIME_DLL.to_vec())],
         custom_actions: vec![
-            set(&rollback, stage_data()),
+            set(rollback, stage_data()),
             set(STAGE_ACTION, stage_data()),
-            set(&commit, stage_data()),
-            dll(&ticks, TYPE_DLL_IMMEDIATE),
-            dll(&rollback, TYPE_DLL_ROLLBACK),
+            set(commit, stage_data()),
+            dll(ticks, TYPE_DLL_IMMEDIATE),
+            dll(rollback, TYPE_DLL_ROLLBACK),
             dll(STAGE_ACTION, TYPE_DLL_DEFERRED),
-            dll(&commit, TYPE_DLL_COMMIT),
+            dll(commit, TYPE_DLL_COMMIT),
             set(diff, diff_disks_data(policy)),
             dll(diff, TYPE_DLL_DEFERRED),
         ],
@@ -195,10 +197,10 @@ pub fn staging_rows(policy: &crate::policy::Policy) -> RuntimeRows {
             seq(&format!("Set{rollback}"), STAGE_CONDITION, 5001),
             seq(&format!("Set{STAGE_ACTION}"), STAGE_CONDITION, 5002),
             seq(&format!("Set{commit}"), STAGE_CONDITION, 5003),
-            seq(&ticks, STAGE_CONDITION, 5004),
-            seq(&rollback, STAGE_CONDITION, 5010),
+            seq(ticks, STAGE_CONDITION, 5004),
+            seq(rollback, STAGE_CONDITION, 5010),
             seq(STAGE_ACTION, STAGE_CONDITION, 5011),
-            seq(&commit, STAGE_CONDITION, 5012),
+            seq(commit, STAGE_CONDITION, 5012),
             seq(&format!("Set{diff}"), DIFF_DISKS_CONDITION, 6500),
             seq(diff, DIFF_DISKS_CONDITION, 6501),
         ],
@@ -362,7 +364,7 @@ mod tests {
     #[test]
     fn rows_fit_the_msi_schema() {
         // The longest name the policy allows still fits CustomAction.Target (255).
-        let rows = staging_rows(&policy(&"N".repeat(64)));
+        let rows = staging_rows(&policy(&"N".repeat(crate::policy::NAME_MAX)));
         for ca in &rows.custom_actions {
             assert!(Category::Identifier.validate(&ca.action), "{}", ca.action);
             assert!(ca.action.len() <= 72);

@@ -1,4 +1,4 @@
-//! The policy → registry contract of `medv-policy.md` as one table. The loader,
+//! The policy → registry contract (`docs/policy.md`) as one table. The loader,
 //! `check --explain`, `init` and the policy reference are all generated from it.
 
 /// How a TOML value is checked and which registry type it becomes.
@@ -21,13 +21,13 @@ pub(crate) enum Kind {
 /// Checks on strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rule {
-    /// 1–64 chars: Unicode letters, digits, space, `-_.()`.
+    /// 1–45 chars (ProductName ≤ 63): Unicode letters, digits, space, `-_.()`.
     Name,
-    /// `[A-Za-z0-9_-]{1,32}`.
+    /// `[A-Za-z0-9_-]{1,32}`, not a Windows device name (CON, COM1, …).
     InternalName,
     /// `a.b.c`, a,b ≤ 255, c ≤ 65535.
     Version,
-    /// 1–128 chars.
+    /// 1–128 chars, no control characters.
     Manufacturer,
     /// A file path relative to the TOML file.
     RelativePath,
@@ -80,10 +80,19 @@ pub(crate) struct Field {
     pub example: &'static str,
 }
 
+/// The agent reads these DWORDs as signed 32-bit numbers: 0 to 2^31 - 1.
+const DWORD_MAX: u32 = 2_147_483_647;
+/// A duration in seconds.
 const SECONDS: Kind = Kind::Int {
     min: 0,
-    max: 2_147_483_647,
+    max: DWORD_MAX,
 };
+/// A duration in minutes.
+const MINUTES: Kind = SECONDS;
+/// A duration in hours.
+const HOURS: Kind = SECONDS;
+/// A number of times.
+const COUNT: Kind = SECONDS;
 
 const fn ws(
     key: &'static str,
@@ -150,8 +159,9 @@ const fn ux(
     )
 }
 
-const fn ux_secs(
+const fn ux_int(
     key: &'static str,
+    kind: Kind,
     name: &'static str,
     default: &'static str,
     doc: &'static str,
@@ -159,7 +169,7 @@ const fn ux_secs(
     reg(
         "user_experience",
         key,
-        SECONDS,
+        kind,
         "UserExperience",
         name,
         Some(default),
@@ -181,8 +191,9 @@ const fn fts_bool(key: &'static str, name: &'static str, doc: &'static str) -> F
     )
 }
 
-const fn fts_secs(
+const fn fts_int(
     key: &'static str,
+    kind: Kind,
     name: &'static str,
     default: &'static str,
     doc: &'static str,
@@ -190,7 +201,7 @@ const fn fts_secs(
     reg(
         "first_time_setup",
         key,
-        SECONDS,
+        kind,
         "Fts",
         name,
         Some(default),
@@ -218,10 +229,10 @@ pub(crate) static SECTIONS: &[(&str, &str)] = &[
 /// Every key of the contract, in the order values are written.
 #[rustfmt::skip]
 pub(crate) static FIELDS: &[Field] = &[
-    ws("name", Kind::Text(Rule::Name), true, "display name: the ARP name \"MED-V Workspace - <name>\"", "\"Contoso Legacy Apps\""),
-    ws("internal_name", Kind::Text(Rule::InternalName), true, "[A-Za-z0-9_-]{1,32}: the staged <internal_name>.vhd and every output file name", "\"contoso\""),
+    ws("name", Kind::Text(Rule::Name), true, "1–45 characters: the ARP name \"MED-V Workspace - <name>\" (ProductName, at most 63)", "\"Contoso Legacy Apps\""),
+    ws("internal_name", Kind::Text(Rule::InternalName), true, "[A-Za-z0-9_-]{1,32}, not a Windows device name (CON, COM1, …): the staged <internal_name>.vhd and every output file name", "\"contoso\""),
     ws("version", Kind::Text(Rule::Version), true, "a.b.c (a, b ≤ 255; c ≤ 65535): MSI ProductVersion; a change is a major upgrade", "\"1.0.0\""),
-    ws("manufacturer", Kind::Text(Rule::Manufacturer), true, "1–128 characters: MSI Manufacturer", "\"Contoso IT\""),
+    ws("manufacturer", Kind::Text(Rule::Manufacturer), true, "1–128 characters, no control characters: MSI Manufacturer", "\"Contoso IT\""),
     ws("vhd", Kind::Text(Rule::RelativePath), true, "the fixed or dynamic VHD, relative to this file", "\"guest.vhd\""),
     ws("upgrade_code", Kind::Text(Rule::Guid), false, "MSI UpgradeCode; default: derived from internal_name (UUIDv5)", "\"{6F1B5C2E-8A43-4D3A-9E7B-2C1D0F4A5B6C}\""),
     reg("vm", "memory_mb", Kind::Int { min: 128, max: 2048 }, "VM", "Memory", Some("512"), "fixed guest memory in MB (128–2048); excludes [vm.memory]", "512"),
@@ -244,9 +255,9 @@ pub(crate) static FIELDS: &[Field] = &[
     ux("start_at_logon", "LogonStartEnabled", "1", "start the workspace when the user logs on"),
     ux("credential_cache", "CredentialCacheEnabled", "0", "cache the user's credentials for the guest"),
     reg("user_experience", "show_exit", Kind::Bool, "UserExperience", "ShowExit", None, "show Exit in the notification-area menu", "false"),
-    ux_secs("dialog_timeout_s", "DialogTimeout", "300", "seconds before a dialog times out"),
-    ux_secs("hide_vm_timeout_min", "HideVmTimeout", "30", "minutes the full-screen guest is hidden during a long logon"),
-    ux_secs("reboot_delay_min", "RebootAbsoluteDelayTimeout", "1440", "minutes a guest restart may be postponed"),
+    ux_int("dialog_timeout_s", SECONDS, "DialogTimeout", "300", "seconds before a dialog times out"),
+    ux_int("hide_vm_timeout_min", MINUTES, "HideVmTimeout", "30", "minutes the full-screen guest is hidden during a long logon"),
+    ux_int("reboot_delay_min", MINUTES, "RebootAbsoluteDelayTimeout", "1440", "minutes a guest restart may be postponed"),
     reg("first_time_setup", "mode", Kind::Choice(&[("unattended", "Unattended"), ("attended", "Attended"), ("silent", "Silent")]), "Fts", "Mode", Some("Unattended"), "\"unattended\", \"attended\" or \"silent\"", "\"unattended\""),
     reg("first_time_setup", "computer_name_mask", Kind::Text(Rule::ComputerNameMask), "Fts", "ComputerNameMask", Some("MEDV*"), "≤ 63 chars; tokens %username%, %hostname%, [n], #, *", "\"MEDV*\""),
     fts_bool("add_user_to_admin_group", "AddUserToAdminGroupEnabled", "add the user to the guest's Administrators"),
@@ -259,20 +270,20 @@ pub(crate) static FIELDS: &[Field] = &[
     reg("first_time_setup", "start_message", Kind::Lines(Rule::MessageLine), "Fts", "StartDialogMsg", None, "lines shown when setup starts", "[\"Your workspace is being prepared.\"]"),
     reg("first_time_setup", "failure_message", Kind::Lines(Rule::MessageLine), "Fts", "FailureDialogMsg", None, "lines shown when setup fails", "[\"Setup failed.\", \"Call the helpdesk.\"]"),
     reg("first_time_setup", "retry_message", Kind::Lines(Rule::MessageLine), "Fts", "RetryDialogMsg", None, "lines shown before a retry", "[\"Setup will try again.\"]"),
-    reg("first_time_setup", "max_postpone_h", SECONDS, "Fts", "MaxPostponeTime", Some("120"), "hours the user may postpone setup", "120"),
+    reg("first_time_setup", "max_postpone_h", HOURS, "Fts", "MaxPostponeTime", Some("120"), "hours the user may postpone setup", "120"),
     reg("first_time_setup", "postpone_until_utc", Kind::Text(Rule::DateTime), "Fts", "PostponeUtcDateTimeLimit", None, "yyyy-MM-dd hh:mm (UTC): no postponing after this", "\"2027-01-31 18:00\""),
-    reg("first_time_setup", "max_retry_count", SECONDS, "Fts", "MaxRetryCount", Some("3"), "times setup is retried", "3"),
+    reg("first_time_setup", "max_retry_count", COUNT, "Fts", "MaxRetryCount", Some("3"), "times setup is retried", "3"),
     reg("first_time_setup", "log_file_paths", Kind::Lines(Rule::WindowsPath), "Fts", "LogFilePaths", None, "Windows paths of logs collected on failure", "[\"C:\\\\Windows\\\\Debug\\\\NetSetup.log\"]"),
-    fts_secs("delete_vm_state_timeout_s", "DeleteVMStateTimeout", "90", "seconds"),
-    fts_secs("detach_vfd_timeout_s", "DetachVfdTimeout", "120", "seconds"),
-    fts_secs("explorer_timeout_s", "ExplorerTimeout", "900", "seconds"),
-    fts_secs("give_user_group_rights_timeout_s", "GiveUserGroupRightsTimeout", "300", "seconds"),
-    fts_secs("give_user_group_rights_max_retry_count", "GiveUserGroupRightsMaxRetryCount", "3", "count"),
-    fts_secs("non_interactive_timeout_min", "NonInteractiveTimeout", "45", "minutes setup may take when interactive"),
-    fts_secs("non_interactive_retry_timeout_inc_min", "NonInteractiveRetryTimeoutInc", "15", "minutes added on each retry"),
-    fts_secs("task_cancel_timeout_s", "TaskCancelTimeout", "30", "seconds"),
-    fts_secs("task_vm_turn_off_timeout_s", "TaskVMTurnOffTimeout", "60", "seconds"),
-    fts_secs("upgrade_timeout_s", "UpgradeTimeout", "600", "seconds"),
+    fts_int("delete_vm_state_timeout_s", SECONDS, "DeleteVMStateTimeout", "90", "seconds"),
+    fts_int("detach_vfd_timeout_s", SECONDS, "DetachVfdTimeout", "120", "seconds"),
+    fts_int("explorer_timeout_s", SECONDS, "ExplorerTimeout", "900", "seconds"),
+    fts_int("give_user_group_rights_timeout_s", SECONDS, "GiveUserGroupRightsTimeout", "300", "seconds"),
+    fts_int("give_user_group_rights_max_retry_count", COUNT, "GiveUserGroupRightsMaxRetryCount", "3", "count"),
+    fts_int("non_interactive_timeout_min", MINUTES, "NonInteractiveTimeout", "45", "minutes setup may take when interactive"),
+    fts_int("non_interactive_retry_timeout_inc_min", MINUTES, "NonInteractiveRetryTimeoutInc", "15", "minutes added on each retry"),
+    fts_int("task_cancel_timeout_s", SECONDS, "TaskCancelTimeout", "30", "seconds"),
+    fts_int("task_vm_turn_off_timeout_s", SECONDS, "TaskVMTurnOffTimeout", "60", "seconds"),
+    fts_int("upgrade_timeout_s", SECONDS, "UpgradeTimeout", "600", "seconds"),
     reg("diagnostics", "event_log_level", Kind::Int { min: 0, max: 4 }, "Diagnostics", "EventLogLevel", Some("3"), "0 off … 4 verbose", "3"),
 ];
 
@@ -379,7 +390,7 @@ impl Field {
 }
 
 /// Renders the contract as the Markdown reference in `docs/policy.md`.
-pub(crate) fn reference_markdown() -> String {
+pub fn reference_markdown() -> String {
     let mut out = String::from(
         "# Policy reference\n\n\
          Generated from `src/policy/contract.rs` (a test fails when this file and the code drift;\n\
@@ -433,6 +444,14 @@ pub(crate) fn reference_markdown() -> String {
          writes it = 1. The two forms are mutually exclusive.\n",
     );
     out
+}
+
+impl Rule {
+    /// Whether values under this rule are written into the MSI (and so must fit Windows-1252).
+    pub(crate) fn goes_into_msi(self) -> bool {
+        // The disk's path is read on the build host only.
+        !matches!(self, Rule::RelativePath)
+    }
 }
 
 #[cfg(test)]

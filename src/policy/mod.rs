@@ -2,17 +2,32 @@
 //!
 //! This is the only module that reads TOML. [`Policy::registry_values`] turns a
 //! policy into the ordered registry values that every output is written from.
+//! Every problem is a [`PolicyError`] with `file:line:column` and a `help:` line; the
+//! module depends on nothing else in the crate.
 
-pub(crate) mod contract;
+mod assemble;
+mod codepage;
+mod contract;
 mod diagnostic;
+mod fields;
 mod load;
+mod reference;
 mod rules;
+mod source;
 mod values;
 
-pub use diagnostic::{Diagnostic, PolicyError};
+pub use diagnostic::{Diagnostic, Location, PolicyError};
+pub use reference::{reference_markdown, registry_keys, template, DefaultValue};
 pub use values::{RegData, RegValue, ROOT_KEY};
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// What every ProductName starts with: the ARP name is `MED-V Workspace - <name>`.
+pub const PRODUCT_NAME_PREFIX: &str = "MED-V Workspace - ";
+/// The longest ProductName Windows Installer accepts (ICE16: fewer than 64 characters).
+pub const PRODUCT_NAME_MAX: usize = 63;
+/// The longest `workspace.name`, in characters: ProductName is the prefix and the name.
+pub const NAME_MAX: usize = PRODUCT_NAME_MAX - PRODUCT_NAME_PREFIX.len();
 
 /// A product version `a.b.c` (a, b ≤ 255; c ≤ 65535), as Windows Installer compares them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -36,7 +51,7 @@ impl std::fmt::Display for Version {
 pub struct Workspace {
     /// Display name (ARP name `MED-V Workspace - <name>`).
     pub name: String,
-    /// `[A-Za-z0-9_-]{1,32}`: base of every output file name and of the staged VHD.
+    /// `[A-Za-z0-9_-]{1,32}`, not a Windows device name: base of every output file name.
     pub internal_name: String,
     /// MSI ProductVersion.
     pub version: Version,
@@ -48,6 +63,13 @@ pub struct Workspace {
     pub upgrade_code: Option<uuid::Uuid>,
 }
 
+impl Workspace {
+    /// Returns the MSI ProductName (the ARP name): `MED-V Workspace - <name>`.
+    pub fn product_name(&self) -> String {
+        format!("{PRODUCT_NAME_PREFIX}{}", self.name)
+    }
+}
+
 /// A checked workspace policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
@@ -57,6 +79,8 @@ pub struct Policy {
     pub workspace: Workspace,
     /// Every declared registry value, in contract order.
     pub values: Vec<RegValue>,
+    /// Where the `vhd` value sits in the TOML (`None` for a policy built in code).
+    pub vhd_location: Option<Location>,
 }
 
 impl Policy {
@@ -83,27 +107,30 @@ impl Policy {
         }
         out
     }
-}
 
-impl Policy {
     /// Reads and checks a policy file; every problem of the file is reported at once.
-    pub fn load(path: &std::path::Path) -> crate::Result<Policy> {
-        let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Input {
-            what: "read the workspace policy",
-            path: path.to_path_buf(),
-            source,
-            help: "pass the path of a workspace.toml (`wspack init` writes one)",
-        })?;
-        Ok(load::parse(&text, path)?)
+    pub fn load(path: &Path) -> Result<Policy, PolicyError> {
+        let text = source::read(path)?;
+        load::parse(&text, path)
     }
 
     /// Parses policy text; `source` names the file in messages and anchors relative paths.
-    pub fn parse(text: &str, source: &std::path::Path) -> Result<Policy, PolicyError> {
+    pub fn parse(text: &str, source: &Path) -> Result<Policy, PolicyError> {
         load::parse(text, source)
     }
-}
 
-/// Renders the policy reference (`docs/policy.md`) from the contract table.
-pub fn reference_markdown() -> String {
-    contract::reference_markdown()
+    /// Returns the error for a disk that can't be opened, located at the `vhd` value:
+    /// `problem` says what went wrong (naming the file), `help` how to fix it.
+    pub fn vhd_error(
+        &self,
+        problem: impl std::fmt::Display,
+        help: impl Into<String>,
+    ) -> PolicyError {
+        PolicyError::one(
+            &self.source,
+            self.vhd_location,
+            format!("workspace.vhd: {problem}"),
+            help,
+        )
+    }
 }

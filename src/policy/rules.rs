@@ -1,7 +1,8 @@
 //! Checks on policy strings. Each returns what was expected when a value fails.
 
 use super::contract::Rule;
-use super::Version;
+use super::diagnostic::echo;
+use super::{Version, NAME_MAX, PRODUCT_NAME_MAX, PRODUCT_NAME_PREFIX};
 
 /// A failed check: what was expected, and how to fix it.
 pub(crate) struct Broken {
@@ -16,15 +17,32 @@ fn broken(expected: impl Into<String>, help: impl Into<String>) -> Result<(), Br
     })
 }
 
-/// Checks `s` against `rule`.
-pub(crate) fn check(rule: Rule, s: &str) -> Result<(), Broken> {
+/// A string that passed its rule, typed where the rule gives it a type.
+pub(crate) enum Parsed {
+    /// The string itself is the value.
+    Text,
+    /// A product version.
+    Version(Version),
+    /// A GUID.
+    Guid(uuid::Uuid),
+}
+
+/// Checks `s` against `rule`, returning its typed value.
+pub(crate) fn check(rule: Rule, s: &str) -> Result<Parsed, Broken> {
+    match rule {
+        Rule::Version => parse_version(s).map(Parsed::Version),
+        Rule::Guid => parse_guid(s).map(Parsed::Guid),
+        _ => check_text(rule, s).map(|()| Parsed::Text),
+    }
+}
+
+fn check_text(rule: Rule, s: &str) -> Result<(), Broken> {
     match rule {
         Rule::Name => name(s),
         Rule::InternalName => internal_name(s),
-        Rule::Version => parse_version(s).map(|_| ()),
+        Rule::Version | Rule::Guid => Ok(()),
         Rule::Manufacturer => length(s, 1, 128),
         Rule::RelativePath => length(s, 1, 4096),
-        Rule::Guid => parse_guid(s).map(|_| ()),
         Rule::Time => time(s),
         Rule::DateTime => date_time(s),
         Rule::ComputerNameMask => computer_name_mask(s),
@@ -47,7 +65,17 @@ fn length(s: &str, min: usize, max: usize) -> Result<(), Broken> {
 }
 
 fn name(s: &str) -> Result<(), Broken> {
-    length(s, 1, 64)?;
+    let n = s.chars().count();
+    if n > NAME_MAX {
+        return broken(
+            format!(
+                "at most {NAME_MAX} characters, found {n}: Windows Installer limits the ProductName \
+                 \"{PRODUCT_NAME_PREFIX}<name>\" to {PRODUCT_NAME_MAX} characters (ICE16)"
+            ),
+            format!("shorten the name to {NAME_MAX} characters or fewer"),
+        );
+    }
+    length(s, 1, NAME_MAX)?;
     if s.trim() != s || s.chars().all(|c| c == '.' || c == ' ') {
         // It names files on the host (the agent's `<name>.vhd` differencing disk).
         return broken(
@@ -67,6 +95,21 @@ fn name(s: &str) -> Result<(), Broken> {
     Ok(())
 }
 
+/// Names Windows gives to devices: no file can be called `CON.msi` or `com1.vhd`.
+const DEVICE_NAMES: &[&str] = &["CON", "PRN", "AUX", "NUL"];
+
+fn is_device_name(s: &str) -> bool {
+    let upper = s.to_ascii_uppercase();
+    if DEVICE_NAMES.contains(&upper.as_str()) {
+        return true;
+    }
+    // COM0–COM9 and LPT0–LPT9 (superscript digits cannot occur: the name is ASCII).
+    let port = upper
+        .strip_prefix("COM")
+        .or_else(|| upper.strip_prefix("LPT"));
+    matches!(port.map(str::as_bytes), Some([d]) if d.is_ascii_digit())
+}
+
 fn internal_name(s: &str) -> Result<(), Broken> {
     let ok = (1..=32).contains(&s.len())
         && s.bytes()
@@ -75,6 +118,12 @@ fn internal_name(s: &str) -> Result<(), Broken> {
         return broken(
             "1–32 characters from A–Z, a–z, 0–9, _ and -",
             "it names files on Windows: use e.g. \"contoso_apps\"",
+        );
+    }
+    if is_device_name(s) {
+        return broken(
+            format!("a name that is not a Windows device name, found {s} (CON, PRN, AUX, NUL, COM0–COM9 and LPT0–LPT9 are reserved)"),
+            format!("it names files on Windows, and {s}.msi cannot exist there: use e.g. \"{s}_ws\""),
         );
     }
     Ok(())
@@ -111,6 +160,12 @@ pub(crate) fn parse_guid(s: &str) -> Result<uuid::Uuid, Broken> {
         .and_then(|t| t.strip_suffix('}'))
         .unwrap_or(s);
     match uuid::Uuid::try_parse(inner) {
+        Ok(u) if u.is_nil() => Err(Broken {
+            expected: "a GUID other than the nil GUID (all zeros)".into(),
+            help:
+                "keep the UpgradeCode of the package you replace, or remove the key to derive one"
+                    .into(),
+        }),
         Ok(u) if inner.len() == 36 => Ok(u),
         _ => Err(Broken {
             expected: "a GUID like {6F1B5C2E-8A43-4D3A-9E7B-2C1D0F4A5B6C}".into(),
@@ -216,7 +271,8 @@ fn mask_parts(s: &str) -> Result<Vec<MaskPart>, Broken> {
                     _ => {
                         return Err(Broken {
                             expected: format!(
-                                "a number from 1 to {COMPUTER_NAME_MAX} inside [n], found [{n}]"
+                                "a number from 1 to {COMPUTER_NAME_MAX} inside [n], found {}",
+                                echo(&format!("[{n}]"))
                             ),
                             help: help.into(),
                         })
@@ -303,7 +359,13 @@ fn url_pattern(s: &str) -> Result<(), Broken> {
     let rest = match s.split_once("://") {
         Some(("http" | "https", rest)) => rest,
         Some((scheme, _)) => {
-            return broken(format!("http:// or https://, found {scheme}://"), help)
+            return broken(
+                format!(
+                    "http:// or https://, found {}",
+                    echo(&format!("{scheme}://"))
+                ),
+                help,
+            )
         }
         None => s,
     };
@@ -315,7 +377,10 @@ fn url_pattern(s: &str) -> Result<(), Broken> {
     if let Some(port) = port {
         if port != "*" && !matches!(port.parse::<u16>(), Ok(p) if p > 0) {
             return broken(
-                format!("a port from 1 to 65535 after the host, found {port:?}"),
+                format!(
+                    "a port from 1 to 65535 after the host, found {}",
+                    echo(port)
+                ),
                 help,
             );
         }
@@ -328,7 +393,7 @@ fn url_pattern(s: &str) -> Result<(), Broken> {
                     .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '*')
         });
     if !host_ok {
-        return broken(format!("a host name, found {host:?}"), help);
+        return broken(format!("a host name, found {}", echo(host)), help);
     }
     Ok(())
 }
@@ -384,10 +449,27 @@ mod tests {
         assert!(!ok(Rule::Name, " Contoso"));
         assert!(!ok(Rule::Name, "Contoso "));
         assert!(!ok(Rule::Name, ".."));
-        assert!(!ok(Rule::Name, &"x".repeat(65)));
+        assert!(ok(Rule::Name, &"x".repeat(NAME_MAX)));
+        assert!(!ok(Rule::Name, &"x".repeat(NAME_MAX + 1)));
+        assert_eq!(NAME_MAX, 45);
         assert!(ok(Rule::InternalName, "contoso_apps-2"));
         assert!(!ok(Rule::InternalName, "contoso apps"));
         assert!(!ok(Rule::InternalName, &"x".repeat(33)));
+    }
+
+    #[test]
+    fn device_names_are_not_internal_names() {
+        for bad in [
+            "CON", "con", "Prn", "aux", "NUL", "COM0", "com1", "COM9", "lpt1", "LPT9",
+        ] {
+            assert!(!ok(Rule::InternalName, bad), "{bad}");
+        }
+        for good in [
+            "CONS", "COM10", "LPT", "COM", "nul_", "console", "com1-x", "COM¹",
+        ] {
+            // `COM¹` fails for its character, not as a device name.
+            assert_eq!(ok(Rule::InternalName, good), good.is_ascii(), "{good}");
+        }
     }
 
     #[test]
@@ -418,6 +500,7 @@ mod tests {
         assert!(parse_guid("{6F1B5C2E-8A43-4D3A-9E7B-2C1D0F4A5B6C}").is_ok());
         assert!(parse_guid("6f1b5c2e-8a43-4d3a-9e7b-2c1d0f4a5b6c").is_ok());
         assert!(parse_guid("6f1b5c2e8a434d3a9e7b2c1d0f4a5b6c").is_err());
+        assert!(parse_guid("{00000000-0000-0000-0000-000000000000}").is_err());
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Reading a one-member (layout 1) sidecar back: hash the file, inflate, hash the disk.
 
-use crate::stage::{self, Digested, StageError};
 use sha2::{Digest, Sha256};
 use std::fmt;
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead, Read, Write};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use wspack_contract::stage::{self, Digested, StageError};
 
 /// What reading a sidecar back found: the file's own digest (read to its end even
 /// when the gzip data inside is damaged) and the disk it inflates to.
@@ -122,6 +122,15 @@ const CHUNK: usize = 1 << 20;
 /// core the Windows runtime stages with. Compare the result with
 /// [`stage::check`]. `progress` gets disk bytes so far and returns `false` to cancel.
 pub fn inflate<R: Read + Send>(src: R, progress: &mut dyn FnMut(u64) -> bool) -> Inflation {
+    inflate_to(src, io::sink(), progress)
+}
+
+/// [`inflate`], also writing the disk's bytes to `dst`.
+pub fn inflate_to<R: Read + Send, W: Write>(
+    src: R,
+    dst: W,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Inflation {
     // Set when `progress` cancels: the reader then stops instead of hashing the rest.
     let cancelled = &std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
@@ -139,7 +148,7 @@ pub fn inflate<R: Read + Send>(src: R, progress: &mut dyn FnMut(u64) -> bool) ->
         });
         let staged = stage::copy_hashed(
             ChannelReader::new(disk_rx, disk_back_tx),
-            io::sink(),
+            dst,
             &mut |done| {
                 let go_on = progress(done);
                 if !go_on {
@@ -258,7 +267,7 @@ fn inflate_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sidecar::compress::tests::{gz, sample};
+    use crate::sidecar::tests::{gz, sample};
     use crate::sidecar::DEFAULT_BLOCK_SIZE;
     use std::io::Cursor;
 

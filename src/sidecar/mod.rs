@@ -35,11 +35,13 @@ mod chunks;
 mod compress;
 mod inflate;
 mod parallel;
+#[cfg(test)]
+pub(crate) mod tests;
 
 pub use chunks::{BadTable, Chunk, ChunkTable, CHUNK_TABLE_BINARY, DEFAULT_CHUNK_SIZE};
 pub use compress::{
-    compress, CompressError, CompressOptions, Compressed, HashingWriter, DEFAULT_BLOCK_SIZE,
-    DICT_SIZE,
+    compress, member_start, CompressError, CompressOptions, Compressed, HashingWriter,
+    DEFAULT_BLOCK_SIZE, DICT_SIZE,
 };
-pub use inflate::{inflate, InflateError, Inflation};
+pub use inflate::{inflate, inflate_to, InflateError, Inflation};
 pub use parallel::{verify_chunks, ChunkError, ChunksChecked};

@@ -1,26 +1,34 @@
 //! Checking a chunked (layout 2) sidecar on every core: each worker reads one
 //! chunk's gzip member at its offset, inflates it alone and compares its SHA-256
-//! with the chunk table's; one more thread hashes the whole file for its digest.
-//! Memory: two chunk-sized buffers per worker, whatever the disk's size.
+//! with the chunk table's; the calling thread takes the checked chunks in disk
+//! order, hashes the whole disk and hands the bytes to a sink; one more thread
+//! hashes the file itself. Workers stay at most [`WINDOW`] chunks ahead of the
+//! calling thread, so memory is about `(2 × jobs + WINDOW)` chunks whatever the
+//! disk's size.
 
 use super::chunks::{Chunk, ChunkTable};
-use crate::stage::Digested;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
+use std::io::Write;
 use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
+use wspack_contract::stage::Digested;
+
+/// How many checked chunks may wait for the calling thread.
+const WINDOW: usize = 8;
 
 /// What a successful check saw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunksChecked {
     /// Size and SHA-256 of the sidecar file.
     pub sidecar: Digested,
-    /// Disk bytes inflated and checked.
-    pub disk_size: u64,
+    /// Size and SHA-256 of the whole disk the chunks make.
+    pub disk: Digested,
     /// Chunks checked.
     pub chunks: usize,
 }
@@ -84,14 +92,15 @@ impl fmt::Display for ChunkError {
 
 impl std::error::Error for ChunkError {}
 
-/// Checks every chunk of `file` against `table` on `jobs` threads. `progress` gets
-/// the disk bytes checked so far (from the calling thread, about ten times a
-/// second) and returns `false` to cancel. The first damaged chunk (lowest number
-/// among those seen) is reported.
+/// Checks every chunk of `file` against `table` on `jobs` threads and writes the
+/// disk, in order, to `sink`. `progress` gets the disk bytes done so far and
+/// returns `false` to cancel. The first damaged chunk (lowest number among those
+/// seen) is reported.
 pub fn verify_chunks(
     file: &File,
     table: &ChunkTable,
     jobs: usize,
+    sink: &mut dyn Write,
     progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<ChunksChecked, ChunkError> {
     let found = file.metadata().map_err(ChunkError::Read)?.len();
@@ -102,28 +111,17 @@ pub fn verify_chunks(
         });
     }
     let jobs = jobs.clamp(1, table.chunks.len().max(1));
-    let shared = Shared {
-        next: AtomicUsize::new(0),
-        done: AtomicU64::new(0),
-        finished: AtomicUsize::new(0),
-        stop: AtomicBool::new(false),
-        failure: Mutex::new(None),
-    };
-    let shared = &shared;
-    let sidecar = std::thread::scope(|scope| {
+    let shared = &Shared::default();
+    let (sidecar, disk) = std::thread::scope(|scope| {
         let whole = scope.spawn(move || hash_file(file, found, &shared.stop));
         for _ in 0..jobs {
             scope.spawn(move || worker(file, table, shared));
         }
-        while shared.finished.load(Ordering::Acquire) < jobs {
-            if !progress(shared.done.load(Ordering::Relaxed)) {
-                shared.fail(usize::MAX, ChunkError::Cancelled);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        whole
+        let disk = hash_in_order(table, jobs, shared, sink, progress);
+        let sidecar = whole
             .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (sidecar, disk)
     });
     let failure = shared
         .failure
@@ -133,24 +131,69 @@ pub fn verify_chunks(
     if let Some((_, e)) = failure {
         return Err(e);
     }
-    progress(table.disk_size());
     Ok(ChunksChecked {
         sidecar: sidecar.map_err(ChunkError::Read)?,
-        disk_size: table.disk_size(),
+        disk,
         chunks: table.chunks.len(),
     })
 }
 
-/// What the workers share.
+/// Takes the checked chunks in disk order: hashes them, writes them to `sink`,
+/// reports progress; stops when all are done, or at the first failure.
+fn hash_in_order(
+    table: &ChunkTable,
+    jobs: usize,
+    shared: &Shared,
+    sink: &mut dyn Write,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Digested {
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    for index in 0..table.chunks.len() {
+        let Some(bytes) = shared.take_in_order(index, jobs) else {
+            break; // stopped: the failure (or cancel) is recorded
+        };
+        hasher.update(&bytes);
+        size += bytes.len() as u64;
+        if let Err(e) = sink.write_all(&bytes) {
+            shared.fail(index, ChunkError::Read(e));
+        }
+        shared.give_back(bytes);
+        if !progress(size) {
+            shared.fail(usize::MAX, ChunkError::Cancelled);
+            break;
+        }
+    }
+    Digested {
+        size,
+        sha256: hasher.finalize().into(),
+    }
+}
+
+/// What the workers and the calling thread share.
+#[derive(Default)]
 struct Shared {
     next: AtomicUsize,
-    done: AtomicU64,
     finished: AtomicUsize,
     stop: AtomicBool,
     failure: Mutex<Option<(usize, ChunkError)>>,
+    order: Mutex<InOrder>,
+    changed: Condvar,
+}
+
+/// Checked chunks waiting for the calling thread, and spent buffers.
+#[derive(Default)]
+struct InOrder {
+    hashed: usize,
+    waiting: BTreeMap<usize, Vec<u8>>,
+    spare: Vec<Vec<u8>>,
 }
 
 impl Shared {
+    fn order(&self) -> MutexGuard<'_, InOrder> {
+        self.order.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Records a failure (the lowest chunk number wins; cancel comes last) and stops.
     fn fail(&self, index: usize, error: ChunkError) {
         let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
@@ -158,6 +201,47 @@ impl Shared {
             *failure = Some((index, error));
         }
         self.stop.store(true, Ordering::Relaxed);
+        self.changed.notify_all();
+    }
+
+    /// A worker hands over chunk `index`, waiting while it is too far ahead;
+    /// returns a buffer for its next chunk.
+    fn hand_over(&self, index: usize, bytes: Vec<u8>) -> Vec<u8> {
+        let mut order = self.order();
+        while index >= order.hashed + WINDOW && !self.stop.load(Ordering::Relaxed) {
+            order = self
+                .changed
+                .wait_timeout(order, Duration::from_millis(100))
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        order.waiting.insert(index, bytes);
+        self.changed.notify_all();
+        order.spare.pop().unwrap_or_default()
+    }
+
+    /// The calling thread waits for chunk `index`; `None` once everything stopped.
+    fn take_in_order(&self, index: usize, jobs: usize) -> Option<Vec<u8>> {
+        loop {
+            let mut order = self.order();
+            if let Some(bytes) = order.waiting.remove(&index) {
+                order.hashed = index + 1;
+                self.changed.notify_all();
+                return Some(bytes);
+            }
+            if self.stop.load(Ordering::Relaxed) || self.finished.load(Ordering::Acquire) == jobs {
+                return None;
+            }
+            drop(
+                self.changed
+                    .wait_timeout(order, Duration::from_millis(100))
+                    .unwrap_or_else(|p| p.into_inner()),
+            );
+        }
+    }
+
+    fn give_back(&self, bytes: Vec<u8>) {
+        self.order().spare.push(bytes);
     }
 }
 
@@ -170,12 +254,13 @@ fn worker(file: &File, table: &ChunkTable, shared: &Shared) {
         };
         match check_chunk(file, chunk, &mut packed, &mut disk) {
             Ok(()) => {
-                shared.done.fetch_add(chunk.disk_len, Ordering::Relaxed);
+                disk = shared.hand_over(index, disk);
             }
             Err(reason) => shared.fail(index, reason.into_error(index, chunk)),
         }
     }
     shared.finished.fetch_add(1, Ordering::Release);
+    shared.changed.notify_all();
 }
 
 /// What is wrong with one chunk.
@@ -254,7 +339,7 @@ fn hash_file(file: &File, len: u64, stop: &AtomicBool) -> io::Result<Digested> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sidecar::compress::tests::{gz_chunked, sample};
+    use crate::sidecar::tests::{gz_chunked, sample};
     use crate::sidecar::DEFAULT_BLOCK_SIZE;
     use std::io::Write;
 
@@ -265,16 +350,19 @@ mod tests {
     }
 
     fn check(bytes: &[u8], table: &ChunkTable) -> Result<ChunksChecked, ChunkError> {
-        verify_chunks(&file_of(bytes), table, 3, &mut |_| true)
+        verify_chunks(&file_of(bytes), table, 3, &mut io::sink(), &mut |_| true)
     }
 
     #[test]
     fn checks_every_chunk_and_hashes_the_file() {
         let input = sample(3_000_000);
         let (out, facts) = gz_chunked(&input, 2, 6, DEFAULT_BLOCK_SIZE, 1 << 19);
-        let got = check(&out, &facts.chunks).unwrap();
+        let mut disk = Vec::new();
+        let got =
+            verify_chunks(&file_of(&out), &facts.chunks, 3, &mut disk, &mut |_| true).unwrap();
         assert_eq!(got.sidecar, facts.output);
-        assert_eq!(got.disk_size, input.len() as u64);
+        assert_eq!(got.disk, facts.input);
+        assert!(disk == input, "the sink gets the disk in order");
         assert_eq!(got.chunks, facts.chunks.chunks.len());
     }
 
@@ -303,7 +391,14 @@ mod tests {
         }
         let err = check(&out[..out.len() - 1], &facts.chunks).unwrap_err();
         assert!(matches!(err, ChunkError::Length { .. }), "{err}");
-        let err = verify_chunks(&file_of(&out), &facts.chunks, 2, &mut |_| false).unwrap_err();
+        let err = verify_chunks(
+            &file_of(&out),
+            &facts.chunks,
+            2,
+            &mut io::sink(),
+            &mut |_| false,
+        )
+        .unwrap_err();
         assert!(matches!(err, ChunkError::Cancelled), "{err}");
     }
 }

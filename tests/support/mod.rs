@@ -96,6 +96,7 @@ pub fn sample_policy(minor: u8) -> Policy {
             upgrade_code: None,
         },
         values,
+        vhd_location: None,
     }
 }
 

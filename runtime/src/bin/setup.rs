@@ -11,24 +11,24 @@ const FAILURE: i32 = 1603;
 
 /// The raw command line after the program name, as Windows' argv rules split it.
 pub fn tail(cmdline: &str) -> &str {
-    let s = cmdline.trim_start_matches(|c| c == ' ' || c == '\t');
+    let s = cmdline.trim_start_matches([' ', '\t']);
     let rest = if let Some(r) = s.strip_prefix('"') {
         match r.find('"') {
             Some(i) => &r[i + 1..],
             None => "",
         }
     } else {
-        match s.find(|c| c == ' ' || c == '\t') {
+        match s.find([' ', '\t']) {
             Some(i) => &s[i..],
             None => "",
         }
     };
-    rest.trim_start_matches(|c| c == ' ' || c == '\t')
+    rest.trim_start_matches([' ', '\t'])
 }
 
 /// True if the tail asks msiexec for no UI (then setup.exe shows none either).
 pub fn quiet(tail: &str) -> bool {
-    tail.split(|c| c == ' ' || c == '\t').any(|a| {
+    tail.split([' ', '\t']).any(|a| {
         let a = a.to_ascii_lowercase();
         let a = a.trim_matches('"');
         let sw = a.strip_prefix('/').or_else(|| a.strip_prefix('-'));
@@ -195,8 +195,15 @@ mod tests {
     #[test]
     fn picks_exactly_one_msi() {
         let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(pick_msi("C:\\d", &v(&["setup.exe", "ws.MSI", "ws.medv"])).unwrap(), "ws.MSI");
-        assert!(pick_msi("C:\\d", &v(&["setup.exe"])).unwrap_err().contains("No installer package"));
-        assert!(pick_msi("C:\\d", &v(&["a.msi", "b.msi"])).unwrap_err().contains("2 installer packages"));
+        assert_eq!(
+            pick_msi("C:\\d", &v(&["setup.exe", "ws.MSI", "ws.medv"])).unwrap(),
+            "ws.MSI"
+        );
+        assert!(pick_msi("C:\\d", &v(&["setup.exe"]))
+            .unwrap_err()
+            .contains("No installer package"));
+        assert!(pick_msi("C:\\d", &v(&["a.msi", "b.msi"]))
+            .unwrap_err()
+            .contains("2 installer packages"));
     }
 }

@@ -1,7 +1,11 @@
+use super::finish::is_ancestor_of;
 use super::*;
-use crate::gzip::gzip_bytes;
+use crate::gzip::{gzip_bytes, GzReader};
 use sha2::{Digest, Sha256};
+use std::fs;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+use wspack_contract::stage::to_hex;
 
 #[derive(Default)]
 struct Rec {
@@ -68,7 +72,13 @@ impl Drop for Tmp {
 
 fn disk(n: usize, seed: u8) -> Vec<u8> {
     (0..n)
-        .map(|i| if i % 5 == 0 { 0 } else { (i as u8).wrapping_mul(seed) ^ (i >> 9) as u8 })
+        .map(|i| {
+            if i % 5 == 0 {
+                0
+            } else {
+                (i as u8).wrapping_mul(seed) ^ (i >> 9) as u8
+            }
+        })
         .collect()
 }
 
@@ -83,7 +93,7 @@ fn setup(t: &Tmp, data: &[u8], overwrite: bool) -> String {
         t.path("out/ws.msi"),
         t.path("out/ws.medv"),
         t.path("ProgramData/Medv/Workspace/ws.vhd"),
-        crate::stage::to_hex(&Sha256::digest(data)),
+        to_hex(&Sha256::digest(data)),
         data.len(),
         if overwrite { "1" } else { "" }
     )
@@ -108,7 +118,10 @@ fn stages_a_new_disk_then_commits() {
     let cad = setup(&t, &data, false);
     let mut h = Rec::default();
     assert_eq!(stage(&cad, &mut h), 0, "{}", h.all());
-    assert_eq!(fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(), data);
+    assert_eq!(
+        fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(),
+        data
+    );
     assert_eq!(h.ticks, ticks_for(data.len() as u64));
     assert!(h.statuses >= 1);
     assert!(h.all().contains("verified"), "{}", h.all());
@@ -146,7 +159,10 @@ fn an_existing_disk_needs_overwritevhd() {
         h.all()
     );
     assert_eq!(rollback(&cad, &mut h), 0);
-    assert_eq!(fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(), b"old disk");
+    assert_eq!(
+        fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(),
+        b"old disk"
+    );
     assert_eq!(leftovers(&t), vec!["ws.vhd"]);
 }
 
@@ -160,14 +176,20 @@ fn overwrite_keeps_the_old_disk_until_commit_and_restores_it_on_rollback() {
         fs::write(t.path("ProgramData/Medv/Workspace/ws.vhd"), b"old disk").unwrap();
         let mut h = Rec::default();
         assert_eq!(stage(&cad, &mut h), 0, "{}", h.all());
-        assert_eq!(fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(), data);
+        assert_eq!(
+            fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(),
+            data
+        );
         assert_eq!(
             fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-old")).unwrap(),
             b"old disk"
         );
         if commit_it {
             assert_eq!(commit(&cad, &mut h), 0, "{}", h.all());
-            assert_eq!(fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(), data);
+            assert_eq!(
+                fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(),
+                data
+            );
         } else {
             assert_eq!(rollback(&cad, &mut h), 0, "{}", h.all());
             assert_eq!(
@@ -184,12 +206,20 @@ fn a_wrong_hash_or_size_fails_and_leaves_nothing() {
     let t = Tmp::new();
     let data = disk(300_000, 11);
     let good = setup(&t, &data, false);
-    let other_sha = crate::stage::to_hex(&Sha256::digest(b"x"));
-    let sha_field = good.split('|').find(|f| f.starts_with("sha256=")).unwrap().to_string();
+    let other_sha = to_hex(&Sha256::digest(b"x"));
+    let sha_field = good
+        .split('|')
+        .find(|f| f.starts_with("sha256="))
+        .unwrap()
+        .to_string();
     let bad_hash = good.replace(&sha_field, &format!("sha256={}", other_sha));
     let mut h = Rec::default();
     assert_eq!(stage(&bad_hash, &mut h), 1603);
-    assert!(h.errors[0].contains("does not match this package: SHA-256 mismatch"), "{}", h.all());
+    assert!(
+        h.errors[0].contains("does not match this package: SHA-256 mismatch"),
+        "{}",
+        h.all()
+    );
     assert_eq!(leftovers(&t), vec!["ws.vhd.wspack-journal"]);
     assert_eq!(rollback(&bad_hash, &mut h), 0);
     assert!(!t.0.join("ProgramData").exists());
@@ -199,7 +229,8 @@ fn a_wrong_hash_or_size_fails_and_leaves_nothing() {
     let mut h = Rec::default();
     assert_eq!(stage(&small, &mut h), 1603);
     assert!(
-        h.errors[0].contains("size mismatch: the disk should be 1000 bytes, the sidecar gave 1001 bytes"),
+        h.errors[0]
+            .contains("size mismatch: the disk should be 1000 bytes, the sidecar gave 1001 bytes"),
         "{}",
         h.all()
     );
@@ -219,7 +250,11 @@ fn a_damaged_or_missing_sidecar_fails_with_the_path() {
     fs::write(&medv, &gz).unwrap();
     let mut h = Rec::default();
     assert_eq!(stage(&cad, &mut h), 1603);
-    assert!(h.errors[0].contains("is damaged or truncated"), "{}", h.all());
+    assert!(
+        h.errors[0].contains("is damaged or truncated"),
+        "{}",
+        h.all()
+    );
     assert!(h.errors[0].contains(&medv), "{}", h.all());
     assert_eq!(rollback(&cad, &mut h), 0);
 
@@ -231,9 +266,17 @@ fn a_damaged_or_missing_sidecar_fails_with_the_path() {
         "{}",
         h.all()
     );
-    assert!(h.errors[0].contains("same folder as the package"), "{}", h.all());
+    assert!(
+        h.errors[0].contains("same folder as the package"),
+        "{}",
+        h.all()
+    );
     assert!(h.errors[0].ends_with(SIDECAR_ACCESS_HINT), "{}", h.all());
-    assert!(h.errors[0].contains("copy the package folder to a local disk"), "{}", h.all());
+    assert!(
+        h.errors[0].contains("copy the package folder to a local disk"),
+        "{}",
+        h.all()
+    );
     assert!(!t.0.join("ProgramData").exists());
 }
 
@@ -250,9 +293,15 @@ fn cancel_stops_and_cleans_up() {
     };
     assert_eq!(stage(&cad, &mut h), 1602);
     assert!(h.all().contains("cancelled by the user"), "{}", h.all());
-    assert_eq!(leftovers(&t), vec!["ws.vhd.wspack-journal", "ws.vhd.wspack-old"]);
+    assert_eq!(
+        leftovers(&t),
+        vec!["ws.vhd.wspack-journal", "ws.vhd.wspack-old"]
+    );
     assert_eq!(rollback(&cad, &mut h), 0, "{}", h.all());
-    assert_eq!(fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(), b"old disk");
+    assert_eq!(
+        fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(),
+        b"old disk"
+    );
     assert_eq!(leftovers(&t), vec!["ws.vhd"]);
 }
 
@@ -267,7 +316,11 @@ fn a_leftover_journal_never_costs_the_disk() {
     let cad = setup(&t, &data, false);
     let mut h = Rec::default();
     assert_eq!(stage(&cad, &mut h), 0);
-    fs::write(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-tmp"), b"half").unwrap();
+    fs::write(
+        t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-tmp"),
+        b"half",
+    )
+    .unwrap();
     assert_eq!(
         leftovers(&t),
         vec!["ws.vhd", "ws.vhd.wspack-journal", "ws.vhd.wspack-tmp"]
@@ -277,10 +330,32 @@ fn a_leftover_journal_never_costs_the_disk() {
     // also through this install's rollback.
     let mut h = Rec::default();
     assert_eq!(stage(&cad, &mut h), 1603);
-    assert!(h.all().contains("left from an earlier install whose commit did not run (its steps: created, placed)"), "{}", h.all());
-    assert!(h.logs.iter().any(|l| l.ends_with("ws.vhd.wspack-tmp") && l.starts_with("StageVhd: deleted ")), "{}", h.all());
-    assert!(h.logs.iter().any(|l| l.ends_with("ws.vhd.wspack-journal") && l.starts_with("StageVhd: deleted ")), "{}", h.all());
-    assert!(h.errors[0].contains("already exists; pass OVERWRITEVHD=1"), "{}", h.all());
+    assert!(
+        h.all().contains(
+            "left from an earlier install whose commit did not run (its steps: created, placed)"
+        ),
+        "{}",
+        h.all()
+    );
+    assert!(
+        h.logs
+            .iter()
+            .any(|l| l.ends_with("ws.vhd.wspack-tmp") && l.starts_with("StageVhd: deleted ")),
+        "{}",
+        h.all()
+    );
+    assert!(
+        h.logs
+            .iter()
+            .any(|l| l.ends_with("ws.vhd.wspack-journal") && l.starts_with("StageVhd: deleted ")),
+        "{}",
+        h.all()
+    );
+    assert!(
+        h.errors[0].contains("already exists; pass OVERWRITEVHD=1"),
+        "{}",
+        h.all()
+    );
     assert_eq!(rollback(&cad, &mut h), 0);
     assert_eq!(fs::read(t.path(VHD)).unwrap(), data);
     assert_eq!(leftovers(&t), vec!["ws.vhd"]);
@@ -288,7 +363,11 @@ fn a_leftover_journal_never_costs_the_disk() {
     // With OVERWRITEVHD=1 it replaces the disk the normal way.
     let other = disk(100_000, 23);
     let over = setup(&t, &other, true);
-    fs::write(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-journal"), "wspack-journal 1\ncreated\nplaced\n").unwrap();
+    fs::write(
+        t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-journal"),
+        "wspack-journal 1\ncreated\nplaced\n",
+    )
+    .unwrap();
     let mut h = Rec::default();
     assert_eq!(stage(&over, &mut h), 0, "{}", h.all());
     assert_eq!(fs::read(t.path(VHD)).unwrap(), other);
@@ -317,8 +396,19 @@ fn a_leftover_moved_old_journal_with_both_disks_fails_and_keeps_both() {
     let vhd = t.path(VHD);
     let old = format!("{}.wspack-old", vhd);
     let e = &h.errors[0];
-    assert!(e.contains(&format!("both {} and {} exist", vhd, old)), "{}", h.all());
-    assert!(e.contains(&format!("keep the disk you want as {}, delete the other", vhd)), "{}", h.all());
+    assert!(
+        e.contains(&format!("both {} and {} exist", vhd, old)),
+        "{}",
+        h.all()
+    );
+    assert!(
+        e.contains(&format!(
+            "keep the disk you want as {}, delete the other",
+            vhd
+        )),
+        "{}",
+        h.all()
+    );
     // This install's rollback must not act on the earlier journal (it would delete
     // the new disk and put the old one back).
     assert_eq!(rollback(&over, &mut h), 0);
@@ -330,8 +420,19 @@ fn a_leftover_moved_old_journal_with_both_disks_fails_and_keeps_both() {
     fs::remove_file(&vhd).unwrap();
     let mut h = Rec::default();
     assert_eq!(stage(&over, &mut h), 1603);
-    assert!(h.errors[0].contains(&format!("{} holds a disk that an earlier install set aside and did not delete", old)), "{}", h.all());
-    assert!(h.errors[0].contains(&format!("move it back to {} or delete it", vhd)), "{}", h.all());
+    assert!(
+        h.errors[0].contains(&format!(
+            "{} holds a disk that an earlier install set aside and did not delete",
+            old
+        )),
+        "{}",
+        h.all()
+    );
+    assert!(
+        h.errors[0].contains(&format!("move it back to {} or delete it", vhd)),
+        "{}",
+        h.all()
+    );
     assert_eq!(fs::read(&old).unwrap(), b"old disk");
 }
 
@@ -356,12 +457,22 @@ fn rollback_removes_only_folders_above_the_disk() {
     let mut h = Rec::default();
     assert_eq!(rollback(&cad, &mut h), 0, "{}", h.all());
     assert!(t.0.join("elsewhere/empty").is_dir(), "{}", h.all());
-    assert!(t.0.join("ProgramData/Medv/Workspace/sub").is_dir(), "{}", h.all());
+    assert!(
+        t.0.join("ProgramData/Medv/Workspace/sub").is_dir(),
+        "{}",
+        h.all()
+    );
     assert!(h.all().contains("ignored \"mkdir"), "{}", h.all());
     // The disk's own folder is an ancestor, but not empty: kept.
     assert!(t.0.join("ProgramData/Medv/Workspace").is_dir());
-    assert!(is_ancestor_of(&t.0.join("ProgramData"), Path::new(&t.path(VHD))));
-    assert!(!is_ancestor_of(Path::new(&t.path(VHD)), Path::new(&t.path(VHD))));
+    assert!(is_ancestor_of(
+        &t.0.join("ProgramData"),
+        Path::new(&t.path(VHD))
+    ));
+    assert!(!is_ancestor_of(
+        Path::new(&t.path(VHD)),
+        Path::new(&t.path(VHD))
+    ));
     assert!(!is_ancestor_of(Path::new(""), Path::new(&t.path(VHD))));
 }
 
@@ -371,7 +482,11 @@ fn commit_never_fails() {
     assert_eq!(commit("", &mut h), 0);
     assert_eq!(commit("garbage", &mut h), 0);
     assert!(h.errors.is_empty(), "{}", h.all());
-    assert!(h.logs[0].starts_with("StageVhdCommit: CustomActionData has no \"vhd=\""), "{}", h.all());
+    assert!(
+        h.logs[0].starts_with("StageVhdCommit: CustomActionData has no \"vhd=\""),
+        "{}",
+        h.all()
+    );
 
     // The replaced disk can't be deleted (here: it is a non-empty folder).
     let t = Tmp::new();
@@ -386,7 +501,11 @@ fn commit_never_fails() {
     let mut h = Rec::default();
     assert_eq!(commit(&cad, &mut h), 0);
     assert!(h.errors.is_empty(), "{}", h.all());
-    assert!(h.all().contains("can't delete the replaced disk"), "{}", h.all());
+    assert!(
+        h.all().contains("can't delete the replaced disk"),
+        "{}",
+        h.all()
+    );
     // An unreadable journal (a folder) is only logged too.
     fs::remove_file(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-journal")).ok();
     fs::create_dir_all(t.path("ProgramData/Medv/Workspace/ws.vhd.wspack-journal")).unwrap();
@@ -400,7 +519,11 @@ fn commit_never_fails() {
 fn bad_custom_action_data_fails_clearly() {
     let mut h = Rec::default();
     assert_eq!(stage("msi=C:\\a.msi|medv=a.medv", &mut h), 1603);
-    assert!(h.errors[0].starts_with("StageVhd: CustomActionData has no \"vhd=\""), "{}", h.all());
+    assert!(
+        h.errors[0].starts_with("StageVhd: CustomActionData has no \"vhd=\""),
+        "{}",
+        h.all()
+    );
     assert_eq!(rollback("", &mut h), 1603);
 }
 
@@ -421,12 +544,12 @@ fn bench_stage_a_real_sidecar() {
     let t = Instant::now();
     let src = GzReader::new(File::open(&medv).unwrap());
     let mut sink = File::create(&out).unwrap();
-    let got = crate::stage::copy_hashed(src, &mut sink, &mut |_| true).unwrap();
+    let got = wspack_contract::stage::copy_hashed(src, &mut sink, &mut |_| true).unwrap();
     let s = t.elapsed().as_secs_f64();
     eprintln!(
         "{} bytes, sha256 {}, {:.2} s, {:.0} MiB/s",
         got.size,
-        crate::stage::to_hex(&got.sha256),
+        to_hex(&got.sha256),
         s,
         got.size as f64 / 1048576.0 / s
     );

@@ -15,14 +15,14 @@ use msi::{Category, Column};
 /// US English.
 const LANGUAGE_EN_US: &str = "1033";
 
-/// The product name shown in Programs and Features.
+/// The product name shown in Programs and Features (its length is checked with the policy).
 pub fn product_name(spec: &PackageSpec) -> String {
-    format!("MED-V Workspace - {}", spec.policy.workspace.name)
+    spec.policy.workspace.product_name()
 }
 
 /// The staged disk's file name.
 pub fn vhd_name(spec: &PackageSpec) -> String {
-    format!("{}.vhd", spec.policy.workspace.internal_name)
+    crate::names::PackageNames::of(&spec.policy.workspace.internal_name).staged_disk
 }
 
 /// The Property table.

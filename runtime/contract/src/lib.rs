@@ -1,0 +1,31 @@
+//! What wspack's MSI and its Windows runtime (`wspack_runtime.dll`) agree on. The
+//! packager (`src/msi/runtime.rs`) writes the custom actions, their
+//! CustomActionData and the RemoveFile rows from these names; the runtime
+//! (`runtime/`) reads the same data and names its files with them. Both depend on
+//! this crate, so a name changed here changes on both sides, and a name removed or
+//! renamed here fails to compile on both.
+//!
+//! It builds with Rust 1.63 (Debian's, which builds the runtime) and depends only on
+//! what the runtime pins (`sha2 =0.10.9`).
+
+pub mod data;
+pub mod stage;
+
+/// The deferred custom action that stages the disk (also the property its type-51
+/// setter fills, which StageVhdTicks reads).
+pub const STAGE_VHD: &str = "StageVhd";
+/// The rollback custom action that undoes [`STAGE_VHD`] by its journal.
+pub const STAGE_VHD_ROLLBACK: &str = "StageVhdRollback";
+/// The commit custom action that drops the replaced disk and the journal.
+pub const STAGE_VHD_COMMIT: &str = "StageVhdCommit";
+/// The immediate custom action that adds the disk's ticks to the progress total.
+pub const STAGE_VHD_TICKS: &str = "StageVhdTicks";
+/// The uninstall custom action that deletes the agent's differencing disks.
+pub const REMOVE_DIFF_DISKS: &str = "RemoveDiffDisks";
+
+/// Suffix of the disk being written: `<name>.vhd.wspack-tmp`.
+pub const TMP_SUFFIX: &str = ".wspack-tmp";
+/// Suffix of the replaced disk, kept aside until commit: `<name>.vhd.wspack-old`.
+pub const OLD_SUFFIX: &str = ".wspack-old";
+/// Suffix of the journal that tells rollback and commit what staging did.
+pub const JOURNAL_SUFFIX: &str = ".wspack-journal";
