@@ -436,12 +436,11 @@ fn sequences_searches_and_custom_actions() {
         &[
             seq(&[
                 ("FindRelatedProducts", 25),
+                ("AppSearch", 50),
                 ("LaunchConditions", 100),
                 ("ValidateProductID", 700),
                 ("CostInitialize", 800),
-                ("AppSearch", 820),
                 ("FileCost", 900),
-                ("CostFinalize", 1000),
                 ("MigrateFeatureStates", 1200),
                 ("ExecuteAction", 1300),
                 ("ProgressDlg", 1299),
@@ -449,14 +448,17 @@ fn sequences_searches_and_custom_actions() {
                 ("UserExitDlg", -2),
                 ("FatalErrorDlg", -3),
             ]),
-            // SourceDir is set by ResolveSource, before AppSearch looks for the sidecar
-            // in it; the agent starts from the Finish page.
+            // The sidecar is judged missing only where SourceDir was known when
+            // AppSearch ran; maintenance skips costing; the agent starts from the
+            // Finish page.
             rows(&[
-                "RestoreInstallDir\tWSPACK_SAVEDDIR AND NOT INSTALLDIR\t821",
+                RESTORE_ROW,
+                "CostFinalize\tNOT Installed\t1000",
                 "ResolveSource\tNOT Installed\t810",
-                "WspackSetStartMedv\tSUPPRESSMEDVLAUNCH<>\"1\"\t822",
-                "SidecarMissingDlg\tNOT Installed AND NOT WSPACK_SIDECAR_FOUND\t1296",
-                "WelcomeDlg\tNOT Installed AND WSPACK_SIDECAR_FOUND\t1297",
+                "WspackNoteSourceDir\tNOT Installed\t49",
+                "WspackSetStartMedv\tSUPPRESSMEDVLAUNCH<>\"1\"\t52",
+                "SidecarMissingDlg\tNOT Installed AND WspackSearchedSourceDir AND NOT WSPACK_SIDECAR_FOUND\t1296",
+                "WelcomeDlg\tNOT Installed AND NOT (WspackSearchedSourceDir AND NOT WSPACK_SIDECAR_FOUND)\t1297",
                 "MaintenanceWelcomeDlg\tInstalled\t1298",
             ]),
         ]
@@ -513,8 +515,8 @@ fn sequences_searches_and_custom_actions() {
         ],
         &rows(&[
             "MedvHostExe\tMedvHost.exe\t\t\t\t\t\t\t",
-            "WspackSidecar\tcontoso-fin.medv\t\t\t\t\t\t\t",
-            "WspackExistingVhd\tcontoso-fin.vhd\t\t\t\t\t\t\t",
+            "WspackSidecar\tCONT~5BB.MED|contoso-fin.medv\t\t\t\t\t\t\t",
+            "WspackExistingVhd\tCONT~FDD.VHD|contoso-fin.vhd\t\t\t\t\t\t\t",
         ]),
     );
     expect_table(
@@ -530,6 +532,7 @@ fn sequences_searches_and_custom_actions() {
             "RestoreInstallDir\t51\tINSTALLDIR\t[WSPACK_SAVEDDIR]",
             "WspackSetVhdTarget\t51\tWspackVhdTarget\t[INSTALLDIR][WspackVhdName]",
             "WspackSetStartMedv\t51\tWspackStartMedv\t1",
+            "WspackNoteSourceDir\t51\tWspackSearchedSourceDir\t[SourceDir]",
         ]),
     );
     expect_table(
@@ -713,6 +716,7 @@ fn runtime_rows_are_added() {
             "RestoreInstallDir\t51\tINSTALLDIR\t[WSPACK_SAVEDDIR]",
             "WspackSetVhdTarget\t51\tWspackVhdTarget\t[INSTALLDIR][WspackVhdName]",
             "WspackSetStartMedv\t51\tWspackStartMedv\t1",
+            "WspackNoteSourceDir\t51\tWspackSearchedSourceDir\t[SourceDir]",
             "StageVhd\t3073\tWspackRuntime\tStageVhd",
             "SetStageVhdData\t51\tStageVhd\tdst=[INSTALLDIR];src=[OriginalDatabase]",
         ]),

@@ -50,7 +50,7 @@ pub fn action_tables(spec: &PackageSpec) -> Vec<TableData> {
     let mut signature = Vec::new();
     let mut locator = Vec::new();
     for (_, sig, file, dir) in &searches {
-        let mut row = vec![s(*sig), s(*file)];
+        let mut row = vec![s(*sig), s(crate::msi::short_name::short_long(file))];
         row.resize(signature_columns().len(), Value::Null);
         signature.push(row);
         locator.push(vec![s(*sig), Value::Null, s(dir.as_str()), Value::Int(0)]);
@@ -150,13 +150,11 @@ pub fn schedule(sequences: &mut Sequences) {
     // AppSearch must come before CostInitialize; where SourceDir is not known yet
     // then, the sidecar is not judged missing here.
     sequences.install_ui(NOTE_SOURCE_DIR, Some(&first), UI_NOTE_SOURCE_DIR);
-    let missing = format!("{first} AND {SEARCHED_SOURCE_DIR} AND NOT {SIDECAR_FOUND}");
-    sequences.install_ui(SIDECAR_MISSING, Some(&missing), UI_SIDECAR_MISSING);
-    sequences.install_ui(
-        WELCOME,
-        Some(&format!("{first} AND {SIDECAR_FOUND}")),
-        UI_WELCOME,
-    );
+    let missing = format!("{SEARCHED_SOURCE_DIR} AND NOT {SIDECAR_FOUND}");
+    let sidecar_missing = format!("{first} AND {missing}");
+    sequences.install_ui(SIDECAR_MISSING, Some(&sidecar_missing), UI_SIDECAR_MISSING);
+    let welcome = format!("{first} AND NOT ({missing})");
+    sequences.install_ui(WELCOME, Some(&welcome), UI_WELCOME);
     sequences.install_ui(MAINTENANCE_WELCOME, Some(INSTALLED), UI_MAINTENANCE_WELCOME);
     sequences.install_ui(PROGRESS, None, UI_PROGRESS);
     sequences.install_ui(FINISH, None, -1);

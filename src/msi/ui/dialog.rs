@@ -300,8 +300,13 @@ fn dialog_ref() -> Column {
     reference("Dialog_", "Dialog").primary_key().string(72)
 }
 
+/// A control of the same row's dialog: Control's second key column.
 fn control_ref(name: &str) -> Column {
-    reference(name, "Control").primary_key().string(50)
+    Column::build(name)
+        .primary_key()
+        .foreign_key("Control", 2)
+        .category(Category::Identifier)
+        .string(50)
 }
 
 fn int16(name: &str) -> Column {

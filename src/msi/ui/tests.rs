@@ -24,7 +24,7 @@ fn tables() -> Vec<TableData> {
     ui_tables(&spec)
 }
 
-fn rows<'a>(tables: &'a [TableData], name: &str) -> Vec<Vec<String>> {
+fn rows(tables: &[TableData], name: &str) -> Vec<Vec<String>> {
     let table = tables.iter().find(|t| t.name == name).expect(name);
     table
         .rows
