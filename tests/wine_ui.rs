@@ -10,7 +10,7 @@
 //! 4. maintenance → Remove with "also delete users' differencing disks";
 //! 5. no sidecar beside the package: the page that names it, nothing installed;
 //! 6. Cancel on the Ready page: the cancelled page, nothing written;
-//! 7. a 256 MiB disk: the progress page reads "contoso.vhd: n of 256 MiB".
+//! 7. a 128 MiB disk: the progress page reads "contoso.vhd: n of 128 MiB".
 //!
 //! `WSPACK_SCREENSHOTS=DIR` saves each page as DIR/<page>.png (scripts/screenshots.sh).
 
@@ -245,15 +245,13 @@ fn replace_a_disk_already_there(screen: &Screen, wine: &Wine, pkg: &Package, msi
     fs::write(staged(wine), b"an older disk copied by hand").unwrap();
     let run = screen.msiexec(wine, &["/i", msi]);
     screen.page(&[NAME, "1.0.0"], "");
-    screen.key("Return");
-    screen.page(&["ProgramData", "Medv"], "");
+    screen.press("Return");
     screen.key("Return");
     screen.page(
         &["already holds", "contoso.vhd", "Replace"],
         "disk-already-there",
     );
-    screen.key("Return");
-    screen.page(&["Ready to install"], "");
+    screen.press("Return");
     screen.key("Return");
     screen.page(&["workspace is installed"], "");
     screen.key("Return");
@@ -296,10 +294,8 @@ fn missing_sidecar(screen: &Screen, wine: &Wine, pkg: &Package, work: &Path) {
 fn cancel_before_install(screen: &Screen, wine: &Wine, msi: &str) {
     let run = screen.msiexec(wine, &["/i", msi]);
     screen.page(&[NAME], "");
-    screen.key("Return");
-    screen.page(&["ProgramData"], "");
-    screen.key("Return");
-    screen.page(&["Ready to install"], "");
+    screen.press("Return");
+    screen.press("Return");
     screen.key("Escape");
     screen.page(&["stop setting up"], "cancel");
     screen.key("alt+y");
@@ -310,24 +306,22 @@ fn cancel_before_install(screen: &Screen, wine: &Wine, msi: &str) {
     assert_nothing_installed(wine, "after Cancel");
 }
 
-/// Scenario 7: a 256 MiB disk: the progress page shows the staging step's words.
+/// Scenario 7: a 128 MiB disk: the progress page shows the staging step's words.
 fn progress_of_a_big_disk(screen: &Screen, wine: &Wine, big: &Package) {
     let msi = wine.win_path(&big.dir.join("contoso.msi"));
     let run = screen.msiexec(wine, &["/i", &msi]);
-    screen.page(&[NAME, "256 MB"], "");
-    screen.key("Return");
-    screen.page(&["ProgramData"], "");
-    screen.key("Return");
-    screen.page(&["Ready to install"], "");
+    screen.page(&[NAME, "128 MB"], "");
+    screen.press("Return");
+    screen.press("Return");
     screen.key("Return");
     let tmp = workspace_dir(wine).join(format!("{INTERNAL}.vhd.wspack-tmp"));
     wait_for(|| tmp.exists(), "staging starts");
-    // Staging 256 MiB takes a few seconds: screenshot now, read it after.
+    // Staging 128 MiB takes a second or two: screenshot now, read it after.
     let progress = screen.snapshot("progress");
     screen.page(&["workspace is installed"], "");
     screen.key("Return");
     let result = run.finish();
-    progress.says(&["Installing", NAME, "contoso.vhd", "of 256 MiB"]);
+    progress.says(&["Installing", NAME, "contoso.vhd", "of 128 MiB"]);
     assert!(result.log_says_success(), "{}", result.log);
     assert_eq!(
         sha256(&staged(wine)),
@@ -368,9 +362,9 @@ fn the_pages_a_person_sees() {
         .prefix("wspack-ui-")
         .tempdir()
         .unwrap();
-    // The 256 MiB package is built while Wine boots.
+    // The 128 MiB package is built while Wine boots.
     let (pkg, big, wine) = std::thread::scope(|s| {
-        let big = s.spawn(|| build_package(work.path(), "big", 256));
+        let big = s.spawn(|| build_package(work.path(), "big", 128));
         let wine = Wine::new();
         let pkg = build_package(work.path(), "small", 12);
         (pkg, big.join().unwrap(), wine)

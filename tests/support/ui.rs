@@ -163,6 +163,26 @@ impl Screen {
         }
     }
 
+    /// Presses `key` and waits until the screen shows something else (a page
+    /// already read once need not be read again; this costs no OCR).
+    pub fn press(&self, key: &str) {
+        let shot = self.work.path().join("before.png");
+        let before = self.shoot(&shot).and_then(|()| std::fs::read(&shot).ok());
+        self.key(key);
+        let started = Instant::now();
+        loop {
+            let now = self.shoot(&shot).and_then(|()| std::fs::read(&shot).ok());
+            if now.is_some() && now != before {
+                return;
+            }
+            assert!(
+                started.elapsed() < PAGE_TIMEOUT,
+                "{key}: the page did not change"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// Takes a screenshot of the page on top now, without reading it (for a page that
     /// may not stay long); saves it as `<name>.png` under `WSPACK_SCREENSHOTS` if set.
     /// [`Snapshot::says`] reads it later.
