@@ -2,6 +2,7 @@
 //! Wine harness ([`wine`]). Each test file uses what it needs (`mod support;`).
 #![allow(dead_code)]
 
+pub mod fuzz;
 pub mod wine;
 
 use std::path::{Path, PathBuf};
