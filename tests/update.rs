@@ -253,6 +253,23 @@ fn policy_only_then_delta_and_what_diff_says() {
     }
     // The package with its delta still verifies against its manifest.
     ok(Command::new(WSPACK).arg("verify").arg(&out3).arg("-q"));
+    // Each field of the `update` entry is checked against the MSI's delta table.
+    let pristine = fs::read(out3.join("updws.json")).unwrap();
+    for (field, value) in [
+        ("/update/policy_only", Value::from(true)),
+        ("/update/base/disk_size", Value::from(1u64)),
+        ("/update/delta/changed_chunks", Value::from(2u64)),
+        ("/update/delta/sha256", Value::from("00".repeat(32))),
+    ] {
+        let mut m: Value = serde_json::from_slice(&pristine).unwrap();
+        *m.pointer_mut(field).unwrap() = value;
+        fs::write(out3.join("updws.json"), serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+        let out = run(Command::new(WSPACK).arg("verify").arg(&out3));
+        let err = String::from_utf8_lossy(&out.stderr);
+        let name = field[1..].replace('/', ".");
+        assert!(!out.status.success() && err.contains(&name), "{field}: {err}");
+    }
+    fs::write(out3.join("updws.json"), &pristine).unwrap();
 
     // diff v1 -> v2: the policy values, no disk change, the MSI alone travels.
     let d = diff_json(&out1, &out2);
