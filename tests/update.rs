@@ -263,11 +263,18 @@ fn policy_only_then_delta_and_what_diff_says() {
     ] {
         let mut m: Value = serde_json::from_slice(&pristine).unwrap();
         *m.pointer_mut(field).unwrap() = value;
-        fs::write(out3.join("updws.json"), serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+        fs::write(
+            out3.join("updws.json"),
+            serde_json::to_vec_pretty(&m).unwrap(),
+        )
+        .unwrap();
         let out = run(Command::new(WSPACK).arg("verify").arg(&out3));
         let err = String::from_utf8_lossy(&out.stderr);
         let name = field[1..].replace('/', ".");
-        assert!(!out.status.success() && err.contains(&name), "{field}: {err}");
+        assert!(
+            !out.status.success() && err.contains(&name),
+            "{field}: {err}"
+        );
     }
     fs::write(out3.join("updws.json"), &pristine).unwrap();
 
