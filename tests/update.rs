@@ -2,53 +2,21 @@
 //! sidecars) and `wspack diff`, on disks made by qemu-img and filled by dd, checked
 //! with stock tools (gzip, msitools). A missing tool fails the test; nothing is skipped.
 
+mod support;
+
+use support::{ok, require_tool as require, run, sha256_hex};
+
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use wspack::sidecar::CHUNK_TABLE_BINARY;
 use wspack::update::delta::{DeltaTable, Source, DELTA_TABLE_BINARY};
 
 const WSPACK: &str = env!("CARGO_BIN_EXE_wspack");
 const MIB: u64 = 1 << 20;
-
-fn require(tool: &str, package: &str) {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        found,
-        "this test needs `{tool}`: apt-get install -y {package}"
-    );
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output()
-        .unwrap_or_else(|e| panic!("can't run {cmd:?}: {e}"))
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// Runs `wspack build TOML -o OUT [--base BASE] --json`; returns its summary.
 fn build(toml: &Path, out: &Path, base: Option<&Path>) -> Value {
