@@ -261,6 +261,46 @@ fn pretty<T: serde::Serialize>(value: &T) -> String {
     format!("{value:#}\n")
 }
 
+/// Renders a result as text, as JSON, or (quiet) not at all.
+fn shown<T: serde::Serialize + std::fmt::Display>(value: &T, mode: OutputMode) -> String {
+    match mode {
+        OutputMode::Json => pretty(value),
+        OutputMode::Human => value.to_string(),
+        OutputMode::Quiet => String::new(),
+    }
+}
+
+/// `--json` or text.
+fn mode_of(json: bool) -> OutputMode {
+    if json {
+        OutputMode::Json
+    } else {
+        OutputMode::Human
+    }
+}
+
+/// `--jobs 0` or no `--jobs`: one compression thread per core.
+fn jobs_or_all_cores(jobs: Option<usize>) -> usize {
+    jobs.filter(|&n| n > 0).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+}
+
+/// Signs a package; its files changed, so a closed stdout still exits 0.
+fn signed(opts: &wspack::sign::SignOptions, json: bool) -> wspack::Result<Outcome> {
+    let summary = wspack::sign::sign(opts)?;
+    Ok(Outcome {
+        stdout: match json {
+            true => pretty(&summary.to_json()),
+            false => summary.to_string(),
+        },
+        published: true,
+        code: 0,
+    })
+}
+
 fn run(command: Command) -> wspack::Result<Outcome> {
     let printed = |stdout: String| Outcome {
         stdout,
@@ -292,15 +332,10 @@ fn run(command: Command) -> wspack::Result<Outcome> {
             base,
             output,
         } => {
-            let all_cores = || {
-                std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(1)
-            };
             let opts = wspack::build::BuildOptions {
                 workspace,
                 out_dir: out,
-                jobs: jobs.filter(|&n| n > 0).unwrap_or_else(all_cores),
+                jobs: jobs_or_all_cores(jobs),
                 level,
                 force,
                 mode: output.mode(),
@@ -308,22 +343,14 @@ fn run(command: Command) -> wspack::Result<Outcome> {
             };
             let summary = wspack::build::run(&opts)?;
             Outcome {
-                stdout: match opts.mode {
-                    OutputMode::Json => pretty(&summary),
-                    OutputMode::Human => summary.to_string(),
-                    OutputMode::Quiet => String::new(),
-                },
+                stdout: shown(&summary, opts.mode),
                 published: true,
                 code: 0,
             }
         }
         Command::Verify { out_dir, output } => {
             let summary = wspack::verify::verify(&out_dir, output.mode())?;
-            printed(match output.mode() {
-                OutputMode::Json => pretty(&summary),
-                OutputMode::Human => summary.to_string(),
-                OutputMode::Quiet => String::new(),
-            })
+            printed(shown(&summary, output.mode()))
         }
         Command::Diff {
             old_dir,
@@ -331,10 +358,7 @@ fn run(command: Command) -> wspack::Result<Outcome> {
             json,
         } => {
             let diff = wspack::update::diff(&old_dir, &new_dir)?;
-            printed(match json {
-                true => pretty(&diff),
-                false => diff.to_string(),
-            })
+            printed(shown(&diff, mode_of(json)))
         }
         Command::Sign {
             out_dir,
@@ -350,15 +374,7 @@ fn run(command: Command) -> wspack::Result<Outcome> {
                 key: wspack::sign::SigningKey::from_args(pkcs12, password_file, cert, key)?,
                 timestamp_url: timestamp,
             };
-            let summary = wspack::sign::sign(&opts)?;
-            Outcome {
-                stdout: match json {
-                    true => pretty(&summary.to_json()),
-                    false => summary.to_string(),
-                },
-                published: true,
-                code: 0,
-            }
+            signed(&opts, json)?
         }
         Command::Validate { msi, json } => {
             let report = wspack::validate::validate(&msi)?;
@@ -374,10 +390,7 @@ fn run(command: Command) -> wspack::Result<Outcome> {
         }
         Command::Inspect { path, json } => {
             let inspection = wspack::msi::inspect(&path)?;
-            printed(match json {
-                true => pretty(&inspection),
-                false => inspection.to_string(),
-            })
+            printed(shown(&inspection, mode_of(json)))
         }
     })
 }

@@ -11,8 +11,9 @@
 //!
 //! The mount tests need root (CI runs as root); they fail, not skip, without it.
 
-#[path = "support/fuzz.rs"]
-mod fuzz;
+mod support;
+
+use support::fuzz;
 
 use fuzz::{Findings, Run};
 use std::ffi::CString;

@@ -11,8 +11,9 @@
 //! holds its size plus the footer, a dynamic disk's blocks lie after its block table,
 //! before its footer, and apart from each other).
 
-#[path = "support/fuzz.rs"]
-mod fuzz;
+mod support;
+
+use support::fuzz;
 
 use fuzz::{Findings, Rng};
 use std::fs;

@@ -5,8 +5,9 @@
 //! or hangs. Every flip runs in-process (the package's facts derived once, each
 //! flipped manifest parsed and compared with them); a sample runs through the binary.
 
-#[path = "support/fuzz.rs"]
-mod fuzz;
+mod support;
+
+use support::fuzz;
 
 use fuzz::Findings;
 use serde_json::Value;

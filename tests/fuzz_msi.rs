@@ -6,8 +6,9 @@
 //! Invariants: no panic and no hang; an error or an inspection, never anything else;
 //! the binary exits 0, 1 or 2; an exit-2 message has a `help:` line.
 
-#[path = "support/fuzz.rs"]
-mod fuzz;
+mod support;
+
+use support::fuzz;
 
 use fuzz::{Findings, Rng};
 use std::fs;

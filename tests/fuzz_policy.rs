@@ -6,8 +6,9 @@
 //! `check` writes nothing; a refused `build` leaves no OUTDIR, no parent folder it
 //! made and no temporary folder; a successful `build` makes a package `verify` accepts.
 
-#[path = "support/fuzz.rs"]
-mod fuzz;
+mod support;
+
+use support::fuzz;
 
 use fuzz::{Findings, Rng};
 use std::fs;

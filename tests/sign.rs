@@ -5,7 +5,8 @@
 
 mod support;
 
-use sha2::{Digest, Sha256};
+use support::{ok, sha256_file as sha256};
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -14,28 +15,6 @@ use support::wine::Wine;
 const WSPACK: &str = env!("CARGO_BIN_EXE_wspack");
 const EPOCH: &str = "1700000000";
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/contoso");
-
-fn ok(cmd: &mut Command) -> Output {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("can't run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn sha256(path: &Path) -> String {
-    let bytes = fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// A throwaway self-signed code-signing certificate: PEM cert and key, and a PKCS#12
 /// bundle of both protected by [`Cert::PASSWORD`].

@@ -2,53 +2,21 @@
 //! sidecars) and `wspack diff`, on disks made by qemu-img and filled by dd, checked
 //! with stock tools (gzip, msitools). A missing tool fails the test; nothing is skipped.
 
+mod support;
+
+use support::{ok, require_tool as require, run, sha256_hex};
+
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use wspack::sidecar::CHUNK_TABLE_BINARY;
 use wspack::update::delta::{DeltaTable, Source, DELTA_TABLE_BINARY};
 
 const WSPACK: &str = env!("CARGO_BIN_EXE_wspack");
 const MIB: u64 = 1 << 20;
-
-fn require(tool: &str, package: &str) {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        found,
-        "this test needs `{tool}`: apt-get install -y {package}"
-    );
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output()
-        .unwrap_or_else(|e| panic!("can't run {cmd:?}: {e}"))
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// Runs `wspack build TOML -o OUT [--base BASE] --json`; returns its summary.
 fn build(toml: &Path, out: &Path, base: Option<&Path>) -> Value {
@@ -253,6 +221,30 @@ fn policy_only_then_delta_and_what_diff_says() {
     }
     // The package with its delta still verifies against its manifest.
     ok(Command::new(WSPACK).arg("verify").arg(&out3).arg("-q"));
+    // Each field of the `update` entry is checked against the MSI's delta table.
+    let pristine = fs::read(out3.join("updws.json")).unwrap();
+    for (field, value) in [
+        ("/update/policy_only", Value::from(true)),
+        ("/update/base/disk_size", Value::from(1u64)),
+        ("/update/delta/changed_chunks", Value::from(2u64)),
+        ("/update/delta/sha256", Value::from("00".repeat(32))),
+    ] {
+        let mut m: Value = serde_json::from_slice(&pristine).unwrap();
+        *m.pointer_mut(field).unwrap() = value;
+        fs::write(
+            out3.join("updws.json"),
+            serde_json::to_vec_pretty(&m).unwrap(),
+        )
+        .unwrap();
+        let out = run(Command::new(WSPACK).arg("verify").arg(&out3));
+        let err = String::from_utf8_lossy(&out.stderr);
+        let name = field[1..].replace('/', ".");
+        assert!(
+            !out.status.success() && err.contains(&name),
+            "{field}: {err}"
+        );
+    }
+    fs::write(out3.join("updws.json"), &pristine).unwrap();
 
     // diff v1 -> v2: the policy values, no disk change, the MSI alone travels.
     let d = diff_json(&out1, &out2);

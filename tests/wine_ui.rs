@@ -16,7 +16,6 @@
 
 mod support;
 
-use sha2::{Digest, Sha256};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -100,14 +99,6 @@ fn make_disk(path: &Path, mib: usize, seed: u64) {
     fs::remove_file(raw_path).unwrap();
 }
 
-fn sha256(path: &Path) -> String {
-    let bytes = fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 fn workspace_dir(wine: &Wine) -> PathBuf {
     wine.drive_c().join("ProgramData/Microsoft/Medv/Workspace")
 }
@@ -167,8 +158,8 @@ fn install_with_enter(screen: &Screen, wine: &Wine, pkg: &Package, msi: &str) {
     );
     assert!(result.log_says_success(), "{}", result.log);
     assert_eq!(
-        sha256(&staged(wine)),
-        sha256(&pkg.disk),
+        support::sha256_file(&staged(wine)),
+        support::sha256_file(&pkg.disk),
         "staged disk = input disk"
     );
     support::wine::assert_policy_in_registry(wine, &pkg.policy);
@@ -259,8 +250,8 @@ fn replace_a_disk_already_there(screen: &Screen, wine: &Wine, pkg: &Package, msi
     assert!(result.log_says_success(), "{}", result.log);
     assert_eq!(result.property("OVERWRITEVHD").as_deref(), Some("1"));
     assert_eq!(
-        sha256(&staged(wine)),
-        sha256(&pkg.disk),
+        support::sha256_file(&staged(wine)),
+        support::sha256_file(&pkg.disk),
         "Replace staged our disk"
     );
     assert_eq!(files_in(&workspace_dir(wine)), [format!("{INTERNAL}.vhd")]);
@@ -324,8 +315,8 @@ fn progress_of_a_big_disk(screen: &Screen, wine: &Wine, big: &Package) {
     progress.says(&["Installing", NAME, "contoso.vhd", "of 128 MiB"]);
     assert!(result.log_says_success(), "{}", result.log);
     assert_eq!(
-        sha256(&staged(wine)),
-        sha256(&big.disk),
+        support::sha256_file(&staged(wine)),
+        support::sha256_file(&big.disk),
         "staged disk = input disk"
     );
 }

@@ -5,8 +5,7 @@ use super::delta::{DeltaTable, DELTA_SUFFIX, DELTA_TABLE_BINARY};
 use super::UpdateError;
 use crate::msi::Inspection;
 use crate::sidecar::{ChunkTable, CHUNK_TABLE_BINARY};
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use wspack_contract::stage;
 
@@ -71,8 +70,11 @@ impl Package {
             .clone()
             .transpose()
             .map_err(|e| damaged(&msi.path, format!("{CHUNK_TABLE_BINARY}: {e}")))?;
-        let delta = read_binary(&msi.path, DELTA_TABLE_BINARY)?
-            .map(|b| DeltaTable::decode(&b))
+        let delta = msi
+            .disk
+            .delta_table
+            .clone()
+            .map(|b| b.and_then(|b| DeltaTable::decode(&b).map_err(|e| e.to_string())))
             .transpose()
             .map_err(|e| damaged(&msi.path, format!("{DELTA_TABLE_BINARY}: {e}")))?;
         Ok(Package {
@@ -121,39 +123,4 @@ fn file_size(path: &Path) -> crate::Result<Option<u64>> {
             source,
         }),
     }
-}
-
-/// Returns the bytes of the MSI's Binary row `name`, or `None` when it has none.
-fn read_binary(msi_path: &Path, name: &str) -> crate::Result<Option<Vec<u8>>> {
-    let read_err = |source| crate::Error::MsiRead {
-        path: msi_path.to_path_buf(),
-        source,
-    };
-    let file = File::open(msi_path).map_err(|source| crate::Error::Io {
-        op: "open",
-        path: msi_path.to_path_buf(),
-        source,
-    })?;
-    let mut package = msi::Package::open(file).map_err(read_err)?;
-    // A row, not just a stream: the Binary table is what the MSI vouches for.
-    if !has_binary_row(&mut package, name).map_err(read_err)? {
-        return Ok(None);
-    }
-    let stream = format!("Binary.{name}");
-    // A delta table takes 72 bytes per chunk: 64 MiB is far beyond any real disk's.
-    let mut bytes = Vec::new();
-    package
-        .read_stream(&stream)
-        .and_then(|s| s.take(64 << 20).read_to_end(&mut bytes))
-        .map_err(read_err)?;
-    Ok(Some(bytes))
-}
-
-fn has_binary_row(package: &mut msi::Package<File>, name: &str) -> io::Result<bool> {
-    if !package.has_table("Binary") {
-        return Ok(false);
-    }
-    let rows = package.select_rows(msi::Select::table("Binary").columns(&["Name"]))?;
-    let found = rows.into_iter().any(|row| row[0].as_str() == Some(name));
-    Ok(found)
 }

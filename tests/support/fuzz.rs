@@ -2,7 +2,7 @@
 //! runner with a timeout and the child's peak RSS, panic capture for in-process
 //! cases, and the invariants every wspack run keeps.
 //!
-//! Each test file includes this with `#[path = "support/fuzz.rs"] mod fuzz;`.
+//! Each fuzz or fault test file uses it as `mod support; use support::fuzz;`.
 //!
 //! Environment (all optional; CI uses the defaults):
 //! - `WSPACK_FUZZ_SCALE`: multiplies every case count (e.g. `20` for a long local run).
