@@ -13,7 +13,8 @@ fn main() {
     if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("windows") {
         return;
     }
-    let res = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR")).join("res");
+    let res =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR")).join("res");
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     let version = env::var("CARGO_PKG_VERSION").expect("CARGO_PKG_VERSION");
     let rc = fs::read_to_string(res.join("setup.rc")).expect("read res/setup.rc");
@@ -34,8 +35,18 @@ fn main() {
         .arg("--output")
         .arg(&obj)
         .status()
-        .unwrap_or_else(|e| panic!("can't run {}: {} (install gcc-mingw-w64-x86-64)", windres, e));
-    assert!(status.success(), "{} failed on {}", windres, rc_path.display());
+        .unwrap_or_else(|e| {
+            panic!(
+                "can't run {}: {} (install gcc-mingw-w64-x86-64)",
+                windres, e
+            )
+        });
+    assert!(
+        status.success(),
+        "{} failed on {}",
+        windres,
+        rc_path.display()
+    );
     println!("cargo:rustc-link-arg-bin=setup={}", obj.display());
 }
 

@@ -117,7 +117,8 @@ pub const DIFF_DISKS_CONDITION: &str =
 
 /// CustomActionData of StageVhd, StageVhdRollback and StageVhdCommit (see
 /// `runtime/README.md`): every fact comes from a property of the package, so the
-/// rows do not depend on the disk.
+/// rows do not depend on the disk. The window fields are empty unless the one-file
+/// setup EXE passes where the sidecar sits inside it.
 pub fn stage_data() -> String {
     StageVhdData {
         msi: &format!("[{ORIGINAL_DATABASE}]"),
@@ -128,6 +129,7 @@ pub fn stage_data() -> String {
         overwrite: &format!("[{OVERWRITEVHD}]"),
     }
     .to_data()
+        + &contract::window::setter_fields()
 }
 
 /// CustomActionData of RemoveDiffDisks: the workspace name (the agent's file names)
@@ -340,7 +342,9 @@ mod tests {
         }
         let expected =
             "msi=[OriginalDatabase]|medv=[WspackSidecar]|vhd=[INSTALLDIR][WspackVhdName]\
-                        |sha256=[WspackDiskSha256]|size=[WspackDiskSize]|overwrite=[OVERWRITEVHD]";
+                        |sha256=[WspackDiskSha256]|size=[WspackDiskSize]|overwrite=[OVERWRITEVHD]\
+                        |medvfile=[WSPACK_SIDECAR]|medvoffset=[WSPACK_SIDECAR_OFFSET]\
+                        |medvlength=[WSPACK_SIDECAR_LENGTH]";
         for setter in ["SetStageVhd", "SetStageVhdRollback", "SetStageVhdCommit"] {
             assert_eq!(row(&rows, setter).target.as_deref(), Some(expected));
         }

@@ -9,7 +9,8 @@
 //! - `upgrade`: Upgrade (major upgrades, newer versions detected);
 //! - `launch`: LaunchCondition, AppSearch, Signature, DrLocator;
 //! - `sequences`: the five sequence tables and every sequence number;
-//! - `staging`: Binary, ActionText, CustomAction, and where each custom action runs.
+//! - `staging`: Binary, ActionText, CustomAction, and where each custom action runs;
+//! - `arp`: Icon and the Add/Remove Programs properties.
 //!
 //! `schema` holds what they share; `property` names every property.
 //! The installer's UI joins the same way: a module that returns its tables
@@ -18,6 +19,7 @@
 //! for [`build`] to add, and puts its dialogs in InstallUISequence through
 //! `Sequences`.
 
+mod arp;
 mod files;
 mod launch;
 mod product;
@@ -28,6 +30,7 @@ pub mod sequences;
 mod staging;
 mod upgrade;
 
+pub use arp::{ICON, ICON_NAME};
 pub use product::{product_name, vhd_name};
 pub use property::INSTALL_PROPERTIES;
 pub use schema::{TableData, TableSet};
@@ -54,6 +57,7 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
     tables.extend(launch::launch_tables());
     tables.extend(sequences.into_tables());
     tables.extend(staging::staging_tables(spec.runtime));
+    tables.add(arp::icon_table());
     tables.into_tables()
 }
 

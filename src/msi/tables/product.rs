@@ -44,7 +44,7 @@ pub fn property_table(spec: &PackageSpec, codes: &Codes) -> TableData {
 /// (name, value) of every property the package sets.
 fn properties(spec: &PackageSpec, codes: &Codes) -> Vec<(&'static str, String)> {
     let ws = &spec.policy.workspace;
-    vec![
+    let mut rows = vec![
         (ALLUSERS, "1".into()),
         (ARPNOMODIFY, "1".into()),
         (MANUFACTURER, ws.manufacturer.clone()),
@@ -58,7 +58,9 @@ fn properties(spec: &PackageSpec, codes: &Codes) -> Vec<(&'static str, String)> 
         (PROP_DISK_SIZE, spec.disk_size.to_string()),
         (PROP_SIDECAR, spec.medv_file_name.clone()),
         (PROP_VHD_NAME, vhd_name(spec)),
-    ]
+    ];
+    rows.extend(super::arp::properties(spec));
+    rows
 }
 
 /// SecureCustomProperties: FindRelatedProducts' results and the public install properties.
@@ -66,6 +68,7 @@ fn secure_properties() -> String {
     [UPGRADE_PROPERTY, NEWER_PROPERTY]
         .iter()
         .chain(INSTALL_PROPERTIES.iter())
+        .chain(wspack_contract::window::PROPERTIES.iter())
         .copied()
         .collect::<Vec<_>>()
         .join(";")
