@@ -42,6 +42,8 @@ pub struct BuildOptions {
     pub force: bool,
     /// How to report progress.
     pub mode: OutputMode,
+    /// Also write the one-file `<internal_name>-setup.exe` (see [`crate::single_exe`]).
+    pub single_exe: bool,
 }
 
 /// A writer a step can hand to other threads.
@@ -117,11 +119,21 @@ pub fn plan(policy: Policy, disk: VhdInfo) -> Plan {
     }
 }
 
+/// The plan of `wspack build` with these options (`--single-exe` adds its step last:
+/// it packs the MSI and the sidecar the earlier steps wrote).
+pub fn plan_for(policy: Policy, disk: VhdInfo, opts: &BuildOptions) -> Plan {
+    let mut plan = plan(policy, disk);
+    if opts.single_exe {
+        plan.steps.push(Box::new(SingleExeStep));
+    }
+    plan
+}
+
 /// Runs a build; returns the summary (printed as JSON under `--json`).
 pub fn run(opts: &BuildOptions) -> Result<serde_json::Value> {
     // The same checks as `wspack check`: invalid input fails before any work.
     let checked = crate::check::check(&opts.workspace)?;
-    run_plan(plan(checked.policy, checked.disk), opts)
+    run_plan(plan_for(checked.policy, checked.disk, opts), opts)
 }
 
 /// Runs the steps of `plan` and publishes the package into `opts.out_dir`.
@@ -367,6 +379,57 @@ impl Step for SetupStep {
 
     fn write(&self, _ctx: &mut Context, out: StepWriter, path: &Path) -> Result<Digested> {
         write_bytes(out, SETUP_EXE, path)
+    }
+}
+
+/// The one-file `<internal_name>-setup.exe`: setup.exe with the MSI and the sidecar
+/// (written by the earlier steps into the same folder) stored in a zip at its end.
+pub struct SingleExeStep;
+
+impl Step for SingleExeStep {
+    fn file_name(&self, ctx: &Context) -> String {
+        crate::single_exe::file_name(&ctx.policy.workspace.internal_name)
+    }
+
+    fn write(&self, ctx: &mut Context, out: StepWriter, path: &Path) -> Result<Digested> {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let msi = ctx.msi.as_ref().expect("plan() puts the MSI step first");
+        let facts = ctx
+            .sidecar
+            .as_ref()
+            .expect("plan() puts the sidecar step first");
+        let msi_size = ctx
+            .files
+            .iter()
+            .find(|f| f.name == msi.file)
+            .map_or(0, |f| f.size);
+        let bound = crate::single_exe::size_bound(
+            SETUP_EXE.len() as u64,
+            &[(&msi.file, msi_size), (&facts.file, facts.sidecar.size)],
+        );
+        if bound >= crate::single_exe::SIZE_LIMIT {
+            return Err(Error::SingleExeTooLarge {
+                file: self.file_name(ctx),
+                size: bound,
+                msi: msi.file.clone(),
+                sidecar: facts.file.clone(),
+            });
+        }
+        ctx.reporter.status(&format!(
+            "storing {} and {} into {}",
+            msi.file,
+            facts.file,
+            self.file_name(ctx)
+        ));
+        let (msi_path, medv_path) = (dir.join(&msi.file), dir.join(&facts.file));
+        let members = [
+            (msi.file.clone(), msi_path.as_path()),
+            (facts.file.clone(), medv_path.as_path()),
+        ];
+        crate::single_exe::write(out, SETUP_EXE, &members).map_err(|e| match e {
+            crate::single_exe::WriteError::Read(p, source) => io_err("read", &p)(source),
+            crate::single_exe::WriteError::Write(source) => io_err("write", path)(source),
+        })
     }
 }
 

@@ -17,6 +17,7 @@ pub mod publish;
 pub mod reg;
 pub mod report;
 pub mod sidecar;
+pub mod single_exe;
 pub(crate) mod text;
 pub mod verify;
 

@@ -60,6 +60,9 @@ enum Command {
         /// Replace what an existing output folder holds.
         #[arg(long)]
         force: bool,
+        /// Also write <name>-setup.exe: one file that installs the package (MSI and sidecar inside).
+        #[arg(long)]
+        single_exe: bool,
         #[command(flatten)]
         output: Output,
     },
@@ -256,6 +259,7 @@ fn run(command: Command) -> wspack::Result<Outcome> {
             jobs,
             level,
             force,
+            single_exe,
             output,
         } => {
             let all_cores = || {
@@ -270,6 +274,7 @@ fn run(command: Command) -> wspack::Result<Outcome> {
                 level,
                 force,
                 mode: output.mode(),
+                single_exe,
             };
             let summary = wspack::build::run(&opts)?;
             Outcome {

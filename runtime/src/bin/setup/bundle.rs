@@ -1,7 +1,8 @@
 //! The zip archive a one-file setup EXE carries after its own bytes: the `.msi` and
-//! the `.medv`, both stored (not compressed), with offsets counted from the start of
-//! the EXE. Only what `wspack build --single-exe` writes is read: no zip64, no
-//! comment, method 0, one `.msi` and one `.medv`.
+//! the `.medv`, both stored (not compressed). Its offsets count from the archive's
+//! start (it is written as a stream after the EXE); offsets from the file's start
+//! work too, as in self-extracting archives. Only what `wspack build --single-exe`
+//! writes is read: no zip64, no comment, method 0, one `.msi` and one `.medv`.
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -60,12 +61,18 @@ pub fn read<R: Read + Seek>(r: &mut R) -> Result<Option<Bundle>, String> {
     if count > MAX_MEMBERS {
         return Err(damaged("too many members"));
     }
-    let mut cd = vec![0u8; u32_at(&eocd, 12) as usize];
-    read_at(r, u64::from(u32_at(&eocd, 16)), &mut cd)?;
+    let (cd_size, cd_offset) = (u64::from(u32_at(&eocd, 12)), u64::from(u32_at(&eocd, 16)));
+    // Where offset 0 of the archive is in the file: the central directory ends at the EOCD.
+    let base = (len - EOCD_LEN)
+        .checked_sub(cd_size)
+        .and_then(|b| b.checked_sub(cd_offset))
+        .ok_or_else(|| damaged("bad central directory"))?;
+    let mut cd = vec![0u8; cd_size as usize];
+    read_at(r, base + cd_offset, &mut cd)?;
     let mut members = Vec::new();
     let mut at = 0;
     for _ in 0..count {
-        let (member, next) = central_entry(r, &cd, at)?;
+        let (member, next) = central_entry(r, &cd, at, base)?;
         members.push(member);
         at = next;
     }
@@ -89,6 +96,7 @@ fn central_entry<R: Read + Seek>(
     r: &mut R,
     cd: &[u8],
     at: usize,
+    base: u64,
 ) -> Result<(Member, usize), String> {
     let head = cd
         .get(at..at + CENTRAL_LEN)
@@ -97,7 +105,7 @@ fn central_entry<R: Read + Seek>(
     let (method, packed, size) = (u16_at(head, 10), u32_at(head, 20), u32_at(head, 24));
     let name_len = usize::from(u16_at(head, 28));
     let skip = usize::from(u16_at(head, 30)) + usize::from(u16_at(head, 32));
-    let local = u64::from(u32_at(head, 42));
+    let local = base + u64::from(u32_at(head, 42));
     let name = cd
         .get(at + CENTRAL_LEN..at + CENTRAL_LEN + name_len)
         .ok_or_else(|| damaged("bad central directory"))?;
@@ -133,10 +141,15 @@ mod tests {
 
     /// A stored zip as `wspack build --single-exe` writes it (offsets from the file's start).
     fn archive(prefix: &[u8], members: &[(&str, &[u8])]) -> Vec<u8> {
+        archive_from(prefix, members, 0)
+    }
+
+    /// The same, with offsets counted from `origin` (the prefix's length: from the archive).
+    fn archive_from(prefix: &[u8], members: &[(&str, &[u8])], origin: u32) -> Vec<u8> {
         let mut out = prefix.to_vec();
         let mut central = Vec::new();
         for (name, data) in members {
-            let local = out.len() as u32;
+            let local = out.len() as u32 - origin;
             let crc = 0u32;
             out.extend_from_slice(&LOCAL_SIG.to_le_bytes());
             out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0x21, 0]);
@@ -157,7 +170,7 @@ mod tests {
             central.extend_from_slice(&local.to_le_bytes());
             central.extend_from_slice(name.as_bytes());
         }
-        let cd_at = out.len() as u32;
+        let cd_at = out.len() as u32 - origin;
         out.extend_from_slice(&central);
         out.extend_from_slice(&EOCD_SIG.to_le_bytes());
         out.extend_from_slice(&[0, 0, 0, 0]);
@@ -184,6 +197,17 @@ mod tests {
     }
 
     #[test]
+    fn offsets_may_count_from_the_archive() {
+        let prefix = b"MZ a longer program in front";
+        let members: &[(&str, &[u8])] = &[("ws.medv", b"gzip data"), ("ws.msi", b"MSI!")];
+        let bytes = archive_from(prefix, members, prefix.len() as u32);
+        let b = read(&mut Cursor::new(&bytes)).unwrap().unwrap();
+        let at = |m: &Member| &bytes[m.offset as usize..(m.offset + m.length) as usize];
+        assert_eq!(at(&b.msi), b"MSI!");
+        assert_eq!(at(&b.medv), b"gzip data");
+    }
+
+    #[test]
     fn a_plain_exe_has_none() {
         assert_eq!(
             read(&mut Cursor::new(b"MZ just a program".to_vec())),
@@ -203,6 +227,6 @@ mod tests {
         bytes[n - 5] = 0xff;
         assert!(read(&mut Cursor::new(&bytes))
             .unwrap_err()
-            .contains("can't read"));
+            .contains("damaged"));
     }
 }
