@@ -150,6 +150,29 @@ mod tests {
     }
 
     #[test]
+    fn too_large_is_invalid_input_with_what_to_ship_instead() {
+        let e = crate::Error::SingleExeTooLarge {
+            file: file_name("contoso"),
+            size: SIZE_LIMIT + 5,
+            msi: "contoso.msi".into(),
+            sidecar: "contoso.medv".into(),
+        };
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.to_string(),
+            "contoso-setup.exe would be 4294967301 bytes: a one-file setup EXE must stay below \
+             4 GiB (4294967296 bytes), the most Authenticode can sign"
+        );
+        assert_eq!(
+            e.help().as_deref(),
+            Some(
+                "build without --single-exe and ship contoso.msi and contoso.medv \
+                 (with setup.exe) in one folder"
+            )
+        );
+    }
+
+    #[test]
     fn stores_members_with_one_timestamp() {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("ws.msi");
