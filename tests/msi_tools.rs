@@ -189,7 +189,7 @@ fn msiinfo_exports_every_table_as_expected() {
             "ProductLanguage\t1033".into(),
             "ProductName\tMED-V Workspace - Contoso Finance".into(),
             "ProductVersion\t1.0.0".into(),
-            "SecureCustomProperties\tWSPACK_UPGRADE;WSPACK_NEWER_FOUND;INSTALLDIR;OVERWRITEVHD;SUPPRESSMEDVLAUNCH;DELETEDIFFDISKS;WSPACK_SIDECAR;WSPACK_SIDECAR_OFFSET;WSPACK_SIDECAR_LENGTH".into(),
+            "SecureCustomProperties\tWSPACK_UPGRADE;WSPACK_NEWER_FOUND;INSTALLDIR;OVERWRITEVHD;SUPPRESSMEDVLAUNCH;DELETEDIFFDISKS;WSPACK_SIDECAR".into(),
             format!("UpgradeCode\t{upgrade_code}"),
             format!("WspackDiskSha256\t{}", "ab".repeat(32)),
             "WspackDiskSize\t3221237817".into(),

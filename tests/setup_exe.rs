@@ -264,18 +264,20 @@ fn setup_exe_under_wine() {
         log.contains("Property(S): WspackSidecar"),
         "msiexec ran:\n{log}"
     );
-    assert_eq!(
-        property(&log, "WSPACK_SIDECAR"),
-        Some(wine.win_path(&alone.join(&exe_name)))
-    );
-    let number = |name: &str| -> usize {
-        property(&log, name)
+    // WSPACK_SIDECAR = <offset>:<length>:<the EXE's path>
+    let window = property(&log, "WSPACK_SIDECAR").unwrap_or_default();
+    let mut parts = window.splitn(3, ':');
+    let mut number = || -> usize {
+        parts
+            .next()
             .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("{name} in the log:\n{log}"))
+            .unwrap_or_else(|| panic!("WSPACK_SIDECAR = {window:?} in the log:\n{log}"))
     };
-    let (offset, length) = (
-        number("WSPACK_SIDECAR_OFFSET"),
-        number("WSPACK_SIDECAR_LENGTH"),
+    let (offset, length) = (number(), number());
+    assert_eq!(
+        parts.next(),
+        Some(wine.win_path(&alone.join(&exe_name)).as_str()),
+        "WSPACK_SIDECAR names the EXE"
     );
     let bytes = fs::read(&exe).unwrap();
     let sidecar = fs::read(out.join(format!("{NAME}.medv"))).unwrap();

@@ -117,7 +117,7 @@ pub const DIFF_DISKS_CONDITION: &str =
 
 /// CustomActionData of StageVhd, StageVhdRollback and StageVhdCommit (see
 /// `runtime/README.md`): every fact comes from a property of the package, so the
-/// rows do not depend on the disk. The window fields are empty unless the one-file
+/// rows do not depend on the disk. The window field is empty unless the one-file
 /// setup EXE passes where the sidecar sits inside it.
 pub fn stage_data() -> String {
     StageVhdData {
@@ -129,7 +129,7 @@ pub fn stage_data() -> String {
         overwrite: &format!("[{OVERWRITEVHD}]"),
     }
     .to_data()
-        + &contract::window::setter_fields()
+        + &contract::window::setter_field()
 }
 
 /// CustomActionData of RemoveDiffDisks: the workspace name (the agent's file names)
@@ -343,8 +343,7 @@ mod tests {
         let expected =
             "msi=[OriginalDatabase]|medv=[WspackSidecar]|vhd=[INSTALLDIR][WspackVhdName]\
                         |sha256=[WspackDiskSha256]|size=[WspackDiskSize]|overwrite=[OVERWRITEVHD]\
-                        |medvfile=[WSPACK_SIDECAR]|medvoffset=[WSPACK_SIDECAR_OFFSET]\
-                        |medvlength=[WSPACK_SIDECAR_LENGTH]";
+                        |medvwindow=[WSPACK_SIDECAR]";
         for setter in ["SetStageVhd", "SetStageVhdRollback", "SetStageVhdCommit"] {
             assert_eq!(row(&rows, setter).target.as_deref(), Some(expected));
         }

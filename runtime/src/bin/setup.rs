@@ -9,7 +9,7 @@
 //! A one-file setup EXE (`<internal_name>-setup.exe`) carries the package after its
 //! own bytes (see `bundle`): it extracts only the `.msi` into a temporary folder,
 //! tells the install where the sidecar's bytes are inside the EXE (the
-//! `WSPACK_SIDECAR*` properties, read in place by the staging action), and removes
+//! `WSPACK_SIDECAR` property, read in place by the staging action), and removes
 //! the folder when msiexec is done.
 //!
 //! setup.exe passes nothing that starts the MED-V host agent: with full UI the
@@ -86,13 +86,18 @@ pub fn missing_sidecar(medv: &str, msi: &str, dir: &str) -> String {
     )
 }
 
-/// The properties that tell the install where the sidecar is inside this EXE
+/// The property that tells the install where the sidecar is inside this EXE
 /// (quoted for msiexec's command line; a Windows path holds no `"`).
-pub fn window_properties(exe: &str, medv: &bundle::Member) -> String {
-    use wspack_contract::window::{PROP_FILE, PROP_LENGTH, PROP_OFFSET};
+pub fn window_property(exe: &str, medv: &bundle::Member) -> String {
+    let window = wspack_contract::window::Window {
+        path: exe.to_string(),
+        offset: medv.offset,
+        length: medv.length,
+    };
     format!(
-        "{}=\"{}\" {}={} {}={}",
-        PROP_FILE, exe, PROP_OFFSET, medv.offset, PROP_LENGTH, medv.length
+        "{}=\"{}\"",
+        wspack_contract::window::PROP,
+        window.to_property()
     )
 }
 
@@ -255,7 +260,7 @@ fn run_stored(exe: &std::path::Path, b: &bundle::Bundle, tail: &str, q: bool) ->
             q,
         );
     }
-    let window = window_properties(&exe.display().to_string(), &b.medv);
+    let window = window_property(&exe.display().to_string(), &b.medv);
     let code = win::run(&msi, &window, tail);
     let _ = std::fs::remove_dir_all(&dir);
     match code {
@@ -322,15 +327,15 @@ mod tests {
     }
 
     #[test]
-    fn passes_the_window_as_properties() {
+    fn passes_the_window_as_a_property() {
         let m = bundle::Member {
             name: "ws.medv".into(),
             offset: 4096,
             length: 77,
         };
         assert_eq!(
-            window_properties("C:\\a b\\ws-setup.exe", &m),
-            "WSPACK_SIDECAR=\"C:\\a b\\ws-setup.exe\" WSPACK_SIDECAR_OFFSET=4096 WSPACK_SIDECAR_LENGTH=77"
+            window_property("C:\\a b\\ws-setup.exe", &m),
+            "WSPACK_SIDECAR=\"4096:77:C:\\a b\\ws-setup.exe\""
         );
     }
 }
