@@ -230,10 +230,16 @@ pub fn single_exe(
     use crate::single_exe::{self as one_file, WriteError};
     let names = &inputs.names;
     let name = one_file::file_name(&inputs.policy.workspace.internal_name);
-    let msi_size = files.iter().find(|f| f.name == names.msi).map_or(0, |f| f.size);
+    let msi_size = files
+        .iter()
+        .find(|f| f.name == names.msi)
+        .map_or(0, |f| f.size);
     let bound = one_file::size_bound(
         SETUP_EXE.len() as u64,
-        &[(&names.msi, msi_size), (&names.sidecar, sidecar.sidecar.size)],
+        &[
+            (&names.msi, msi_size),
+            (&names.sidecar, sidecar.sidecar.size),
+        ],
     );
     if bound >= one_file::SIZE_LIMIT {
         return Err(Error::SingleExeTooLarge {

@@ -3,6 +3,10 @@
 //! start (it is written as a stream after the EXE); offsets from the file's start
 //! work too, as in self-extracting archives. Only what `wspack build --single-exe`
 //! writes is read: no zip64, no comment, method 0, one `.msi` and one `.medv`.
+//!
+//! A signed EXE carries its Authenticode certificate table after the archive (the
+//! PE header's security directory says where; the signer pads to 8 bytes first), so
+//! the archive ends where that table starts.
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -44,26 +48,70 @@ fn read_at<R: Read + Seek>(r: &mut R, at: u64, buf: &mut [u8]) -> Result<(), Str
         .map_err(|e| format!("can't read the package stored in setup: {}", e))
 }
 
-/// Reads the archive at the end of `r`: `Ok(None)` when there is none (a plain setup.exe).
+/// Where the certificate table of a signed PE file starts, when it ends the file.
+fn certificate_table<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<u64>, String> {
+    let mut dos = [0u8; 64];
+    if len < 64 {
+        return Ok(None);
+    }
+    read_at(r, 0, &mut dos)?;
+    let pe = u64::from(u32_at(&dos, 0x3c));
+    if &dos[..2] != b"MZ" || pe + 24 + 2 > len {
+        return Ok(None);
+    }
+    let mut head = [0u8; 26];
+    read_at(r, pe, &mut head)?;
+    let directories = match u16_at(&head, 24) {
+        0x20b => pe + 24 + 112, // PE32+
+        0x10b => pe + 24 + 96,  // PE32
+        _ => return Ok(None),
+    };
+    if &head[..4] != b"PE\0\0" || directories + 5 * 8 > len {
+        return Ok(None);
+    }
+    let mut security = [0u8; 8];
+    read_at(r, directories + 4 * 8, &mut security)?;
+    let (at, size) = (
+        u64::from(u32_at(&security, 0)),
+        u64::from(u32_at(&security, 4)),
+    );
+    Ok(Some(at).filter(|_| size != 0 && at + size == len))
+}
+
+/// Reads the archive at the end of `r` (or before its certificate table): `Ok(None)`
+/// when there is none (a plain setup.exe).
 pub fn read<R: Read + Seek>(r: &mut R) -> Result<Option<Bundle>, String> {
     let len = r
         .seek(SeekFrom::End(0))
         .map_err(|e| format!("can't read setup itself: {}", e))?;
-    if len < EOCD_LEN {
-        return Ok(None);
-    }
+    let end = certificate_table(r, len)?.unwrap_or(len);
+    let mut tail = [0u8; EOCD_LEN as usize + 7];
+    let tail_len = tail.len().min(end as usize);
+    let tail_at = end - tail_len as u64;
+    read_at(r, tail_at, &mut tail[..tail_len])?;
+    // The record, then up to 7 zero bytes of padding before the certificate table.
+    let found = (0..8usize).find_map(|pad| {
+        let at = tail_len.checked_sub(EOCD_LEN as usize + pad)?;
+        let rec = &tail[at..at + EOCD_LEN as usize];
+        let padding_is_zero = tail[at + EOCD_LEN as usize..tail_len]
+            .iter()
+            .all(|&b| b == 0);
+        (u32_at(rec, 0) == EOCD_SIG && u16_at(rec, 20) == 0 && padding_is_zero).then(|| at)
+    });
+    let at = match found {
+        Some(at) => at,
+        None => return Ok(None),
+    };
+    let eocd_at = tail_at + at as u64;
     let mut eocd = [0u8; EOCD_LEN as usize];
-    read_at(r, len - EOCD_LEN, &mut eocd)?;
-    if u32_at(&eocd, 0) != EOCD_SIG || u16_at(&eocd, 20) != 0 {
-        return Ok(None);
-    }
+    eocd.copy_from_slice(&tail[at..at + EOCD_LEN as usize]);
     let count = u16_at(&eocd, 10);
     if count > MAX_MEMBERS {
         return Err(damaged("too many members"));
     }
     let (cd_size, cd_offset) = (u64::from(u32_at(&eocd, 12)), u64::from(u32_at(&eocd, 16)));
     // Where offset 0 of the archive is in the file: the central directory ends at the EOCD.
-    let base = (len - EOCD_LEN)
+    let base = eocd_at
         .checked_sub(cd_size)
         .and_then(|b| b.checked_sub(cd_offset))
         .ok_or_else(|| damaged("bad central directory"))?;
@@ -205,6 +253,50 @@ mod tests {
         let at = |m: &Member| &bytes[m.offset as usize..(m.offset + m.length) as usize];
         assert_eq!(at(&b.msi), b"MSI!");
         assert_eq!(at(&b.medv), b"gzip data");
+    }
+
+    /// A minimal PE32+ header whose security directory can be set.
+    fn pe_prefix() -> Vec<u8> {
+        let mut p = vec![0u8; 64 + 24 + 112 + 16 * 8];
+        p[..2].copy_from_slice(b"MZ");
+        p[0x3c] = 64;
+        p[64..68].copy_from_slice(b"PE\0\0");
+        p[64 + 24] = 0x0b;
+        p[64 + 24 + 1] = 0x02;
+        p
+    }
+
+    /// Appends padding to 8 bytes and a certificate table, as a signer does.
+    fn sign(mut bytes: Vec<u8>) -> Vec<u8> {
+        while bytes.len() % 8 != 0 {
+            bytes.push(0);
+        }
+        let (at, size) = (bytes.len() as u32, 1000u32);
+        bytes.extend(std::iter::repeat(0x30).take(size as usize));
+        let dir = 64 + 24 + 112 + 4 * 8;
+        bytes[dir..dir + 4].copy_from_slice(&at.to_le_bytes());
+        bytes[dir + 4..dir + 8].copy_from_slice(&size.to_le_bytes());
+        bytes
+    }
+
+    #[test]
+    fn finds_the_archive_before_a_signature() {
+        let prefix = pe_prefix();
+        let members: &[(&str, &[u8])] = &[("ws.msi", b"MSI!"), ("ws.medv", b"gzip data!")];
+        for origin in [0, prefix.len() as u32] {
+            assert_ne!(
+                archive_from(&prefix, members, origin).len() % 8,
+                0,
+                "padding is tested"
+            );
+            let signed = sign(archive_from(&prefix, members, origin));
+            let b = read(&mut Cursor::new(&signed)).unwrap().unwrap();
+            let at = |m: &Member| &signed[m.offset as usize..(m.offset + m.length) as usize];
+            assert_eq!(at(&b.msi), b"MSI!");
+            assert_eq!(at(&b.medv), b"gzip data!");
+        }
+        // Signed without an archive: a plain setup.exe.
+        assert_eq!(read(&mut Cursor::new(sign(pe_prefix()))), Ok(None));
     }
 
     #[test]
