@@ -6,7 +6,8 @@
 //!   7-Zip lists and tests, whose members are the MSI and the sidecar byte for byte.
 //! - [`setup_exe_under_wine`]: setup.exe refuses a package without its sidecar before
 //!   msiexec starts; the one-file EXE, alone in a folder, runs its MSI from a temporary
-//!   folder it removes, and points the install at the sidecar's bytes inside itself.
+//!   folder it removes, and points the install at the sidecar's bytes inside itself;
+//!   so does the same EXE signed with stock osslsigncode.
 
 mod support;
 
@@ -254,12 +255,63 @@ fn setup_exe_under_wine() {
     assert_eq!(code, Some(1603 & 0xff));
     assert_eq!(log, "", "msiexec did not start");
 
-    // The one-file EXE alone in an empty folder.
-    let alone = dir.path().join("alone");
-    fs::create_dir(&alone).unwrap();
-    let exe_name = format!("{NAME}-setup.exe");
-    fs::copy(&exe, alone.join(&exe_name)).unwrap();
-    let (_, _, log) = run_exe(&wine, &alone, &exe_name, &["/qn"]);
+    // The one-file EXE alone in an empty folder, as built and signed.
+    let sidecar = fs::read(out.join(format!("{NAME}.medv"))).unwrap();
+    runs_alone(&wine, &exe, &dir.path().join("alone"), &sidecar);
+    let signed = sign(&exe, dir.path());
+    runs_alone(&wine, &signed, &dir.path().join("alone-signed"), &sidecar);
+}
+
+/// Signs `exe` with stock osslsigncode and a throwaway certificate; checks the
+/// signature and that 7-Zip still lists the package; returns the signed copy.
+fn sign(exe: &Path, dir: &Path) -> PathBuf {
+    support::require_tool("openssl", "openssl");
+    support::require_tool("osslsigncode", "osslsigncode");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    support::ok(
+        Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes"])
+            .args(["-subj", "/CN=wspack-test", "-days", "1"])
+            .args(["-addext", "extendedKeyUsage=codeSigning", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert),
+    );
+    let signed = dir.join("signed").join(exe.file_name().unwrap());
+    fs::create_dir_all(signed.parent().unwrap()).unwrap();
+    support::ok(
+        Command::new("osslsigncode")
+            .arg("sign")
+            .arg("-certs")
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .arg("-in")
+            .arg(exe)
+            .arg("-out")
+            .arg(&signed),
+    );
+    support::ok(
+        Command::new("osslsigncode")
+            .arg("verify")
+            .arg("-CAfile")
+            .arg(&cert)
+            .arg("-in")
+            .arg(&signed),
+    );
+    let listing = String::from_utf8(seven_zip(&["l", signed.to_str().unwrap()])).unwrap();
+    assert!(listing.contains(&format!("{NAME}.medv")), "{listing}");
+    signed
+}
+
+/// Runs the one-file `exe` with `/qn`, copied alone into the new folder `alone`:
+/// msiexec runs its MSI from a temporary folder that is gone afterwards, and the
+/// install is told where `sidecar`'s bytes are inside the EXE.
+fn runs_alone(wine: &Wine, exe: &Path, alone: &Path, sidecar: &[u8]) {
+    fs::create_dir(alone).unwrap();
+    let exe_name = exe.file_name().unwrap().to_str().unwrap().to_string();
+    fs::copy(exe, alone.join(&exe_name)).unwrap();
+    let (_, _, log) = run_exe(wine, alone, &exe_name, &["/qn"]);
     assert!(
         log.contains("Property(S): WspackSidecar"),
         "msiexec ran:\n{log}"
@@ -279,18 +331,18 @@ fn setup_exe_under_wine() {
         Some(wine.win_path(&alone.join(&exe_name)).as_str()),
         "WSPACK_SIDECAR names the EXE"
     );
-    let bytes = fs::read(&exe).unwrap();
-    let sidecar = fs::read(out.join(format!("{NAME}.medv"))).unwrap();
+    let bytes = fs::read(exe).unwrap();
     assert!(
-        bytes.get(offset..offset + length) == Some(sidecar.as_slice()),
-        "the window {offset}+{length} is the sidecar"
+        bytes.get(offset..offset + length) == Some(sidecar),
+        "the window {offset}+{length} of {} is the sidecar",
+        exe.display()
     );
     assert_eq!(
-        unpack_folders(&wine),
+        unpack_folders(wine),
         Vec::<PathBuf>::new(),
         "temporary MSI removed"
     );
-    let left: Vec<_> = fs::read_dir(&alone)
+    let left: Vec<_> = fs::read_dir(alone)
         .unwrap()
         .flatten()
         .map(|e| e.file_name())
