@@ -155,6 +155,7 @@ fn msiinfo_lists_the_tables() {
         "DrLocator",
         "RegLocator",
         "CustomAction",
+        "Icon",
         // The installer's pages (src/msi/ui).
         "Dialog",
         "Control",
@@ -192,14 +193,16 @@ fn property_and_registry_tables() {
         ["Property\tValue", "s72\tl0", "Property\tProperty"],
         &[
             "ALLUSERS\t1".into(),
+            "ARPCOMMENTS\tMED-V workspace Contoso Finance 1.0.0".into(),
             "ARPNOREMOVE\t1".into(),
+            "ARPPRODUCTICON\twspack.ico".into(),
             "DefaultUIFont\tWspackNormal".into(),
             "Manufacturer\tContoso Ltd.".into(),
             format!("ProductCode\t{product_code}"),
             "ProductLanguage\t1033".into(),
             "ProductName\tMED-V Workspace - Contoso Finance".into(),
             "ProductVersion\t1.0.0".into(),
-            "SecureCustomProperties\tWSPACK_UPGRADE;WSPACK_NEWER_FOUND;INSTALLDIR;OVERWRITEVHD;SUPPRESSMEDVLAUNCH;DELETEDIFFDISKS".into(),
+            "SecureCustomProperties\tWSPACK_UPGRADE;WSPACK_NEWER_FOUND;INSTALLDIR;OVERWRITEVHD;SUPPRESSMEDVLAUNCH;DELETEDIFFDISKS;WSPACK_SIDECAR".into(),
             format!("UpgradeCode\t{upgrade_code}"),
             format!("WspackDiskSha256\t{}", "ab".repeat(32)),
             "WspackDiskSize\t3221237817".into(),
@@ -209,6 +212,26 @@ fn property_and_registry_tables() {
             "WspackDiskSizeText\t3.0 GB".into(),
             "WspackPackageName\tcontoso-fin.msi".into(),
         ],
+    );
+    // The Add/Remove Programs icon: the Icon row's stream holds runtime/res/wspack.ico.
+    expect_table(
+        p,
+        "Icon",
+        ["Name\tData", "s72\tv0", "Icon\tName"],
+        &rows(&["wspack.ico\tIcon.wspack.ico"]),
+    );
+    let icon = Command::new("msiinfo")
+        .args(["extract", p.to_str().unwrap(), "Icon.wspack.ico"])
+        .output()
+        .expect("run msiinfo extract");
+    assert!(
+        icon.stdout
+            == std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/runtime/res/wspack.ico"
+            ))
+            .unwrap(),
+        "msiinfo extract Icon.wspack.ico gives the icon"
     );
 
     expect_table(

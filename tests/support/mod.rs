@@ -95,6 +95,8 @@ pub fn sample_policy(minor: u8) -> Policy {
             manufacturer: "Contoso Ltd.".into(),
             vhd: PathBuf::from("disk.vhd"),
             upgrade_code: None,
+            help_url: None,
+            contact: None,
         },
         values,
         vhd_location: None,

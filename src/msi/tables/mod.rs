@@ -9,7 +9,8 @@
 //! - `upgrade`: Upgrade (major upgrades, newer versions detected);
 //! - `launch`: LaunchCondition, AppSearch, Signature, DrLocator;
 //! - `sequences`: the five sequence tables and every sequence number;
-//! - `staging`: Binary, ActionText, CustomAction, and where each custom action runs.
+//! - `staging`: Binary, ActionText, CustomAction, and where each custom action runs;
+//! - `arp`: Icon and the Add/Remove Programs properties.
 //!
 //! `schema` holds what they share; `property` names every property.
 //! The installer's UI joins the same way: a module that returns its tables
@@ -18,6 +19,7 @@
 //! for [`build`] to add, and puts its dialogs in InstallUISequence through
 //! `Sequences`.
 
+mod arp;
 mod files;
 mod launch;
 mod product;
@@ -28,6 +30,7 @@ pub mod sequences;
 mod staging;
 mod upgrade;
 
+pub use arp::{ICON, ICON_NAME};
 pub use launch::{app_search_columns, dr_locator_columns, signature_columns};
 pub use product::{product_name, property_columns, vhd_name};
 pub use property::INSTALL_PROPERTIES;
@@ -57,6 +60,7 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
     tables.extend(sequences.into_tables());
     tables.extend(staging::staging_tables(spec.runtime));
     tables.extend(crate::msi::ui::ui_tables(spec));
+    tables.add(arp::icon_table());
     tables.into_tables()
 }
 

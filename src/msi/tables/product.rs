@@ -48,7 +48,7 @@ pub fn property_columns() -> Vec<Column> {
 /// (name, value) of every property the package sets.
 fn properties(spec: &PackageSpec, codes: &Codes) -> Vec<(&'static str, String)> {
     let ws = &spec.policy.workspace;
-    vec![
+    let mut rows = vec![
         (ALLUSERS, "1".into()),
         (ARPNOREMOVE, "1".into()),
         (MANUFACTURER, ws.manufacturer.clone()),
@@ -62,7 +62,9 @@ fn properties(spec: &PackageSpec, codes: &Codes) -> Vec<(&'static str, String)> 
         (PROP_DISK_SIZE, spec.disk_size.to_string()),
         (PROP_SIDECAR, spec.medv_file_name.clone()),
         (PROP_VHD_NAME, vhd_name(spec)),
-    ]
+    ];
+    rows.extend(super::arp::properties(spec));
+    rows
 }
 
 /// SecureCustomProperties: FindRelatedProducts' results and the public install properties.
@@ -70,6 +72,7 @@ fn secure_properties() -> String {
     [UPGRADE_PROPERTY, NEWER_PROPERTY]
         .iter()
         .chain(INSTALL_PROPERTIES.iter())
+        .chain(wspack_contract::window::PROPERTIES.iter())
         .copied()
         .collect::<Vec<_>>()
         .join(";")

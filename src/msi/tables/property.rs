@@ -104,6 +104,14 @@ properties! {
     PACKAGE_NAME = "WspackPackageName";
     /// Windows Installer's: `%ProgramFiles%` (64-bit).
     PROGRAM_FILES64_FOLDER = "ProgramFiles64Folder";
+    /// Windows Installer's: the Icon table row shown in Add/Remove Programs.
+    ARPPRODUCTICON = "ARPPRODUCTICON";
+    /// Windows Installer's: the support link in Add/Remove Programs.
+    ARPHELPLINK = "ARPHELPLINK";
+    /// Windows Installer's: the contact in Add/Remove Programs.
+    ARPCONTACT = "ARPCONTACT";
+    /// Windows Installer's: the comment in Add/Remove Programs.
+    ARPCOMMENTS = "ARPCOMMENTS";
 }
 
 /// Public install properties (documented by MED-V 2.0) that must reach the elevated part.

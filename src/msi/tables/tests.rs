@@ -71,7 +71,11 @@ fn every_property_a_condition_or_text_names_is_known() {
         runtime::PROP_SIDECAR,
         runtime::PROP_VHD_NAME,
     ];
-    let known = |name: &str| property::ALL.contains(&name) || runtime_properties.contains(&name);
+    let known = |name: &str| {
+        property::ALL.contains(&name)
+            || runtime_properties.contains(&name)
+            || wspack_contract::window::PROPERTIES.contains(&name)
+    };
     let all = tables(&policy, Some(&rows), 1);
     let mut names = Vec::new();
     for t in &all {
