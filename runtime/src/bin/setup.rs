@@ -17,6 +17,8 @@
 #![cfg_attr(windows, windows_subsystem = "windows")]
 
 #[path = "setup/bundle.rs"]
+// Read only on Windows (and by its unit tests on any host).
+#[cfg_attr(not(windows), allow(dead_code))]
 mod bundle;
 
 /// ERROR_INSTALL_FAILURE

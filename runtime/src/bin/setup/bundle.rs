@@ -96,7 +96,7 @@ pub fn read<R: Read + Seek>(r: &mut R) -> Result<Option<Bundle>, String> {
         let padding_is_zero = tail[at + EOCD_LEN as usize..tail_len]
             .iter()
             .all(|&b| b == 0);
-        (u32_at(rec, 0) == EOCD_SIG && u16_at(rec, 20) == 0 && padding_is_zero).then(|| at)
+        (u32_at(rec, 0) == EOCD_SIG && u16_at(rec, 20) == 0 && padding_is_zero).then_some(at)
     });
     let at = match found {
         Some(at) => at,
