@@ -8,6 +8,7 @@
 //! It builds with Rust 1.63 (Debian's, which builds the runtime) and depends only on
 //! what the runtime pins (`sha2 =0.10.9`).
 
+pub mod chunks;
 pub mod data;
 pub mod stage;
 
