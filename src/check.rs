@@ -1,8 +1,8 @@
 //! `wspack check` (validate, summarize, explain) and `wspack init` (a commented template).
 
 use crate::disk::{self, VhdError, VhdInfo, VhdProblem};
-use crate::policy::{self, Policy, PolicyError, RegData, RegValue, ROOT_KEY};
-use serde_json::json;
+use crate::policy::{self, Policy, PolicyError, RegData, ROOT_KEY};
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -83,44 +83,107 @@ impl CheckReport {
     }
 
     /// Renders the report as JSON.
-    pub fn to_json(&self, explain: bool) -> serde_json::Value {
+    pub fn to_json(&self, explain: bool) -> CheckJson {
         let ws = &self.policy.workspace;
-        let mut v = json!({
-            "policy": self.policy.source,
-            "warnings": self.policy.warnings(),
-            "workspace": {
-                "name": ws.name,
-                "internal_name": ws.internal_name,
-                "version": ws.version.to_string(),
-                "manufacturer": ws.manufacturer,
+        let value = |key: String, name: &str, data: Option<&RegData>| ValueJson {
+            key,
+            name: name.to_string(),
+            type_: data.map(RegData::type_name),
+            data: data.map(RegData::to_json),
+        };
+        CheckJson {
+            policy: self.policy.source.clone(),
+            warnings: self.policy.warnings(),
+            workspace: WorkspaceJson {
+                name: ws.name.clone(),
+                internal_name: ws.internal_name.clone(),
+                version: ws.version.to_string(),
+                manufacturer: ws.manufacturer.clone(),
             },
-            "disk": {
-                "path": ws.vhd,
-                "kind": self.disk.kind.to_string(),
-                "virtual_size": self.disk.virtual_size,
-                "file_size": self.disk.file_size,
+            disk: DiskJson {
+                path: ws.vhd.clone(),
+                kind: self.disk.kind.to_string(),
+                virtual_size: self.disk.virtual_size,
+                file_size: self.disk.file_size,
             },
-            "registry_values": self.policy.values.len(),
-        });
-        if explain {
-            let value = |v: &RegValue| json!({ "key": v.full_key(), "name": v.name, "type": v.data.type_name(), "data": v.data.to_json() });
-            v["values"] = self.policy.values.iter().map(value).collect();
-            v["defaults"] = self
-                .policy
-                .defaults()
-                .iter()
-                .map(|d| {
-                    json!({
-                        "key": format!("{ROOT_KEY}\\{}", d.key),
-                        "name": d.name,
-                        "type": d.data.as_ref().map(RegData::type_name),
-                        "data": d.data.as_ref().map(RegData::to_json),
-                    })
-                })
-                .collect();
+            registry_values: self.policy.values.len(),
+            values: explain.then(|| {
+                self.policy
+                    .values
+                    .iter()
+                    .map(|v| value(v.full_key(), v.name, Some(&v.data)))
+                    .collect()
+            }),
+            defaults: explain.then(|| {
+                self.policy
+                    .defaults()
+                    .iter()
+                    .map(|d| value(format!("{ROOT_KEY}\\{}", d.key), d.name, d.data.as_ref()))
+                    .collect()
+            }),
         }
-        v
     }
+}
+
+/// What `check --json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckJson {
+    /// The policy file.
+    pub policy: PathBuf,
+    /// What is valid but may not do what the author meant.
+    pub warnings: Vec<String>,
+    /// Identity.
+    pub workspace: WorkspaceJson,
+    /// The disk.
+    pub disk: DiskJson,
+    /// How many registry values a build writes.
+    pub registry_values: usize,
+    /// With `--explain`: every value a build writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<ValueJson>>,
+    /// With `--explain`: every value left to the agent's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<Vec<ValueJson>>,
+}
+
+/// The workspace's identity.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkspaceJson {
+    /// Display name.
+    pub name: String,
+    /// Base of every file name.
+    pub internal_name: String,
+    /// `a.b.c`.
+    pub version: String,
+    /// Publisher.
+    pub manufacturer: String,
+}
+
+/// The checked disk.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiskJson {
+    /// Where it is.
+    pub path: PathBuf,
+    /// `fixed` or `dynamic`.
+    pub kind: String,
+    /// Guest-visible size in bytes.
+    pub virtual_size: u64,
+    /// File size in bytes.
+    pub file_size: u64,
+}
+
+/// One registry value (or default) with its type and data.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValueJson {
+    /// Full key below HKLM.
+    pub key: String,
+    /// Value name.
+    pub name: String,
+    /// `REG_DWORD`, `REG_SZ`, `REG_MULTI_SZ`; none for a default the agent decides itself.
+    #[serde(rename = "type")]
+    pub type_: Option<&'static str>,
+    /// The data; none for a default the agent decides itself.
+    pub data: Option<serde_json::Value>,
 }
 
 fn show(data: &RegData) -> String {

@@ -12,6 +12,9 @@ pub enum Error {
     /// The disk is not a usable VHD (invalid input).
     #[error(transparent)]
     Vhd(#[from] crate::disk::VhdError),
+    /// A package folder given to `diff` or `build --base` can't be used (invalid input).
+    #[error(transparent)]
+    Update(#[from] crate::update::UpdateError),
     /// An input file could not be read (invalid input).
     #[error("can't {what}: {}", path.display())]
     Input {
@@ -127,6 +130,30 @@ pub enum Error {
         /// What is wrong ("no .msi file in", "more than one .msi file in").
         reason: &'static str,
     },
+    /// `wspack sign --pkcs12` has no password to open the bundle with (invalid input).
+    #[error("no password for the PKCS#12 file")]
+    SignPassword,
+    /// `wspack sign` got neither `--pkcs12` nor `--cert` with `--key` (invalid input).
+    #[error("no signing key given")]
+    SignKey,
+    /// osslsigncode could not sign a file.
+    #[error("can't sign {}: {message}", path.display())]
+    Sign {
+        /// The file being signed.
+        path: PathBuf,
+        /// What osslsigncode said.
+        message: String,
+    },
+    /// The MSI a build wrote fails its own ICE validation: a bug in wspack.
+    #[error(
+        "the MSI failed validation: {first} (and {more} more finding(s)); this is a bug in wspack"
+    )]
+    MsiSelfCheck {
+        /// The first finding, naming its ICE.
+        first: String,
+        /// How many findings follow it.
+        more: usize,
+    },
 }
 
 impl Error {
@@ -136,6 +163,7 @@ impl Error {
             Error::Policy(_)
             | Error::Input { .. }
             | Error::Vhd(_)
+            | Error::Update(_)
             | Error::OutDirNotEmpty { .. }
             | Error::OutDirUnusable { .. }
             | Error::SourceDateEpoch { .. }
@@ -147,6 +175,8 @@ impl Error {
             | Error::MsiRead { .. }
             | Error::MsiNotFound { .. } => 2,
             Error::MsiWrite { .. } => 1,
+            Error::MsiSelfCheck { .. } | Error::Sign { .. } => 1,
+            Error::SignPassword | Error::SignKey => 2,
         }
     }
 
@@ -157,6 +187,7 @@ impl Error {
                 Some(help.to_string())
             }
             Error::Vhd(e) => Some(e.help()),
+            Error::Update(e) => Some(e.help.clone()),
             Error::OutDirNotEmpty { .. } => Some(
                 "pass --force to replace what it holds, or choose an empty or new folder".into(),
             ),
@@ -184,6 +215,18 @@ impl Error {
                 "an empty string ends a REG_MULTI_SZ list; remove the empty line or put a space in it"
                     .into(),
             ),
+            Error::SignPassword => Some(
+                "set WSPACK_SIGN_PASSWORD or pass --password-file FILE (never on the command line)"
+                    .into(),
+            ),
+            Error::SignKey => Some("pass --pkcs12 FILE, or --cert PEM with --key PEM".into()),
+            Error::Sign { .. } => Some(
+                "check the certificate, the key and the password; the package was not changed"
+                    .into(),
+            ),
+            Error::MsiSelfCheck { .. } => Some(
+                "please report it with your workspace.toml; nothing was published".into(),
+            ),
             Error::MsiRead { .. } => {
                 Some("pass an .msi written by wspack build, or its output folder".into())
             }
@@ -204,6 +247,7 @@ impl Error {
         match self {
             Error::Policy(e) => Some(&e.path),
             Error::Vhd(e) => Some(&e.path),
+            Error::Update(e) => Some(&e.path),
             Error::Input { path, .. }
             | Error::Io { path, .. }
             | Error::OutDirNotEmpty { path }
@@ -213,11 +257,15 @@ impl Error {
             | Error::Verify { path, .. }
             | Error::MsiWrite { path, .. }
             | Error::MsiRead { path, .. }
-            | Error::MsiNotFound { path, .. } => Some(path),
+            | Error::MsiNotFound { path, .. }
+            | Error::Sign { path, .. } => Some(path),
             Error::SourceDateEpoch { .. }
             | Error::Interrupted
             | Error::MsiCodepage { .. }
-            | Error::MsiEmptyMultiSzItem { .. } => None,
+            | Error::MsiEmptyMultiSzItem { .. }
+            | Error::SignPassword
+            | Error::SignKey
+            | Error::MsiSelfCheck { .. } => None,
         }
     }
 
@@ -282,7 +330,7 @@ impl Error {
         if let Some(help) = self.help() {
             out.push_str(&format!("  help: {help}\n"));
         }
-        out
+        crate::text::printable(&out)
     }
 }
 

@@ -6,7 +6,7 @@
 //! with exit 0, since the work is done.
 
 use clap::{Parser, Subcommand};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,6 +60,10 @@ enum Command {
         /// Replace what an existing output folder holds.
         #[arg(long)]
         force: bool,
+        /// An earlier build's output folder: say whether this build is policy-only
+        /// relative to it, or write <name>.delta.medv with the disk's changed chunks.
+        #[arg(long, value_name = "OLD_OUTDIR")]
+        base: Option<PathBuf>,
         #[command(flatten)]
         output: Output,
     },
@@ -70,6 +74,48 @@ enum Command {
         out_dir: PathBuf,
         #[command(flatten)]
         output: Output,
+    },
+    /// Show what changed between two builds: policy values, disk chunks, files to ship.
+    Diff {
+        /// The older build's output folder.
+        old_dir: PathBuf,
+        /// The newer build's output folder.
+        new_dir: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a build's MSI and setup.exe with Authenticode (osslsigncode) and update its manifest.
+    #[command(group(clap::ArgGroup::new("signing_key").required(true).args(["pkcs12", "cert"])))]
+    Sign {
+        /// A build's output folder.
+        out_dir: PathBuf,
+        /// PKCS#12 bundle (password from WSPACK_SIGN_PASSWORD or --password-file).
+        #[arg(long, conflicts_with_all = ["cert", "key"])]
+        pkcs12: Option<PathBuf>,
+        /// File whose first line is the PKCS#12 password.
+        #[arg(long, requires = "pkcs12")]
+        password_file: Option<PathBuf>,
+        /// PEM certificate (with --key).
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        /// PEM private key, unencrypted (with --cert).
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
+        /// RFC 3161 timestamp server URL (off by default).
+        #[arg(long)]
+        timestamp: Option<String>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check any MSI with ICE-style rules (exit 1 when a rule finds an error).
+    Validate {
+        /// The .msi file.
+        msi: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Show what an MSI (or a build's output folder) will install.
     Inspect {
@@ -106,7 +152,11 @@ impl Command {
     fn json(&self) -> bool {
         match self {
             Command::Init { .. } => false,
-            Command::Check { json, .. } | Command::Inspect { json, .. } => *json,
+            Command::Check { json, .. }
+            | Command::Inspect { json, .. }
+            | Command::Diff { json, .. }
+            | Command::Sign { json, .. }
+            | Command::Validate { json, .. } => *json,
             Command::Build { output, .. } | Command::Verify { output, .. } => output.json,
         }
     }
@@ -122,10 +172,12 @@ fn parse_jobs(text: &str) -> Result<usize, String> {
     }
 }
 
-/// What a command prints on stdout, and whether it already published its output.
+/// What a command prints on stdout, whether it already published its output, and
+/// its exit code (`validate` exits 1 when it finds an error).
 struct Outcome {
     stdout: String,
     published: bool,
+    code: u8,
 }
 
 fn main() -> ExitCode {
@@ -185,8 +237,8 @@ fn emit(outcome: Outcome) -> ExitCode {
         .write_all(outcome.stdout.as_bytes())
         .and_then(|()| stdout.flush())
     {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(outcome.code),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(outcome.code),
         Err(e) if outcome.published => {
             let _ = writeln!(
                 io::stderr(),
@@ -209,30 +261,51 @@ fn pretty<T: serde::Serialize>(value: &T) -> String {
     format!("{value:#}\n")
 }
 
-/// The text a build prints: where the package went, and each file.
-fn render_build(summary: &Value) -> String {
-    let mut text = format!(
-        "wrote {} in {:.1} s:\n",
-        summary["out_dir"].as_str().unwrap_or_default(),
-        summary["seconds"].as_f64().unwrap_or_default()
-    );
-    for f in summary["files"].as_array().into_iter().flatten() {
-        text.push_str(&format!(
-            "  {:<40} {:>15} bytes  sha256 {}\n",
-            f["name"].as_str().unwrap_or_default(),
-            f["size"].as_u64().unwrap_or_default(),
-            f["sha256"].as_str().unwrap_or_default()
-        ));
+/// Renders a result as text, as JSON, or (quiet) not at all.
+fn shown<T: serde::Serialize + std::fmt::Display>(value: &T, mode: OutputMode) -> String {
+    match mode {
+        OutputMode::Json => pretty(value),
+        OutputMode::Human => value.to_string(),
+        OutputMode::Quiet => String::new(),
     }
-    let manifest = summary["manifest"].as_str().unwrap_or_default();
-    text.push_str(&format!("  {manifest:<40} (manifest)\n"));
-    text
+}
+
+/// `--json` or text.
+fn mode_of(json: bool) -> OutputMode {
+    if json {
+        OutputMode::Json
+    } else {
+        OutputMode::Human
+    }
+}
+
+/// `--jobs 0` or no `--jobs`: one compression thread per core.
+fn jobs_or_all_cores(jobs: Option<usize>) -> usize {
+    jobs.filter(|&n| n > 0).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+}
+
+/// Signs a package; its files changed, so a closed stdout still exits 0.
+fn signed(opts: &wspack::sign::SignOptions, json: bool) -> wspack::Result<Outcome> {
+    let summary = wspack::sign::sign(opts)?;
+    Ok(Outcome {
+        stdout: match json {
+            true => pretty(&summary.to_json()),
+            false => summary.to_string(),
+        },
+        published: true,
+        code: 0,
+    })
 }
 
 fn run(command: Command) -> wspack::Result<Outcome> {
     let printed = |stdout: String| Outcome {
         stdout,
         published: false,
+        code: 0,
     };
     Ok(match command {
         Command::Init { dir } => {
@@ -256,45 +329,68 @@ fn run(command: Command) -> wspack::Result<Outcome> {
             jobs,
             level,
             force,
+            base,
             output,
         } => {
-            let all_cores = || {
-                std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(1)
-            };
             let opts = wspack::build::BuildOptions {
                 workspace,
                 out_dir: out,
-                jobs: jobs.filter(|&n| n > 0).unwrap_or_else(all_cores),
+                jobs: jobs_or_all_cores(jobs),
                 level,
                 force,
                 mode: output.mode(),
+                base,
             };
             let summary = wspack::build::run(&opts)?;
             Outcome {
-                stdout: match opts.mode {
-                    OutputMode::Json => pretty(&summary),
-                    OutputMode::Human => render_build(&summary),
-                    OutputMode::Quiet => String::new(),
-                },
+                stdout: shown(&summary, opts.mode),
                 published: true,
+                code: 0,
             }
         }
         Command::Verify { out_dir, output } => {
             let summary = wspack::verify::verify(&out_dir, output.mode())?;
-            printed(match output.mode() {
-                OutputMode::Json => pretty(&summary),
-                OutputMode::Human => summary.to_string(),
-                OutputMode::Quiet => String::new(),
-            })
+            printed(shown(&summary, output.mode()))
+        }
+        Command::Diff {
+            old_dir,
+            new_dir,
+            json,
+        } => {
+            let diff = wspack::update::diff(&old_dir, &new_dir)?;
+            printed(shown(&diff, mode_of(json)))
+        }
+        Command::Sign {
+            out_dir,
+            pkcs12,
+            password_file,
+            cert,
+            key,
+            timestamp,
+            json,
+        } => {
+            let opts = wspack::sign::SignOptions {
+                out_dir,
+                key: wspack::sign::SigningKey::from_args(pkcs12, password_file, cert, key)?,
+                timestamp_url: timestamp,
+            };
+            signed(&opts, json)?
+        }
+        Command::Validate { msi, json } => {
+            let report = wspack::validate::validate(&msi)?;
+            Outcome {
+                stdout: match json {
+                    true => pretty(&report.to_json()),
+                    false => report.to_string(),
+                },
+                published: false,
+                // Findings are the command's result, not a failure to run it.
+                code: u8::from(report.has_errors()),
+            }
         }
         Command::Inspect { path, json } => {
             let inspection = wspack::msi::inspect(&path)?;
-            printed(match json {
-                true => pretty(&inspection),
-                false => inspection.to_string(),
-            })
+            printed(shown(&inspection, mode_of(json)))
         }
     })
 }

@@ -33,6 +33,68 @@ pub struct Manifest {
     pub msi: MsiEntry,
     /// Every output file but the manifest itself, in the order the build wrote them.
     pub files: Vec<FileEntry>,
+    /// How this build relates to its `--base` (absent when built without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<UpdateEntry>,
+    /// Which files `wspack sign` signed, and by whom; absent until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<SigningEntry>,
+}
+
+/// A build made with `--base`: the base, and what must travel to machines that have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEntry {
+    /// The base package.
+    pub base: BaseEntry,
+    /// The disk is byte-identical to the base's: machines with the base need the MSI alone.
+    pub policy_only: bool,
+    /// The delta sidecar (absent when `policy_only`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<DeltaEntry>,
+}
+
+/// The base package a build was compared with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseEntry {
+    /// Its ProductCode.
+    pub product_code: String,
+    /// Its ProductVersion.
+    pub version: String,
+    /// Size of the disk it stages.
+    pub disk_size: u64,
+    /// SHA-256 of the disk it stages, lowercase hex.
+    pub disk_sha256: String,
+}
+
+/// The delta sidecar: the changed chunks, which machines with the base disk need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeltaEntry {
+    /// File name: `<internal_name>.delta.medv`.
+    pub file: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256, lowercase hex.
+    pub sha256: String,
+    /// Chunks of the new disk.
+    pub chunks: u64,
+    /// Chunks that travel in the delta (the others come from the base disk).
+    pub changed_chunks: u64,
+}
+
+/// The Authenticode signatures `wspack sign` added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningEntry {
+    /// The signing certificate's subject, e.g. `/CN=Contoso Code Signing`.
+    pub signer: String,
+    /// The files signed (their sizes and hashes in `files` are the signed ones).
+    pub files: Vec<String>,
+    /// The RFC 3161 timestamp server, if one was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_url: Option<String>,
 }
 
 /// The `[workspace]` identity.
@@ -166,7 +228,8 @@ impl Manifest {
                 "schema_version {newer} is newer than this wspack understands ({SCHEMA_VERSION}); use a newer wspack"
             ));
         }
-        serde_json::from_slice(bytes).map_err(|e| format!("not a wspack manifest: {e}"))
+        serde_json::from_slice(bytes)
+            .map_err(|e| crate::text::printable(&format!("not a wspack manifest: {e}")))
     }
 }
 
@@ -287,6 +350,8 @@ mod tests {
                 detection: "Windows Installer ProductCode {P}".into(),
             },
             files: vec![],
+            update: None,
+            signing: None,
         };
         let text = String::from_utf8(m.to_bytes()).unwrap();
         let keys: Vec<usize> = [

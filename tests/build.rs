@@ -2,54 +2,16 @@
 //! qemu-img, checked with stock tools (gzip, 7z, qemu-img). A missing tool fails the
 //! test with the package to install; nothing is skipped.
 
-use sha2::{Digest, Sha256};
+mod support;
+
+use support::{ok, require_tool as require, run, sha256_file};
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 const WSPACK: &str = env!("CARGO_BIN_EXE_wspack");
 const EPOCH: &str = "1700000000";
-
-fn require(tool: &str, package: &str) {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(
-        found,
-        "this test needs `{tool}`: apt-get install -y {package}"
-    );
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("can't run {cmd:?}: {e}"));
-    out
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn sha256_file(path: &Path) -> String {
-    let bytes = fs::read(path).unwrap();
-    hex(&Sha256::digest(&bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// A workspace in a temporary folder: `ws.toml` and a `disk.vhd` of `mib` MiB whose
 /// first part holds real machine code (this test binary's bytes), the rest zeros.

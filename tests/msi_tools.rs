@@ -164,11 +164,13 @@ fn msiinfo_lists_the_tables() {
 }
 
 #[test]
-fn msiinfo_exports_every_table_as_expected() {
+fn property_and_registry_tables() {
     let (_dir, path, codes) = setup(0);
     let p = path.as_path();
     let product_code = msi::codes::guid(codes.product_code);
     let upgrade_code = msi::codes::guid(codes.upgrade_code);
+    let k = r"SOFTWARE\Microsoft\Medv\v2";
+    let c = "WorkspacePolicy";
     assert_eq!(
         msi::codes(&support::sample_policy(0)).product_code,
         codes.product_code
@@ -195,8 +197,6 @@ fn msiinfo_exports_every_table_as_expected() {
         ],
     );
 
-    let k = r"SOFTWARE\Microsoft\Medv\v2";
-    let c = "WorkspacePolicy";
     expect_table(
         p,
         "Registry",
@@ -224,7 +224,13 @@ fn msiinfo_exports_every_table_as_expected() {
             format!("RegRememberInstallDir\t2\tSOFTWARE\\wspack\\Workspaces\\contoso-fin\tInstallDir\t[INSTALLDIR]\t{c}"),
         ],
     );
+}
 
+#[test]
+fn directory_component_and_feature_tables() {
+    let (_dir, path, _) = setup(0);
+    let p = path.as_path();
+    let c = "WorkspacePolicy";
     expect_table(
         p,
         "Directory",
@@ -299,6 +305,13 @@ fn msiinfo_exports_every_table_as_expected() {
         ],
         &rows(&["INSTALLDIR\tWorkspacePolicy"]),
     );
+}
+
+#[test]
+fn remove_file_reserve_cost_upgrade_and_launch_tables() {
+    let (_dir, path, codes) = setup(0);
+    let p = path.as_path();
+    let upgrade_code = msi::codes::guid(codes.upgrade_code);
     expect_table(
         p,
         "RemoveFile",
@@ -308,10 +321,10 @@ fn msiinfo_exports_every_table_as_expected() {
             "RemoveFile\tFileKey",
         ],
         &rows(&[
-            "RemoveFileVhd\tWorkspacePolicy\tcontoso-fin.vhd\tINSTALLDIR\t2",
-            "RemoveFileVhdJournal\tWorkspacePolicy\tcontoso-fin.vhd.wspack-journal\tINSTALLDIR\t2",
-            "RemoveFileVhdOld\tWorkspacePolicy\tcontoso-fin.vhd.wspack-old\tINSTALLDIR\t2",
-            "RemoveFileVhdTmp\tWorkspacePolicy\tcontoso-fin.vhd.wspack-tmp\tINSTALLDIR\t2",
+            "RemoveFileVhd\tWorkspacePolicy\tCONT~FDD.VHD|contoso-fin.vhd\tINSTALLDIR\t2",
+            "RemoveFileVhdJournal\tWorkspacePolicy\tCONT~162.WSP|contoso-fin.vhd.wspack-journal\tINSTALLDIR\t2",
+            "RemoveFileVhdOld\tWorkspacePolicy\tCONT~490.WSP|contoso-fin.vhd.wspack-old\tINSTALLDIR\t2",
+            "RemoveFileVhdTmp\tWorkspacePolicy\tCONT~C72.WSP|contoso-fin.vhd.wspack-tmp\tINSTALLDIR\t2",
             "RemoveFolder1Install\tWorkspacePolicy\t\tINSTALLDIR\t2",
             "RemoveFolder2Medv\tWorkspacePolicy\t\tMedvDir\t2",
         ]),
@@ -356,7 +369,12 @@ fn msiinfo_exports_every_table_as_expected() {
             "NOT WSPACK_NEWER_FOUND\tA newer version of [ProductName] is already installed. Uninstall it first to install this version.",
         ]),
     );
+}
 
+#[test]
+fn sequences_searches_and_custom_actions() {
+    let (_dir, path, _) = setup(0);
+    let p = path.as_path();
     let seq_header = |t: &'static str| -> [&'static str; 3] {
         ["Action\tCondition\tSequence", "s72\tS255\tI2", t]
     };
@@ -509,7 +527,12 @@ fn msiinfo_exports_every_table_as_expected() {
             ("InstallFinalize", 6600),
         ]),
     );
+}
 
+#[test]
+fn validation_describes_every_column() {
+    let (_dir, path, _) = setup(0);
+    let p = path.as_path();
     // _Validation describes every column of every table.
     let validation = export(p, "_Validation");
     let tables = msiinfo(&["tables", p.to_str().unwrap()]);

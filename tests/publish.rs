@@ -3,6 +3,10 @@
 //! named by the next build, a mount-point OUTDIR is filled file by file, modes are
 //! fixed whatever the umask, a failed build removes the folders it made.
 
+mod support;
+
+use support::{ok, require_tool as require, run};
+
 use std::fs;
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
@@ -12,37 +16,8 @@ use std::process::{Child, ChildStderr, Command, Output, Stdio};
 const WSPACK: &str = env!("CARGO_BIN_EXE_wspack");
 const FIXED_VHD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/disks/fixed.vhd");
 
-fn require(tool: &str, package: &str) {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        found,
-        "this test needs `{tool}`: apt-get install -y {package}"
-    );
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output()
-        .unwrap_or_else(|e| panic!("can't run {cmd:?}: {e}"))
-}
-
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}\n{}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        stderr(&out)
-    );
-    out
 }
 
 /// A policy and its disk in a temporary folder; outputs go beside them.

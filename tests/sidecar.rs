@@ -1,22 +1,14 @@
 //! The sidecar library API against stock gzip tools: what wspack writes, pigz and
 //! gzip read; what pigz writes, wspack's reader reads.
 
+mod support;
+
+use support::require_tool as require;
+
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::process::Command;
 use wspack::sidecar::{self, CompressOptions};
-
-fn require(tool: &str, package: &str) {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(
-        found,
-        "this test needs `{tool}`: apt-get install -y {package}"
-    );
-}
 
 /// Real machine code (the test binary itself) with zeroed stretches between.
 fn disk_like() -> Vec<u8> {

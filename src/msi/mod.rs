@@ -15,6 +15,7 @@ pub mod codes;
 pub mod format;
 mod inspect;
 pub mod runtime;
+pub mod short_name;
 mod summary;
 pub mod tables;
 
@@ -46,7 +47,7 @@ pub struct PackageSpec<'a> {
     pub medv_file_name: String,
     /// The build time (from `SOURCE_DATE_EPOCH`, never `now()`): the summary's times.
     pub build_time: SystemTime,
-    /// The staging custom action's rows; `None` until the runtime lands.
+    /// The staging custom action's rows; `None` writes a policy-only MSI that stages no disk.
     pub runtime: Option<&'a runtime::RuntimeRows>,
 }
 
@@ -76,7 +77,7 @@ pub struct Deployment {
 pub fn deployment(policy: &Policy) -> Deployment {
     let c = codes(policy);
     Deployment::of(
-        &format!("{}.msi", policy.workspace.internal_name),
+        &crate::names::PackageNames::of(&policy.workspace.internal_name).msi,
         &codes::guid(c.product_code),
         &codes::guid(c.upgrade_code),
     )
@@ -118,12 +119,13 @@ pub fn write(spec: &PackageSpec, out: &Path) -> crate::Result<PackageCodes> {
             source,
         })?;
     let codes = prepared.codes;
-    let file = prepared
+    let mut file = prepared
         .write(spec, file)
         .map_err(|source| crate::Error::MsiWrite {
             path: out.to_path_buf(),
             source,
         })?;
+    self_check(&mut file, out)?;
     file.sync_all().map_err(|source| crate::Error::Io {
         op: "write",
         path: out.to_path_buf(),
@@ -139,13 +141,39 @@ pub fn write_to<F: Read + Write + Seek>(
 ) -> crate::Result<(PackageCodes, F)> {
     let prepared = prepare(spec)?;
     let codes = prepared.codes;
-    let inner = prepared
+    let mut inner = prepared
         .write(spec, inner)
         .map_err(|source| crate::Error::MsiWrite {
             path: PathBuf::from("(in-memory MSI)"),
             source,
         })?;
+    self_check(&mut inner, Path::new("(in-memory MSI)"))?;
     Ok((codes, inner))
+}
+
+/// Runs `validate` on the MSI just written: any finding is a bug in wspack.
+fn self_check<F: Read + Seek>(inner: &mut F, path: &Path) -> crate::Result<()> {
+    let mut bytes = Vec::new();
+    inner
+        .seek(io::SeekFrom::Start(0))
+        .and_then(|_| inner.read_to_end(&mut bytes))
+        .map_err(|source| crate::Error::Io {
+            op: "read back",
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let findings =
+        crate::validate::validate_bytes(&bytes).map_err(|source| crate::Error::MsiWrite {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    match findings.first() {
+        None => Ok(()),
+        Some(first) => Err(crate::Error::MsiSelfCheck {
+            first: first.to_string(),
+            more: findings.len() - 1,
+        }),
+    }
 }
 
 /// Tables, summary and codes of a package, checked, not yet written.
@@ -236,7 +264,7 @@ fn write_package<F: Read + Write + Seek>(
     package_code: uuid::Uuid,
     inner: F,
 ) -> io::Result<F> {
-    let mut package = Package::create(PackageType::Installer, inner)?;
+    let mut package = Package::create(PackageType::Installer, io::Cursor::new(Vec::new()))?;
     package.set_database_codepage(CodePage::Windows1252);
     for table in tables {
         package.create_table(table.name, table.columns)?;
@@ -249,7 +277,7 @@ fn write_package<F: Read + Write + Seek>(
         }
     }
     package.flush()?;
-    let inner = package.into_inner()?;
+    let first_layout = package.into_inner()?;
 
     // The summary stream, written here (see `summary` for why not by the crate).
     use summary::{pid, Prop};
@@ -272,11 +300,27 @@ fn write_package<F: Read + Write + Seek>(
         (pid::SECURITY, Prop::I4(2)),
     ];
     let bytes = summary::serialize(&props, CodePage::Windows1252);
-    let mut comp = cfb::CompoundFile::open(inner)?;
+    let mut comp = cfb::CompoundFile::open(first_layout)?;
     comp.create_stream(summary::STREAM_NAME)?
         .write_all(&bytes)?;
     comp.flush()?;
-    Ok(comp.into_inner())
+    relayout(&mut comp, inner)
+}
+
+/// Copies a compound file into `inner` with every stream written once, in one piece.
+///
+/// Building the tables rewrites streams many times, so the first layout reuses freed
+/// mini sectors in the middle of chains (one passed through mini sector 0, which the
+/// format allows and osslsigncode refuses as corruption). In a fresh copy nothing is
+/// ever freed: each chain runs forward from where the previous one ended, and mini
+/// sector 0 can only be the start of the first small stream. Same input, same bytes.
+fn relayout<F: Read + Write + Seek>(
+    comp: &mut cfb::CompoundFile<io::Cursor<Vec<u8>>>,
+    inner: F,
+) -> io::Result<F> {
+    let mut copy = comp.copy_to(inner)?;
+    copy.flush()?;
+    Ok(copy.into_inner())
 }
 
 /// Hashes everything that goes into the file except the PackageCode itself.

@@ -4,6 +4,8 @@
 use super::facts::PackageFacts;
 use crate::manifest::{self, Manifest};
 use crate::msi::Deployment;
+use crate::text::to_hex;
+use crate::update::delta::{DeltaTable, DELTA_SUFFIX, DELTA_TABLE_BINARY};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -19,7 +21,8 @@ pub struct Mismatch {
 
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.file, self.problem)
+        let text = format!("{}: {}", self.file, self.problem);
+        f.write_str(&crate::text::printable(&text))
     }
 }
 
@@ -152,6 +155,7 @@ fn file_mismatches(manifest: &Manifest, facts: &PackageFacts) -> Vec<Mismatch> {
 fn claims(facts: &PackageFacts) -> Vec<Claim> {
     let mut all = identity_claims(facts);
     all.extend(msi_claims(facts));
+    all.extend(update_claims(facts));
     all.extend(content_claims(facts));
     all
 }
@@ -162,6 +166,83 @@ fn claim(pointer: &'static str, value: impl Into<Value>, source: String) -> Clai
         allowed: vec![value.into()],
         source,
     }
+}
+
+/// The `update` entry of a build made with `--base`: a delta table in the MSI
+/// decides every field but the base's identity; without one the build is either
+/// no update at all or policy-only (the base's disk is this disk).
+fn update_claims(facts: &PackageFacts) -> Vec<Claim> {
+    let from = format!("{}'s delta table ({DELTA_TABLE_BINARY})", facts.msi_name);
+    let any = |pointer, values: Vec<Value>, source: &str| Claim {
+        pointer,
+        allowed: values,
+        source: source.to_string(),
+    };
+    let table = match &facts.msi.disk.delta_table {
+        None => {
+            let staged = "the disk the MSI stages (a policy-only build's base disk)";
+            let size = facts.staged_size().and_then(|s| s.parse::<u64>().ok());
+            return vec![
+                any(
+                    "/update/policy_only",
+                    vec![Value::Null, true.into()],
+                    "an MSI without a delta table",
+                ),
+                any(
+                    "/update/base/disk_size",
+                    vec![Value::Null, size.into()],
+                    staged,
+                ),
+                any(
+                    "/update/base/disk_sha256",
+                    vec![Value::Null, facts.staged_sha256().into()],
+                    staged,
+                ),
+                any(
+                    "/update/delta",
+                    vec![Value::Null],
+                    "an MSI without a delta table",
+                ),
+            ];
+        }
+        Some(bytes) => bytes
+            .clone()
+            .and_then(|b| DeltaTable::decode(&b).map_err(|e| e.to_string())),
+    };
+    let Ok(t) = table else {
+        return vec![any(
+            "/update",
+            Vec::new(),
+            &format!("{from}, which is damaged"),
+        )];
+    };
+    let stem = facts.msi_name.trim_end_matches(".msi");
+    vec![
+        claim("/update/policy_only", false, from.clone()),
+        claim("/update/base/disk_size", t.base_size, from.clone()),
+        claim(
+            "/update/base/disk_sha256",
+            to_hex(&t.base_sha256),
+            from.clone(),
+        ),
+        claim(
+            "/update/delta/file",
+            format!("{stem}{DELTA_SUFFIX}"),
+            from.clone(),
+        ),
+        claim("/update/delta/size", t.delta_size, from.clone()),
+        claim(
+            "/update/delta/sha256",
+            to_hex(&t.delta_sha256),
+            from.clone(),
+        ),
+        claim("/update/delta/chunks", t.chunks.len() as u64, from.clone()),
+        claim(
+            "/update/delta/changed_chunks",
+            t.delta_chunks() as u64,
+            from,
+        ),
+    ]
 }
 
 /// Fields the MSI's summary and Property table and the folder's names decide.

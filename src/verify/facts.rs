@@ -80,7 +80,7 @@ impl PackageFacts {
     /// Reads the MSI and lists the folder with each file's size (cheap).
     pub fn read_msi_and_sizes(dir: &Path, manifest_name: &str) -> Result<PackageFacts> {
         let stem = manifest_name.strip_suffix(".json").unwrap_or(manifest_name);
-        let msi_name = format!("{stem}.msi");
+        let msi_name = crate::names::PackageNames::of(stem).msi;
         let msi_path = dir.join(&msi_name);
         let msi = crate::msi::inspect(&msi_path).map_err(|e| Error::Verify {
             path: msi_path.clone(),

@@ -133,7 +133,7 @@ fn file_name(path: &Path) -> String {
 }
 
 /// Finds the one `*.json` manifest in a package folder.
-fn find_manifest(out_dir: &Path) -> Result<PathBuf> {
+pub fn find_manifest(out_dir: &Path) -> Result<PathBuf> {
     let no = |reason: String| Error::NoManifest {
         path: out_dir.to_path_buf(),
         reason,

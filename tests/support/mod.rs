@@ -2,6 +2,7 @@
 //! Wine harness ([`wine`]). Each test file uses what it needs (`mod support;`).
 #![allow(dead_code)]
 
+pub mod fuzz;
 pub mod wine;
 
 use std::path::{Path, PathBuf};
@@ -128,4 +129,37 @@ pub fn require_tool(tool: &str, package: &str) {
         "`{tool}` is not on PATH: install it (Debian: apt-get install {package}); \
          this test needs the real tool and does not skip"
     );
+}
+
+/// Runs a command and returns what it did.
+pub fn run(cmd: &mut std::process::Command) -> std::process::Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("can't run {cmd:?}: {e}"))
+}
+
+/// Runs a command that must succeed; shows its output when it does not.
+pub fn ok(cmd: &mut std::process::Command) -> std::process::Output {
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The SHA-256 of bytes, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The SHA-256 of a file, lowercase hex.
+pub fn sha256_file(path: &Path) -> String {
+    sha256_hex(&std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display())))
 }

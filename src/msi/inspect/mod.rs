@@ -10,6 +10,7 @@ use super::runtime::{PROP_DISK_SHA256, PROP_DISK_SIZE, PROP_SIDECAR, PROP_VHD_NA
 use super::tables::INSTALL_PROPERTIES;
 use crate::policy::RegData;
 use crate::sidecar::{ChunkTable, CHUNK_TABLE_BINARY};
+use crate::update::delta::DELTA_TABLE_BINARY;
 use msi::{Package, Select, Value};
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -159,6 +160,10 @@ pub struct StagedDisk {
     /// The chunk table (Binary row `WspackChunks`), or why it can't be read.
     #[serde(skip)]
     pub chunk_table: Option<Result<ChunkTable, String>>,
+    /// The bytes of the delta table (Binary row `WspackDelta`) of a build made with
+    /// `--base`, or why they can't be read.
+    #[serde(skip)]
+    pub delta_table: Option<Result<Vec<u8>, String>>,
 }
 
 /// What an MSI will install, read back with the `msi` crate; serializes as the
@@ -451,8 +456,11 @@ fn read_disk<F: Read + Seek>(
         .map(|n| n.max(0) as u64)
         .sum();
     let prop = |name: &str| properties.get(name).cloned();
-    let chunk_table = read_chunk_table(package)?;
+    let chunk_table = read_binary(package, CHUNK_TABLE_BINARY)?
+        .map(|bytes| bytes.and_then(|b| ChunkTable::decode(&b).map_err(|e| e.to_string())));
+    let delta_table = read_binary(package, DELTA_TABLE_BINARY)?;
     Ok(StagedDisk {
+        delta_table,
         chunks: chunk_table
             .as_ref()
             .and_then(|t| t.as_ref().ok())
@@ -467,30 +475,30 @@ fn read_disk<F: Read + Seek>(
     })
 }
 
-/// The largest chunk table read: 1 Mi chunks, 4 TiB of disk in 4 MiB chunks.
-const MAX_CHUNK_TABLE: u64 = 64 << 20;
+/// The largest table read from a Binary row: 1 Mi chunks, 4 TiB of disk in 4 MiB chunks.
+const MAX_TABLE: u64 = 72 << 20;
 
-/// Reads the Binary row that holds the chunk table, if the package has one.
-fn read_chunk_table<F: Read + Seek>(
+/// Reads the Binary row `name` (a row, not just a stream: the Binary table is what
+/// the MSI vouches for), if the package has one.
+fn read_binary<F: Read + Seek>(
     package: &mut Package<F>,
-) -> io::Result<Option<Result<ChunkTable, String>>> {
+    name: &str,
+) -> io::Result<Option<Result<Vec<u8>, String>>> {
     let has_row = rows(package, "Binary")?
         .iter()
-        .any(|r| text(r, "Name").as_deref() == Some(CHUNK_TABLE_BINARY));
+        .any(|r| text(r, "Name").as_deref() == Some(name));
     if !has_row {
         return Ok(None);
     }
     let mut bytes = Vec::new();
     package
-        .read_stream(&format!("Binary.{CHUNK_TABLE_BINARY}"))?
-        .take(MAX_CHUNK_TABLE + 1)
+        .read_stream(&format!("Binary.{name}"))?
+        .take(MAX_TABLE + 1)
         .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_CHUNK_TABLE {
-        return Ok(Some(Err(
-            "the chunk table is larger than any disk needs".into()
-        )));
+    if bytes.len() as u64 > MAX_TABLE {
+        return Ok(Some(Err(format!("{name} is larger than any disk needs"))));
     }
-    Ok(Some(ChunkTable::decode(&bytes).map_err(|e| e.to_string())))
+    Ok(Some(Ok(bytes)))
 }
 
 fn read<F: Read + Seek>(inner: F, path: &Path) -> io::Result<Inspection> {

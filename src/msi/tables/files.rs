@@ -6,6 +6,7 @@ use super::registry::REMEMBER_DIR_ROW;
 use super::schema::{condition, key, opt, reference, s, TableData};
 use crate::msi::codes::{self, guid, Codes};
 use crate::msi::runtime::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
+use crate::msi::short_name::short_long;
 use crate::msi::PackageSpec;
 use msi::{Category, Column, Value};
 
@@ -201,7 +202,7 @@ fn remove_file_table(internal_name: &str) -> TableData {
     ]
     .into_iter()
     .map(|(file_key, suffix, dir)| {
-        let file = suffix.map(|suffix| format!("{internal_name}.vhd{suffix}"));
+        let file = suffix.map(|suffix| short_long(&format!("{internal_name}.vhd{suffix}")));
         vec![
             s(file_key),
             s(COMPONENT),

@@ -22,7 +22,7 @@ pub fn product_name(spec: &PackageSpec) -> String {
 
 /// The staged disk's file name.
 pub fn vhd_name(spec: &PackageSpec) -> String {
-    format!("{}.vhd", spec.policy.workspace.internal_name)
+    crate::names::PackageNames::of(&spec.policy.workspace.internal_name).staged_disk
 }
 
 /// The Property table.
