@@ -64,6 +64,8 @@ pub enum ChunkFailure {
     Read(io::Error),
     /// Writing the disk file failed.
     Write(io::Error),
+    /// No worker thread could be started.
+    Threads(io::Error),
     /// The progress callback asked to stop.
     Cancelled,
 }
@@ -92,6 +94,7 @@ impl fmt::Display for ChunkFailure {
             ),
             ChunkFailure::Read(e) => write!(f, "{}", e),
             ChunkFailure::Write(e) => write!(f, "{}", e),
+            ChunkFailure::Threads(e) => write!(f, "can't start a worker thread: {}", e),
             ChunkFailure::Cancelled => write!(f, "cancelled by the user"),
         }
     }
@@ -149,13 +152,24 @@ pub fn stage_chunks(
     let stop = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel();
     let failure = std::thread::scope(|scope| {
+        let mut started = 0;
+        let mut spawn_error = None;
         for _ in 0..jobs {
             let tx = tx.clone();
             let (next, stop) = (&next, &stop);
-            scope.spawn(move || worker(sidecar, table, out, next, stop, tx));
+            match std::thread::Builder::new()
+                .spawn_scoped(scope, move || worker(sidecar, table, out, next, stop, tx))
+            {
+                Ok(_) => started += 1,
+                Err(e) => spawn_error = Some(e),
+            }
         }
         drop(tx);
-        collect(rx, &stop, progress)
+        match spawn_error {
+            // Fewer threads than cores is fine; none is not.
+            Some(e) if started == 0 => Some(ChunkFailure::Threads(e)),
+            _ => collect(rx, &stop, progress),
+        }
     });
     if let Some(f) = failure {
         return Err(f);

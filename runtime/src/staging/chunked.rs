@@ -128,6 +128,7 @@ fn failure(e: ChunkFailure, d: &StageData, p: &Paths, reported_ticks: u64) -> Fa
             "can't read the workspace disk sidecar {}: {} ({})",
             d.sidecar, e, cleanup
         ),
+        e @ ChunkFailure::Threads(_) => format!("{} ({})", e, cleanup),
         ChunkFailure::Write(e) => {
             format!("can't write {}: {} ({})", p.tmp.display(), e, cleanup)
         }
