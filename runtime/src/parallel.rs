@@ -13,8 +13,9 @@ use crate::fsx;
 use crate::gzip;
 use sha2::{Digest, Sha256};
 use std::fmt;
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use wspack_contract::chunks::{Chunk, ChunkTable};
@@ -136,14 +137,16 @@ enum Done {
     Failed(usize, ChunkFailure),
 }
 
-/// Stages every chunk of `table` from `sidecar` into `out` (already `table`'s disk
-/// size long) on `jobs` threads. `progress` gets the disk bytes written so far and
+/// Stages every chunk of `table` from the file `sidecar` into the file `out`
+/// (already `table`'s disk size long) on `jobs` threads. Each worker opens both
+/// files itself: Windows serializes the reads and writes of threads that share
+/// one synchronous handle. `progress` gets the disk bytes written so far and
 /// returns false to cancel. Of several damaged chunks the lowest-numbered one seen
 /// is reported. Then checks that nothing follows the last chunk.
 pub fn stage_chunks(
-    sidecar: &File,
+    sidecar: &Path,
     table: &ChunkTable,
-    out: &File,
+    out: &Path,
     jobs: usize,
     progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<(), ChunkFailure> {
@@ -174,7 +177,9 @@ pub fn stage_chunks(
     if let Some(f) = failure {
         return Err(f);
     }
-    let found = sidecar.metadata().map_err(ChunkFailure::Read)?.len();
+    let found = std::fs::metadata(sidecar)
+        .map_err(ChunkFailure::Read)?
+        .len();
     if found != table.sidecar_size() {
         return Err(ChunkFailure::Trailing {
             expected: table.sidecar_size(),
@@ -219,13 +224,28 @@ fn collect(
 }
 
 fn worker(
-    sidecar: &File,
+    sidecar: &Path,
     table: &ChunkTable,
-    out: &File,
+    out: &Path,
     next: &AtomicUsize,
     stop: &AtomicBool,
     tx: mpsc::Sender<Done>,
 ) {
+    let files = File::open(sidecar)
+        .map_err(ChunkFailure::Read)
+        .and_then(|s| {
+            let o = OpenOptions::new().write(true).open(out);
+            o.map(|o| (s, o)).map_err(ChunkFailure::Write)
+        });
+    let (sidecar, out) = match files {
+        Ok(f) => f,
+        Err(f) => {
+            // After any chunk's own failure: a bad chunk is the better news.
+            let _ = tx.send(Done::Failed(usize::MAX, f));
+            return;
+        }
+    };
+    let (sidecar, out) = (&sidecar, &out);
     let (mut packed, mut disk) = (Vec::new(), Vec::new());
     while !stop.load(Ordering::Relaxed) {
         let index = next.fetch_add(1, Ordering::Relaxed);

@@ -13,6 +13,7 @@ use crate::data::StageData;
 use crate::fsx;
 use crate::parallel::{self, ChunkFailure};
 use std::fs::File;
+use std::path::Path;
 use wspack_contract::chunks::{ChunkTable, CHUNK_TABLE_BINARY};
 
 /// The package's chunk table, checked against the disk it promises; `None` for a
@@ -56,13 +57,13 @@ pub(super) fn read_table(
     Ok(Some(table))
 }
 
-/// Stages the chunks into `file` (`<vhd>.wspack-tmp`, already sized) with
+/// Stages the chunks into `file` (`<vhd>.wspack-tmp`, already sized and kept open
+/// meanwhile; the workers open it again) with
 /// progress; on any failure deletes the temp file. Returns what was verified, for
 /// the log.
 pub(super) fn write_disk(
     d: &StageData,
     p: &Paths,
-    sidecar: &File,
     file: File,
     table: &ChunkTable,
     host: &mut dyn Host,
@@ -80,8 +81,9 @@ pub(super) fn write_disk(
     // reached the device (measured under Wine: 3 to 9 s more per GiB); the
     // system writes it back in the background, as it does every file the
     // installer itself copies.
+    let sidecar = Path::new(&d.sidecar);
     let result =
-        parallel::stage_chunks(sidecar, table, &file, threads, &mut |b| progress.update(b));
+        parallel::stage_chunks(sidecar, table, &p.tmp, threads, &mut |b| progress.update(b));
     drop(file);
     match result {
         Ok(()) => Ok(format!(

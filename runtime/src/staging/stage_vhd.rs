@@ -102,7 +102,7 @@ fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
     let file = create_tmp(&p, d.expected.size)?;
     let started = Instant::now();
     let how = match &table {
-        Some(t) => chunked::write_disk(d, &p, &sidecar, file, t, host)?,
+        Some(t) => chunked::write_disk(d, &p, file, t, host)?,
         None => {
             write_disk(d, &p, sidecar, file, host)?;
             "verified".to_string()

@@ -566,8 +566,14 @@ fn bench_stage_a_real_sidecar() {
             .open(&out)
             .unwrap();
         sink.set_len(table.disk_size()).unwrap();
-        let sidecar = File::open(&medv).unwrap();
-        crate::parallel::stage_chunks(&sidecar, &table, &sink, threads, &mut |_| true).unwrap();
+        crate::parallel::stage_chunks(
+            Path::new(&medv),
+            &table,
+            Path::new(&out),
+            threads,
+            &mut |_| true,
+        )
+        .unwrap();
         let s = t.elapsed().as_secs_f64();
         let size = table.disk_size();
         eprintln!(

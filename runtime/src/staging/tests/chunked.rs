@@ -241,9 +241,9 @@ fn any_thread_count_stages_the_same_disk() {
         let out_path = t.path(&format!("out-{}.vhd", jobs));
         let out = fs::File::create(&out_path).unwrap();
         out.set_len(data.len() as u64).unwrap();
-        let sidecar = fs::File::open(t.path("ws.medv")).unwrap();
+        let sidecar = t.0.join("ws.medv");
         let mut seen = Vec::new();
-        parallel::stage_chunks(&sidecar, &table, &out, jobs, &mut |b| {
+        parallel::stage_chunks(&sidecar, &table, Path::new(&out_path), jobs, &mut |b| {
             seen.push(b);
             true
         })
