@@ -28,7 +28,8 @@ OUTPUTS="wspack_runtime.dll setup.exe"
 have_toolchain() {
   [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] \
     && [ -d /usr/lib/rustlib/$TARGET_TRIPLE/lib ] \
-    && command -v x86_64-w64-mingw32-gcc >/dev/null
+    && command -v x86_64-w64-mingw32-gcc >/dev/null \
+    && command -v x86_64-w64-mingw32-windres >/dev/null  # setup.exe's resources (runtime/build.rs)
 }
 
 if ! have_toolchain; then

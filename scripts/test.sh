@@ -28,6 +28,12 @@ have iconv || need+=(libc-bin)
 [ -x /usr/bin/cargo ] || need+=(cargo)
 [ -d /usr/lib/rustlib/x86_64-pc-windows-gnu ] || need+=(libstd-rust-dev-windows)
 have x86_64-w64-mingw32-gcc || need+=(gcc-mingw-w64-x86-64)
+# The installer's pages under Wine on a virtual display (tests/wine_ui.rs).
+have Xvfb || need+=(xvfb)
+have xdotool || need+=(xdotool)
+have import || need+=(imagemagick)
+have tesseract || need+=(tesseract-ocr)
+compgen -G '/usr/share/tesseract-ocr/*/tessdata/eng.traineddata' >/dev/null || need+=(tesseract-ocr-eng)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo

@@ -122,6 +122,21 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// `--single-exe` would write an EXE of 4 GiB or more (invalid input).
+    #[error(
+        "{file} would be {size} bytes: a one-file setup EXE must stay below 4 GiB (4294967296 bytes), \
+         the most Authenticode can sign"
+    )]
+    SingleExeTooLarge {
+        /// The EXE's file name.
+        file: String,
+        /// Its size (an upper bound).
+        size: u64,
+        /// The MSI's file name.
+        msi: String,
+        /// The sidecar's file name.
+        sidecar: String,
+    },
     /// A folder given to `inspect` holds no `.msi`, or more than one (invalid input).
     #[error("{reason}: {}", path.display())]
     MsiNotFound {
@@ -167,7 +182,8 @@ impl Error {
             | Error::OutDirNotEmpty { .. }
             | Error::OutDirUnusable { .. }
             | Error::SourceDateEpoch { .. }
-            | Error::NoManifest { .. } => 2,
+            | Error::NoManifest { .. }
+            | Error::SingleExeTooLarge { .. } => 2,
             Error::Interrupted => 130,
             Error::Io { .. } | Error::Compress { .. } | Error::Verify { .. } => 1,
             Error::MsiCodepage { .. }
@@ -198,6 +214,9 @@ impl Error {
             Error::NoManifest { .. } => {
                 Some("pass the folder that `wspack build -o` wrote".into())
             }
+            Error::SingleExeTooLarge { msi, sidecar, .. } => Some(format!(
+                "build without --single-exe and ship {msi} and {sidecar} (with setup.exe) in one folder"
+            )),
             Error::Verify { .. } => Some(
                 "the package is damaged or incomplete: copy it again from the build, or rebuild it"
                     .into(),
@@ -265,7 +284,8 @@ impl Error {
             | Error::MsiEmptyMultiSzItem { .. }
             | Error::SignPassword
             | Error::SignKey
-            | Error::MsiSelfCheck { .. } => None,
+            | Error::MsiSelfCheck { .. }
+            | Error::SingleExeTooLarge { .. } => None,
         }
     }
 

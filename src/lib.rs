@@ -19,6 +19,7 @@ pub(crate) mod reg;
 pub mod report;
 pub mod sidecar;
 pub mod sign;
+pub(crate) mod single_exe;
 pub(crate) mod text;
 pub mod update;
 pub mod validate;

@@ -64,6 +64,9 @@ enum Command {
         /// relative to it, or write <name>.delta.medv with the disk's changed chunks.
         #[arg(long, value_name = "OLD_OUTDIR")]
         base: Option<PathBuf>,
+        /// Also write <name>-setup.exe: one file that installs the package (MSI and sidecar inside).
+        #[arg(long)]
+        single_exe: bool,
         #[command(flatten)]
         output: Output,
     },
@@ -330,6 +333,7 @@ fn run(command: Command) -> wspack::Result<Outcome> {
             level,
             force,
             base,
+            single_exe,
             output,
         } => {
             let opts = wspack::build::BuildOptions {
@@ -340,6 +344,7 @@ fn run(command: Command) -> wspack::Result<Outcome> {
                 force,
                 mode: output.mode(),
                 base,
+                single_exe,
             };
             let summary = wspack::build::run(&opts)?;
             Outcome {

@@ -155,11 +155,22 @@ fn msiinfo_lists_the_tables() {
         "DrLocator",
         "RegLocator",
         "CustomAction",
+        "Icon",
+        // The installer's pages (src/msi/ui).
+        "Dialog",
+        "Control",
+        "ControlEvent",
+        "ControlCondition",
+        "EventMapping",
+        "TextStyle",
+        "UIText",
+        "Error",
+        "CheckBox",
     ]);
     expected.sort();
     assert_eq!(
         tables, expected,
-        "no Binary without the runtime; CustomAction holds only the launch and the restore"
+        "no Binary without the runtime; CustomAction holds the launch, the restore and the pages' setters"
     );
 }
 
@@ -182,19 +193,45 @@ fn property_and_registry_tables() {
         ["Property\tValue", "s72\tl0", "Property\tProperty"],
         &[
             "ALLUSERS\t1".into(),
-            "ARPNOMODIFY\t1".into(),
+            "ARPCOMMENTS\tMED-V workspace Contoso Finance 1.0.0".into(),
+            "ARPNOREMOVE\t1".into(),
+            "ARPPRODUCTICON\twspack.ico".into(),
+            "DefaultUIFont\tWspackNormal".into(),
             "Manufacturer\tContoso Ltd.".into(),
             format!("ProductCode\t{product_code}"),
             "ProductLanguage\t1033".into(),
             "ProductName\tMED-V Workspace - Contoso Finance".into(),
             "ProductVersion\t1.0.0".into(),
-            "SecureCustomProperties\tWSPACK_UPGRADE;WSPACK_NEWER_FOUND;INSTALLDIR;OVERWRITEVHD;SUPPRESSMEDVLAUNCH;DELETEDIFFDISKS".into(),
+            "SecureCustomProperties\tWSPACK_UPGRADE;WSPACK_NEWER_FOUND;INSTALLDIR;OVERWRITEVHD;SUPPRESSMEDVLAUNCH;DELETEDIFFDISKS;WSPACK_SIDECAR".into(),
             format!("UpgradeCode\t{upgrade_code}"),
             format!("WspackDiskSha256\t{}", "ab".repeat(32)),
             "WspackDiskSize\t3221237817".into(),
             "WspackSidecar\tcontoso-fin.medv".into(),
             "WspackVhdName\tcontoso-fin.vhd".into(),
+            "WspackWorkspaceName\tContoso Finance".into(),
+            "WspackDiskSizeText\t3.0 GB".into(),
+            "WspackPackageName\tcontoso-fin.msi".into(),
         ],
+    );
+    // The Add/Remove Programs icon: the Icon row's stream holds runtime/res/wspack.ico.
+    expect_table(
+        p,
+        "Icon",
+        ["Name\tData", "s72\tv0", "Icon\tName"],
+        &rows(&["wspack.ico\tIcon.wspack.ico"]),
+    );
+    let icon = Command::new("msiinfo")
+        .args(["extract", p.to_str().unwrap(), "Icon.wspack.ico"])
+        .output()
+        .expect("run msiinfo extract");
+    assert!(
+        icon.stdout
+            == std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/runtime/res/wspack.ico"
+            ))
+            .unwrap(),
+        "msiinfo extract Icon.wspack.ico gives the icon"
     );
 
     expect_table(
@@ -427,13 +464,25 @@ fn sequences_searches_and_custom_actions() {
                 ("ValidateProductID", 700),
                 ("CostInitialize", 800),
                 ("FileCost", 900),
-                ("CostFinalize", 1000),
                 ("MigrateFeatureStates", 1200),
                 ("ExecuteAction", 1300),
+                ("ProgressDlg", 1299),
+                ("FinishDlg", -1),
+                ("UserExitDlg", -2),
+                ("FatalErrorDlg", -3),
             ]),
+            // The sidecar is judged missing only where SourceDir was known when
+            // AppSearch ran; maintenance skips costing; the agent starts from the
+            // Finish page.
             rows(&[
                 RESTORE_ROW,
-                "LaunchMedvHost\tNOT Installed AND MEDVHOSTEXE AND SUPPRESSMEDVLAUNCH<>\"1\"\t1301",
+                "CostFinalize\tNOT Installed\t1000",
+                "ResolveSource\tNOT Installed\t810",
+                "WspackNoteSourceDir\tNOT Installed\t49",
+                "WspackSetStartMedv\tSUPPRESSMEDVLAUNCH<>\"1\"\t52",
+                "SidecarMissingDlg\tNOT Installed AND WspackSearchedSourceDir AND NOT WSPACK_SIDECAR_FOUND\t1296",
+                "WelcomeDlg\tNOT Installed AND NOT (WspackSearchedSourceDir AND NOT WSPACK_SIDECAR_FOUND)\t1297",
+                "MaintenanceWelcomeDlg\tInstalled\t1298",
             ]),
         ]
         .concat(),
@@ -450,6 +499,8 @@ fn sequences_searches_and_custom_actions() {
         &rows(&[
             "MEDVHOSTEXE\tMedvHostExe",
             "WSPACK_SAVEDDIR\tSavedInstallDir",
+            "WSPACK_SIDECAR_FOUND\tWspackSidecar",
+            "WSPACK_VHD_FOUND\tWspackExistingVhd",
         ]),
     );
     // INSTALLDIR comes back from the registry (64-bit view, only if the folder exists).
@@ -473,6 +524,8 @@ fn sequences_searches_and_custom_actions() {
         ],
         &rows(&[
             "MedvHostExe\t\t[ProgramFiles64Folder]Microsoft Enterprise Desktop Virtualization\t0",
+            "WspackSidecar\t\t[SourceDir]\t0",
+            "WspackExistingVhd\t\t[CommonAppDataFolder]Microsoft\\Medv\\Workspace\t0",
         ]),
     );
     expect_table(
@@ -483,7 +536,11 @@ fn sequences_searches_and_custom_actions() {
             "s72\ts255\tS20\tS20\tI4\tI4\tI4\tI4\tS255",
             "Signature\tSignature",
         ],
-        &rows(&["MedvHostExe\tMedvHost.exe\t\t\t\t\t\t\t"]),
+        &rows(&[
+            "MedvHostExe\tMedvHost.exe\t\t\t\t\t\t\t",
+            "WspackSidecar\tCONT~5BB.MED|contoso-fin.medv\t\t\t\t\t\t\t",
+            "WspackExistingVhd\tCONT~FDD.VHD|contoso-fin.vhd\t\t\t\t\t\t\t",
+        ]),
     );
     expect_table(
         p,
@@ -496,6 +553,9 @@ fn sequences_searches_and_custom_actions() {
         &rows(&[
             "LaunchMedvHost\t242\tMEDVHOSTEXE\t",
             "RestoreInstallDir\t51\tINSTALLDIR\t[WSPACK_SAVEDDIR]",
+            "WspackSetVhdTarget\t51\tWspackVhdTarget\t[INSTALLDIR][WspackVhdName]",
+            "WspackSetStartMedv\t51\tWspackStartMedv\t1",
+            "WspackNoteSourceDir\t51\tWspackSearchedSourceDir\t[SourceDir]",
         ]),
     );
     expect_table(
@@ -677,6 +737,9 @@ fn runtime_rows_are_added() {
         &rows(&[
             "LaunchMedvHost\t242\tMEDVHOSTEXE\t",
             "RestoreInstallDir\t51\tINSTALLDIR\t[WSPACK_SAVEDDIR]",
+            "WspackSetVhdTarget\t51\tWspackVhdTarget\t[INSTALLDIR][WspackVhdName]",
+            "WspackSetStartMedv\t51\tWspackStartMedv\t1",
+            "WspackNoteSourceDir\t51\tWspackSearchedSourceDir\t[SourceDir]",
             "StageVhd\t3073\tWspackRuntime\tStageVhd",
             "SetStageVhdData\t51\tStageVhd\tdst=[INSTALLDIR];src=[OriginalDatabase]",
         ]),

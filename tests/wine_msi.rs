@@ -16,6 +16,16 @@ const MEDV: &str = r"HKLM\SOFTWARE\Microsoft\Medv";
 const V2: &str = r"HKLM\SOFTWARE\Microsoft\Medv\v2";
 const SAVED_DIR_KEY: &str = r"HKLM\SOFTWARE\wspack\Workspaces\contoso-fin";
 const DISPLAY_NAME: &str = "MED-V Workspace - Contoso Finance";
+const HELP_URL: &str = "https://helpdesk.contoso.com/medv?app=finance";
+const CONTACT: &str = "Helpdesk Zürich, +41 44 555 01 00";
+
+/// The sample policy with the optional Add/Remove Programs keys.
+fn policy_with_arp(minor: u8) -> Policy {
+    let mut policy = support::sample_policy(minor);
+    policy.workspace.help_url = Some(HELP_URL.into());
+    policy.workspace.contact = Some(CONTACT.into());
+    policy
+}
 
 /// What `reg query HKLM\...\Medv\v2 /s` must show for a policy: every key the
 /// package writes (and v2 itself, without values), every value with its type and data.
@@ -91,17 +101,21 @@ impl Fixture {
         );
         assert_eq!(
             entry.get("DisplayVersion"),
-            Some(&RegQueryData::Sz(version))
+            Some(&RegQueryData::Sz(version.clone()))
         );
         assert_eq!(
             entry.get("Publisher"),
             Some(&RegQueryData::Sz("Contoso Ltd.".into()))
         );
+        // Programs and Features: no Remove button (Change opens the maintenance
+        // pages, whose Remove asks first), Change allowed.
         assert_eq!(
-            entry.get("NoModify"),
+            entry.get("NoRemove"),
             Some(&RegQueryData::Dword(1)),
-            "ARPNOMODIFY"
+            "ARPNOREMOVE"
         );
+        assert_eq!(entry.get("NoModify"), None, "no ARPNOMODIFY");
+        self.assert_arp_details(entry, &code, &version, what);
         let got = self.wine.reg_query(V2).expect("Medv\\v2 exists");
         assert_eq!(
             got,
@@ -109,6 +123,57 @@ impl Fixture {
             "{what}: registry below {V2}"
         );
         assert!(self.install_dir().is_dir(), "{what}: INSTALLDIR created");
+    }
+
+    /// Help link, contact and comments in the Uninstall entry; the icon where Windows
+    /// Installer publishes ARPPRODUCTICON (the product's ProductIcon, a copy of the Icon
+    /// table's data under `%WINDIR%\Installer\<ProductCode>`), which is what Add/Remove
+    /// Programs shows for an MSI product.
+    fn assert_arp_details(&self, entry: &KeyValues, code: &str, version: &str, what: &str) {
+        let sz = |s: &str| Some(RegQueryData::Sz(s.to_string()));
+        assert_eq!(
+            entry.get("HelpLink").cloned(),
+            sz(HELP_URL),
+            "{what}: ARPHELPLINK"
+        );
+        assert_eq!(
+            entry.get("Contact").cloned(),
+            sz(CONTACT),
+            "{what}: ARPCONTACT"
+        );
+        let comments = format!("MED-V workspace Contoso Finance {version}");
+        assert_eq!(
+            entry.get("Comments").cloned(),
+            sz(&comments),
+            "{what}: ARPCOMMENTS"
+        );
+        let icon_path = format!(r"C:\windows\Installer\{code}\wspack.ico");
+        let products = self
+            .wine
+            .reg_query(r"HKLM\SOFTWARE\Classes\Installer\Products")
+            .expect("Installer\\Products exists");
+        let icons: Vec<&RegQueryData> = products
+            .values()
+            .filter_map(|values| values.get("ProductIcon"))
+            .collect();
+        assert_eq!(
+            icons,
+            vec![&RegQueryData::Sz(icon_path)],
+            "{what}: ProductIcon"
+        );
+        let icon = self
+            .wine
+            .drive_c()
+            .join(format!("windows/Installer/{code}/wspack.ico"));
+        assert_eq!(
+            std::fs::read(&icon).unwrap_or_default(),
+            std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/runtime/res/wspack.ico"
+            ))
+            .unwrap(),
+            "{what}: the icon Add/Remove Programs shows"
+        );
     }
 
     fn assert_nothing_installed(&self, what: &str) {
@@ -127,8 +192,8 @@ impl Fixture {
 fn wine_installs_upgrades_refuses_downgrade_and_removes() {
     support::require_tool("msiinfo", "msitools");
     let dir = tempfile::tempdir().unwrap();
-    let p100 = support::sample_policy(0);
-    let p110 = support::sample_policy(1);
+    let p100 = policy_with_arp(0);
+    let p110 = policy_with_arp(1);
     let v100 = support::write_msi(&p100, dir.path(), "contoso-fin-1.0.0.msi");
     let v110 = support::write_msi(&p110, dir.path(), "contoso-fin-1.1.0.msi");
     let v110_new_disk = dir.path().join("contoso-fin-1.1.0-newdisk.msi");
@@ -155,7 +220,7 @@ fn wine_installs_upgrades_refuses_downgrade_and_removes() {
     same_version_new_disk(&f);
     uninstall_keeps_what_others_wrote(&f);
     custom_install_dir_is_remembered(&f);
-    agent_starts_after_an_install_with_ui(&f);
+    agent_does_not_start_without_the_pages(&f);
     eprintln!("total: {:?}", started.elapsed());
 }
 
@@ -423,10 +488,9 @@ int main(void) {
     exe
 }
 
-/// MED-V started its agent after an install with UI (first-time setup runs), not
-/// after a silent one, and never with SUPPRESSMEDVLAUNCH=1. Full UI under Wine
-/// without a display still runs InstallUISequence (UILevel 5).
-fn agent_starts_after_an_install_with_ui(f: &Fixture) {
+/// MED-V started its agent from its installer's last page (tests/wine_ui.rs shows
+/// the check box doing it), never after a silent or basic-UI install.
+fn agent_does_not_start_without_the_pages(f: &Fixture) {
     let agent_dir = f
         .wine
         .drive_c()
@@ -437,9 +501,10 @@ fn agent_starts_after_an_install_with_ui(f: &Fixture) {
     let marker = f.wine.drive_c().join("medvhost-started.txt");
     let msi = f.wine.win_path(&f.v100);
     let code = product_code(&f.p100);
+    // With full UI the Finish page's "Start MED-V now" starts it (tests/wine_ui.rs);
+    // without the pages nothing does.
     for (args, starts) in [
-        (vec!["/i", msi.as_str()], true),
-        (vec!["/i", msi.as_str(), "SUPPRESSMEDVLAUNCH=1"], false),
+        (vec!["/i", msi.as_str(), "/qb"], false),
         (vec!["/i", msi.as_str(), "/qn"], false),
     ] {
         let _ = std::fs::remove_file(&marker);

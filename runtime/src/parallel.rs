@@ -34,6 +34,15 @@ pub fn threads() -> usize {
         .min(MAX_THREADS)
 }
 
+/// Where the sidecar is.
+pub struct Sidecar<'a> {
+    /// The file.
+    pub path: &'a Path,
+    /// `(offset, length)` of the sidecar inside it (the one-file setup EXE);
+    /// `None`: the whole file.
+    pub window: Option<(u64, u64)>,
+}
+
 /// Why a chunked staging stopped.
 #[derive(Debug)]
 pub enum ChunkFailure {
@@ -144,7 +153,7 @@ enum Done {
 /// returns false to cancel. Of several damaged chunks the lowest-numbered one seen
 /// is reported. Then checks that nothing follows the last chunk.
 pub fn stage_chunks(
-    sidecar: &Path,
+    sidecar: &Sidecar,
     table: &ChunkTable,
     out: &Path,
     jobs: usize,
@@ -177,9 +186,12 @@ pub fn stage_chunks(
     if let Some(f) = failure {
         return Err(f);
     }
-    let found = std::fs::metadata(sidecar)
-        .map_err(ChunkFailure::Read)?
-        .len();
+    let found = match sidecar.window {
+        Some((_, length)) => length,
+        None => std::fs::metadata(sidecar.path)
+            .map_err(ChunkFailure::Read)?
+            .len(),
+    };
     if found != table.sidecar_size() {
         return Err(ChunkFailure::Trailing {
             expected: table.sidecar_size(),
@@ -224,14 +236,15 @@ fn collect(
 }
 
 fn worker(
-    sidecar: &Path,
+    sidecar: &Sidecar,
     table: &ChunkTable,
     out: &Path,
     next: &AtomicUsize,
     stop: &AtomicBool,
     tx: mpsc::Sender<Done>,
 ) {
-    let files = File::open(sidecar)
+    let base = sidecar.window.map_or(0, |(offset, _)| offset);
+    let files = File::open(sidecar.path)
         .map_err(ChunkFailure::Read)
         .and_then(|s| {
             let o = OpenOptions::new().write(true).open(out);
@@ -253,7 +266,7 @@ fn worker(
             Some(c) => c,
             None => break,
         };
-        let msg = match stage_chunk(sidecar, chunk, out, &mut packed, &mut disk) {
+        let msg = match stage_chunk(sidecar, base, chunk, out, &mut packed, &mut disk) {
             Ok(()) => Done::Chunk(chunk.disk_len),
             Err(f) => Done::Failed(index, f.at(index, chunk)),
         };
@@ -290,13 +303,14 @@ impl Problem {
 /// Reads, inflates, checks and writes one chunk.
 fn stage_chunk(
     sidecar: &File,
+    base: u64,
     chunk: &Chunk,
     out: &File,
     packed: &mut Vec<u8>,
     disk: &mut Vec<u8>,
 ) -> Result<(), Problem> {
     packed.resize(chunk.sidecar_len as usize, 0);
-    fsx::read_exact_at(sidecar, packed, chunk.sidecar_offset).map_err(|e| {
+    fsx::read_exact_at(sidecar, packed, base + chunk.sidecar_offset).map_err(|e| {
         if e.kind() == io::ErrorKind::UnexpectedEof {
             Problem::Damaged("the sidecar ends inside it (truncated)".into())
         } else {

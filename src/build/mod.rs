@@ -44,6 +44,8 @@ pub struct BuildOptions {
     /// An earlier build of the workspace to compare with (`--base`): the build then
     /// says whether it is policy-only, or writes a delta sidecar.
     pub base: Option<PathBuf>,
+    /// Also write the one-file `<internal_name>-setup.exe` (see [`crate::single_exe`]).
+    pub single_exe: bool,
 }
 
 /// What a build wrote: the manifest's facts, where, and how long it took.
@@ -170,6 +172,11 @@ fn write_outputs(inputs: &Inputs, publisher: &mut Publisher) -> Result<Manifest>
     files.push(outputs::setup(inputs, publisher)?);
     files.push(outputs::reg(inputs, publisher)?);
     stop_if_interrupted()?;
+    if inputs.opts.single_exe {
+        // Last: it stores the MSI and the sidecar written above.
+        files.push(outputs::single_exe(inputs, &sidecar, &files, publisher)?);
+        stop_if_interrupted()?;
+    }
     let mut manifest = outputs::manifest_of(inputs, &sidecar, msi, files);
     manifest.update = update.map(|(facts, _)| facts.entry);
     outputs::write_manifest(inputs, &manifest, publisher)?;

@@ -218,6 +218,57 @@ pub fn setup(inputs: &Inputs, publisher: &mut Publisher) -> Result<FileEntry> {
     bytes_output(publisher, &inputs.names.setup, SETUP_EXE)
 }
 
+/// The one-file `<internal_name>-setup.exe`: setup.exe with the MSI and the sidecar
+/// (already written into the publisher's folder, listed in `files`) stored in a zip
+/// at its end. Refused (invalid input, nothing published) at 4 GiB or more.
+pub fn single_exe(
+    inputs: &Inputs,
+    sidecar: &SidecarFacts,
+    files: &[FileEntry],
+    publisher: &mut Publisher,
+) -> Result<FileEntry> {
+    use crate::single_exe::{self as one_file, WriteError};
+    let names = &inputs.names;
+    let name = one_file::file_name(&inputs.policy.workspace.internal_name);
+    let msi_size = files
+        .iter()
+        .find(|f| f.name == names.msi)
+        .map_or(0, |f| f.size);
+    let bound = one_file::size_bound(
+        SETUP_EXE.len() as u64,
+        &[
+            (&names.msi, msi_size),
+            (&names.sidecar, sidecar.sidecar.size),
+        ],
+    );
+    if bound >= one_file::SIZE_LIMIT {
+        return Err(Error::SingleExeTooLarge {
+            file: name,
+            size: bound,
+            msi: names.msi.clone(),
+            sidecar: names.sidecar.clone(),
+        });
+    }
+    inputs.reporter.status(&format!(
+        "storing {} and {} into {name}",
+        names.msi, names.sidecar
+    ));
+    let dir = publisher.dir().to_path_buf();
+    let (msi, medv) = (dir.join(&names.msi), dir.join(&names.sidecar));
+    let members = [
+        (names.msi.clone(), msi.as_path()),
+        (names.sidecar.clone(), medv.as_path()),
+    ];
+    let (_, entry) = output(publisher, &name, |out, path| {
+        let digest = one_file::write(out, SETUP_EXE, &members).map_err(|e| match e {
+            WriteError::Read(p, source) => io_err("read", &p)(source),
+            WriteError::Write(source) => io_err("write", path)(source),
+        })?;
+        Ok(((), digest))
+    })?;
+    Ok(entry)
+}
+
 /// The policy as a `.reg` file, `<internal_name>.reg`.
 pub fn reg(inputs: &Inputs, publisher: &mut Publisher) -> Result<FileEntry> {
     let bytes = crate::reg::encode(inputs.policy.registry_values());

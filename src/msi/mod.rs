@@ -18,6 +18,7 @@ pub mod runtime;
 pub mod short_name;
 mod summary;
 pub mod tables;
+pub mod ui;
 
 pub use codes::{codes, Codes, PackageCodes};
 pub(crate) use inspect::rfc3339;
@@ -276,6 +277,9 @@ fn write_package<F: Read + Write + Seek>(
             stream.write_all(bytes)?;
         }
     }
+    package
+        .write_stream(&format!("Icon.{}", tables::ICON_NAME))?
+        .write_all(tables::ICON)?;
     package.flush()?;
     let first_layout = package.into_inner()?;
 
@@ -384,6 +388,14 @@ fn check_policy_text(policy: &Policy) -> crate::Result<()> {
     ensure_1252("workspace.name", &ws.name)?;
     ensure_1252("workspace.manufacturer", &ws.manufacturer)?;
     ensure_1252("workspace.internal_name", &ws.internal_name)?;
+    for (field, text) in [
+        ("workspace.help_url", &ws.help_url),
+        ("workspace.contact", &ws.contact),
+    ] {
+        if let Some(text) = text {
+            ensure_1252(field, text)?;
+        }
+    }
     for value in policy.registry_values() {
         let field = format!(r"registry value {}\{}", value.key, value.name);
         match &value.data {

@@ -117,7 +117,8 @@ pub const DIFF_DISKS_CONDITION: &str =
 
 /// CustomActionData of StageVhd, StageVhdRollback and StageVhdCommit (see
 /// `runtime/README.md`): every fact comes from a property of the package, so the
-/// rows do not depend on the disk.
+/// rows do not depend on the disk. The window field is empty unless the one-file
+/// setup EXE passes where the sidecar sits inside it.
 pub fn stage_data() -> String {
     StageVhdData {
         msi: &format!("[{ORIGINAL_DATABASE}]"),
@@ -128,6 +129,7 @@ pub fn stage_data() -> String {
         overwrite: &format!("[{OVERWRITEVHD}]"),
     }
     .to_data()
+        + &contract::window::setter_field()
 }
 
 /// CustomActionData of RemoveDiffDisks: the workspace name (the agent's file names)
@@ -340,7 +342,8 @@ mod tests {
         }
         let expected =
             "msi=[OriginalDatabase]|medv=[WspackSidecar]|vhd=[INSTALLDIR][WspackVhdName]\
-                        |sha256=[WspackDiskSha256]|size=[WspackDiskSize]|overwrite=[OVERWRITEVHD]";
+                        |sha256=[WspackDiskSha256]|size=[WspackDiskSize]|overwrite=[OVERWRITEVHD]\
+                        |medvwindow=[WSPACK_SIDECAR]";
         for setter in ["SetStageVhd", "SetStageVhdRollback", "SetStageVhdCommit"] {
             assert_eq!(row(&rows, setter).target.as_deref(), Some(expected));
         }
@@ -412,8 +415,8 @@ mod tests {
                 ca.action
             );
         }
-        // Besides the runtime's rows: the host agent's launch and the INSTALLDIR restore.
-        assert_eq!(actions.len(), rows.custom_actions.len() + 2, "{actions:?}");
+        // Besides the runtime's rows: the agent's launch, the INSTALLDIR restore, the pages' three setters.
+        assert_eq!(actions.len(), rows.custom_actions.len() + 5, "{actions:?}");
         assert!(actions
             .iter()
             .any(|a| a == crate::msi::tables::LAUNCH_ACTION));

@@ -141,6 +141,8 @@ fn workspace(declared: &[Declared], source: &Path) -> Option<Workspace> {
         manufacturer: text("manufacturer")?,
         vhd: source.parent().unwrap_or(Path::new("")).join(text("vhd")?),
         upgrade_code,
+        help_url: text("help_url"),
+        contact: text("contact"),
     })
 }
 

@@ -235,6 +235,8 @@ pub(crate) static FIELDS: &[Field] = &[
     ws("manufacturer", Kind::Text(Rule::Manufacturer), true, "1–128 characters, no control characters: MSI Manufacturer", "\"Contoso IT\""),
     ws("vhd", Kind::Text(Rule::RelativePath), true, "the fixed or dynamic VHD, relative to this file", "\"guest.vhd\""),
     ws("upgrade_code", Kind::Text(Rule::Guid), false, "MSI UpgradeCode; default: derived from internal_name (UUIDv5)", "\"{6F1B5C2E-8A43-4D3A-9E7B-2C1D0F4A5B6C}\""),
+    ws("help_url", Kind::Text(Rule::HttpUrl), false, "http(s) URL: the support link in Add/Remove Programs (ARPHELPLINK)", "\"https://helpdesk.contoso.com/medv\""),
+    ws("contact", Kind::Text(Rule::Manufacturer), false, "1–128 characters, no control characters: the contact in Add/Remove Programs (ARPCONTACT)", "\"Contoso IT helpdesk, +1 555 0100\""),
     reg("vm", "memory_mb", Kind::Int { min: 128, max: 2048 }, "VM", "Memory", Some("512"), "fixed guest memory in MB (128–2048); excludes [vm.memory]", "512"),
     reg("vm", "memory.host_mb", Kind::IntList { min: 1024, max: 16384 }, "VM", "HostMemToGuestMem", Some("1024,2048,4096,8192,16384"), "host memory steps in MB (1024–16384), ascending; excludes memory_mb", "[1024, 2048, 4096, 8192, 16384]"),
     reg("vm", "memory.guest_mb", Kind::IntList { min: 128, max: 3712 }, "VM", "GuestMemFromHostMem", Some("378,512,1024,1536,2048"), "guest memory in MB for each host step (128–3712), ascending", "[378, 512, 1024, 1536, 2048]"),

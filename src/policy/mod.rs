@@ -61,6 +61,10 @@ pub struct Workspace {
     pub vhd: PathBuf,
     /// MSI UpgradeCode, if the TOML pins one (else derived from `internal_name`).
     pub upgrade_code: Option<uuid::Uuid>,
+    /// The support link in Add/Remove Programs (an http(s) URL), if given.
+    pub help_url: Option<String>,
+    /// The contact in Add/Remove Programs, if given.
+    pub contact: Option<String>,
 }
 
 impl Workspace {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fuzz;
+pub mod ui;
 pub mod wine;
 
 use std::path::{Path, PathBuf};
@@ -94,6 +95,8 @@ pub fn sample_policy(minor: u8) -> Policy {
             manufacturer: "Contoso Ltd.".into(),
             vhd: PathBuf::from("disk.vhd"),
             upgrade_code: None,
+            help_url: None,
+            contact: None,
         },
         values,
         vhd_location: None,

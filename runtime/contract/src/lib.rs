@@ -13,6 +13,7 @@
 pub mod chunks;
 pub mod data;
 pub mod stage;
+pub mod window;
 
 /// The deferred custom action that stages the disk (also the property its type-51
 /// setter fills, which StageVhdTicks reads).

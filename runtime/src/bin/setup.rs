@@ -3,8 +3,21 @@
 //! (from GetCommandLineW), so `setup.exe /qn OVERWRITEVHD=1 /l*v "C:\my logs\x.log"`
 //! means what it means to msiexec. With no .msi, or several, it says so in a
 //! message box (unless a quiet switch /q... /quiet /passive was given) and on
-//! stderr, and exits with 1603.
+//! stderr, and exits with 1603. The same happens when the sidecar `<stem>.medv` is not
+//! beside `<stem>.msi`: the install would fail on it after asking its questions.
+//!
+//! A one-file setup EXE (`<internal_name>-setup.exe`) carries the package after its
+//! own bytes (see `bundle`): it extracts only the `.msi` into a temporary folder,
+//! tells the install where the sidecar's bytes are inside the EXE (the
+//! `WSPACK_SIDECAR` property, read in place by the staging action), and removes
+//! the folder when msiexec is done.
+//!
+//! setup.exe passes nothing that starts the MED-V host agent: with full UI the
+//! installer's own Finish page offers that.
 #![cfg_attr(windows, windows_subsystem = "windows")]
+
+#[path = "setup/bundle.rs"]
+mod bundle;
 
 /// ERROR_INSTALL_FAILURE
 const FAILURE: i32 = 1603;
@@ -53,6 +66,39 @@ pub fn pick_msi(dir: &str, names: &[String]) -> Result<String, String> {
             msis.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
         )),
     }
+}
+
+/// The sidecar the package `msi` (a file name) reads: `<stem>.medv`.
+pub fn sidecar_name(msi: &str) -> String {
+    let stem = if msi.to_ascii_lowercase().ends_with(".msi") {
+        &msi[..msi.len() - 4]
+    } else {
+        msi
+    };
+    format!("{}.medv", stem)
+}
+
+/// The message for a sidecar that is not beside its package in `dir`.
+pub fn missing_sidecar(medv: &str, msi: &str, dir: &str) -> String {
+    format!(
+        "{} must be in the same folder as {} ({}).\n\nCopy both files together and run setup again.",
+        medv, msi, dir
+    )
+}
+
+/// The property that tells the install where the sidecar is inside this EXE
+/// (quoted for msiexec's command line; a Windows path holds no `"`).
+pub fn window_property(exe: &str, medv: &bundle::Member) -> String {
+    let window = wspack_contract::window::Window {
+        path: exe.to_string(),
+        offset: medv.offset,
+        length: medv.length,
+    };
+    format!(
+        "{}=\"{}\"",
+        wspack_contract::window::PROP,
+        window.to_property()
+    )
 }
 
 #[cfg(windows)]
@@ -109,9 +155,12 @@ mod win {
         unsafe { MessageBoxW(0, t.as_ptr(), c.as_ptr(), MB_OK | MB_ICONERROR) };
     }
 
-    pub fn run(msi: &std::path::Path, tail: &str) -> std::io::Result<i32> {
+    pub fn run(msi: &std::path::Path, extra: &str, tail: &str) -> std::io::Result<i32> {
         let mut cmd = Command::new(msiexec());
         cmd.arg("/i").arg(msi);
+        if !extra.is_empty() {
+            cmd.raw_arg(extra);
+        }
         if !tail.is_empty() {
             cmd.raw_arg(tail);
         }
@@ -135,14 +184,33 @@ fn main() {
     let line = win::command_line();
     let tail = tail(&line).to_string();
     let q = quiet(&tail);
-    let dir = match std::env::current_exe() {
-        Ok(p) => match p.parent() {
-            Some(d) => d.to_path_buf(),
-            None => fail("can't tell which folder setup.exe is in", q),
-        },
-        Err(e) => fail(&format!("can't tell where setup.exe is: {}", e), q),
+    let exe = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => fail(&format!("can't tell where setup is: {}", e), q),
     };
-    let names: Vec<String> = match std::fs::read_dir(&dir) {
+    let stored = std::fs::File::open(&exe)
+        .map_err(|e| format!("can't read {}: {}", exe.display(), e))
+        .and_then(|mut f| bundle::read(&mut f));
+    match stored {
+        Ok(Some(b)) => std::process::exit(run_stored(&exe, &b, &tail, q)),
+        Ok(None) => {}
+        Err(e) => fail(&e, q),
+    }
+    let dir = match exe.parent() {
+        Some(d) => d.to_path_buf(),
+        None => fail("can't tell which folder setup.exe is in", q),
+    };
+    let msi = msi_beside(&dir, q);
+    match win::run(&msi, "", &tail) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => fail(&format!("can't start msiexec.exe: {}", e), q),
+    }
+}
+
+/// The one `.msi` in `dir`, once its sidecar is known to be beside it.
+#[cfg(windows)]
+fn msi_beside(dir: &std::path::Path, q: bool) -> std::path::PathBuf {
+    let names: Vec<String> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
             .filter_map(|e| e.ok())
             .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
@@ -151,11 +219,52 @@ fn main() {
         Err(e) => fail(&format!("can't list {}: {}", dir.display(), e), q),
     };
     let msi = match pick_msi(&dir.display().to_string(), &names) {
-        Ok(m) => dir.join(m),
+        Ok(m) => m,
         Err(e) => fail(&e, q),
     };
-    match win::run(&msi, &tail) {
-        Ok(code) => std::process::exit(code),
+    let medv = sidecar_name(&msi);
+    if !dir.join(&medv).is_file() {
+        fail(&missing_sidecar(&medv, &msi, &dir.display().to_string()), q);
+    }
+    dir.join(msi)
+}
+
+/// Installs the package stored in this EXE: extracts the `.msi` into a temporary
+/// folder, runs it with the sidecar's window, removes the folder; returns msiexec's code.
+#[cfg(windows)]
+fn run_stored(exe: &std::path::Path, b: &bundle::Bundle, tail: &str, q: bool) -> i32 {
+    use std::io::{Read, Seek, SeekFrom};
+    let dir = std::env::temp_dir().join(format!("wspack-setup-{}", std::process::id()));
+    let msi = dir.join(&b.msi.name);
+    let extracted = std::fs::create_dir_all(&dir).and_then(|_| {
+        let mut src = std::fs::File::open(exe)?;
+        src.seek(SeekFrom::Start(b.msi.offset))?;
+        let mut out = std::fs::File::create(&msi)?;
+        let n = std::io::copy(&mut src.take(b.msi.length), &mut out)?;
+        if n != b.msi.length {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "setup is truncated",
+            ));
+        }
+        out.sync_all()
+    });
+    if let Err(e) = extracted {
+        let _ = std::fs::remove_dir_all(&dir);
+        fail(
+            &format!(
+                "can't unpack the installer package into {}: {}",
+                dir.display(),
+                e
+            ),
+            q,
+        );
+    }
+    let window = window_property(&exe.display().to_string(), &b.medv);
+    let code = win::run(&msi, &window, tail);
+    let _ = std::fs::remove_dir_all(&dir);
+    match code {
+        Ok(code) => code,
         Err(e) => fail(&format!("can't start msiexec.exe: {}", e), q),
     }
 }
@@ -205,5 +314,28 @@ mod tests {
         assert!(pick_msi("C:\\d", &v(&["a.msi", "b.msi"]))
             .unwrap_err()
             .contains("2 installer packages"));
+    }
+
+    #[test]
+    fn names_the_sidecar_after_the_package() {
+        assert_eq!(sidecar_name("contoso.msi"), "contoso.medv");
+        assert_eq!(sidecar_name("Contoso.v2.MSI"), "Contoso.v2.medv");
+        assert_eq!(
+            missing_sidecar("contoso.medv", "contoso.msi", "C:\\pkg"),
+            "contoso.medv must be in the same folder as contoso.msi (C:\\pkg).\n\nCopy both files together and run setup again."
+        );
+    }
+
+    #[test]
+    fn passes_the_window_as_a_property() {
+        let m = bundle::Member {
+            name: "ws.medv".into(),
+            offset: 4096,
+            length: 77,
+        };
+        assert_eq!(
+            window_property("C:\\a b\\ws-setup.exe", &m),
+            "WSPACK_SIDECAR=\"4096:77:C:\\a b\\ws-setup.exe\""
+        );
     }
 }

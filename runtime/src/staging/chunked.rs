@@ -81,9 +81,13 @@ pub(super) fn write_disk(
     // reached the device (measured under Wine: 3 to 9 s more per GiB); the
     // system writes it back in the background, as it does every file the
     // installer itself copies.
-    let sidecar = Path::new(&d.sidecar);
-    let result =
-        parallel::stage_chunks(sidecar, table, &p.tmp, threads, &mut |b| progress.update(b));
+    let sidecar = parallel::Sidecar {
+        path: Path::new(&d.sidecar),
+        window: d.window,
+    };
+    let result = parallel::stage_chunks(&sidecar, table, &p.tmp, threads, &mut |b| {
+        progress.update(b)
+    });
     drop(file);
     match result {
         Ok(()) => Ok(format!(

@@ -8,7 +8,7 @@ use crate::data::StageData;
 use crate::fsx;
 use crate::gzip::GzReader;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use wspack_contract::stage::{copy_verified, to_hex, StageError};
@@ -390,7 +390,10 @@ fn write_disk(
     };
     // take(size + 1): a sidecar that inflates to more than promised stops one byte
     // over (size mismatch) instead of filling the disk.
-    let src = GzReader::new(sidecar).take(size.saturating_add(1));
+    let src = match window_of(sidecar, d.window) {
+        Ok(src) => GzReader::new(src).take(size.saturating_add(1)),
+        Err(e) => return Err(copy_failure(StageError::Io(e), false, d, p, 0)),
+    };
     let result = copy_verified(src, &mut out, &d.expected, &mut |b| progress.update(b));
     let result = result.and_then(|_| {
         out.inner.sync_all().map_err(|e| {
@@ -403,6 +406,17 @@ fn write_disk(
     match result {
         Ok(()) => Ok(()),
         Err(e) => Err(copy_failure(e, write_failed, d, p, progress.reported_ticks)),
+    }
+}
+
+/// The sidecar's bytes: the whole file, or its window inside the file.
+fn window_of(mut file: File, window: Option<(u64, u64)>) -> io::Result<io::Take<File>> {
+    match window {
+        Some((offset, length)) => {
+            file.seek(SeekFrom::Start(offset))?;
+            Ok(file.take(length))
+        }
+        None => Ok(file.take(u64::MAX)),
     }
 }
 

@@ -567,7 +567,10 @@ fn bench_stage_a_real_sidecar() {
             .unwrap();
         sink.set_len(table.disk_size()).unwrap();
         crate::parallel::stage_chunks(
-            Path::new(&medv),
+            &crate::parallel::Sidecar {
+                path: Path::new(&medv),
+                window: None,
+            },
             &table,
             Path::new(&out),
             threads,

@@ -75,25 +75,38 @@ fn launch_condition_table() -> TableData {
 /// Finds the MED-V host agent, so that an install with UI can start it (MED-V
 /// did), and the INSTALLDIR an earlier install remembered.
 fn app_search_table() -> TableData {
-    let columns = vec![
-        Column::build("Property").primary_key().id_string(72),
-        Column::build("Signature_").primary_key().id_string(72),
-    ];
     let rows = vec![
         vec![s(MEDVHOST_PROPERTY), s(MEDVHOST_SIGNATURE)],
         vec![s(SAVED_DIR_PROPERTY), s(SAVED_DIR_SIGNATURE)],
     ];
-    TableData::new("AppSearch", columns, rows)
+    TableData::new("AppSearch", app_search_columns(), rows)
+}
+
+/// AppSearch's columns (the installer's UI adds rows).
+pub fn app_search_columns() -> Vec<Column> {
+    vec![
+        Column::build("Property").primary_key().id_string(72),
+        Column::build("Signature_").primary_key().id_string(72),
+    ]
 }
 
 fn signature_table() -> TableData {
+    let columns = signature_columns();
+    // Any version, size, date and language.
+    let mut row = vec![s(MEDVHOST_SIGNATURE), s(MEDVHOST_FILE)];
+    row.resize(columns.len(), Value::Null);
+    TableData::new("Signature", columns, vec![row])
+}
+
+/// Signature's columns.
+pub fn signature_columns() -> Vec<Column> {
     let version = |name: &str| {
         Column::build(name)
             .nullable()
             .category(Category::Text)
             .string(20)
     };
-    let columns = vec![
+    vec![
         key("Signature"),
         Column::build("FileName")
             .category(Category::Filename)
@@ -108,15 +121,23 @@ fn signature_table() -> TableData {
             .nullable()
             .category(Category::Language)
             .string(255),
-    ];
-    // Any version, size, date and language.
-    let mut row = vec![s(MEDVHOST_SIGNATURE), s(MEDVHOST_FILE)];
-    row.resize(columns.len(), Value::Null);
-    TableData::new("Signature", columns, vec![row])
+    ]
 }
 
 fn dr_locator_table() -> TableData {
-    let columns = vec![
+    // Depth 0: the file is in that folder itself.
+    let row = vec![
+        s(MEDVHOST_SIGNATURE),
+        Value::Null,
+        s(medvhost_dir()),
+        Value::Int(0),
+    ];
+    TableData::new("DrLocator", dr_locator_columns(), vec![row])
+}
+
+/// DrLocator's columns.
+pub fn dr_locator_columns() -> Vec<Column> {
+    vec![
         Column::build("Signature_").primary_key().id_string(72),
         Column::build("Parent")
             .primary_key()
@@ -128,13 +149,5 @@ fn dr_locator_table() -> TableData {
             .category(Category::AnyPath)
             .string(255),
         Column::build("Depth").nullable().range(0, 32767).int16(),
-    ];
-    // Depth 0: the file is in that folder itself.
-    let row = vec![
-        s(MEDVHOST_SIGNATURE),
-        Value::Null,
-        s(medvhost_dir()),
-        Value::Int(0),
-    ];
-    TableData::new("DrLocator", columns, vec![row])
+    ]
 }

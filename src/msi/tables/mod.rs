@@ -9,7 +9,8 @@
 //! - `upgrade`: Upgrade (major upgrades, newer versions detected);
 //! - `launch`: LaunchCondition, AppSearch, Signature, DrLocator;
 //! - `sequences`: the five sequence tables and every sequence number;
-//! - `staging`: Binary, ActionText, CustomAction, and where each custom action runs.
+//! - `staging`: Binary, ActionText, CustomAction, and where each custom action runs;
+//! - `arp`: Icon and the Add/Remove Programs properties.
 //!
 //! `schema` holds what they share; `property` names every property.
 //! The installer's UI joins the same way: a module that returns its tables
@@ -18,21 +19,24 @@
 //! for [`build`] to add, and puts its dialogs in InstallUISequence through
 //! `Sequences`.
 
+mod arp;
 mod files;
 mod launch;
 mod product;
 pub mod property;
 mod registry;
-mod schema;
+pub(crate) mod schema;
 pub mod sequences;
 mod staging;
 mod upgrade;
 
-pub use product::{product_name, vhd_name};
+pub use arp::{ICON, ICON_NAME};
+pub use launch::{app_search_columns, dr_locator_columns, signature_columns};
+pub use product::{product_name, property_columns, vhd_name};
 pub use property::INSTALL_PROPERTIES;
 pub use schema::{TableData, TableSet};
 pub use sequences::{Sequences, INSTALL_EXECUTE};
-pub use staging::LAUNCH_ACTION;
+pub use staging::{custom_action_columns, LAUNCH_ACTION};
 
 use super::codes::Codes;
 use super::PackageSpec;
@@ -44,6 +48,7 @@ use super::PackageSpec;
 pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
     let mut sequences = Sequences::standard();
     staging::schedule(&mut sequences, spec.runtime);
+    crate::msi::ui::schedule(&mut sequences);
 
     let mut tables = TableSet::default();
     tables.add(product::property_table(spec, codes));
@@ -54,6 +59,8 @@ pub fn build(spec: &PackageSpec, codes: &Codes) -> Vec<TableData> {
     tables.extend(launch::launch_tables());
     tables.extend(sequences.into_tables());
     tables.extend(staging::staging_tables(spec.runtime));
+    tables.extend(crate::msi::ui::ui_tables(spec));
+    tables.add(arp::icon_table());
     tables.into_tables()
 }
 

@@ -2,7 +2,7 @@
 //! reads, and which public properties reach the elevated part of the install.
 
 use super::property::{
-    ALLUSERS, ARPNOMODIFY, INSTALL_PROPERTIES, MANUFACTURER, NEWER_PROPERTY, PRODUCT_CODE,
+    ALLUSERS, ARPNOREMOVE, INSTALL_PROPERTIES, MANUFACTURER, NEWER_PROPERTY, PRODUCT_CODE,
     PRODUCT_LANGUAGE, PRODUCT_NAME, PRODUCT_VERSION, SECURE_CUSTOM_PROPERTIES, UPGRADE_CODE,
     UPGRADE_PROPERTY,
 };
@@ -27,26 +27,30 @@ pub fn vhd_name(spec: &PackageSpec) -> String {
 
 /// The Property table.
 pub fn property_table(spec: &PackageSpec, codes: &Codes) -> TableData {
-    let columns = vec![
+    let rows = properties(spec, codes)
+        .into_iter()
+        .map(|(name, value)| vec![s(name), s(value)])
+        .collect();
+    TableData::new("Property", property_columns(), rows)
+}
+
+/// Property's columns (other concerns add rows).
+pub fn property_columns() -> Vec<Column> {
+    vec![
         key("Property"),
         Column::build("Value")
             .localizable()
             .category(Category::Text)
             .string(0),
-    ];
-    let rows = properties(spec, codes)
-        .into_iter()
-        .map(|(name, value)| vec![s(name), s(value)])
-        .collect();
-    TableData::new("Property", columns, rows)
+    ]
 }
 
 /// (name, value) of every property the package sets.
 fn properties(spec: &PackageSpec, codes: &Codes) -> Vec<(&'static str, String)> {
     let ws = &spec.policy.workspace;
-    vec![
+    let mut rows = vec![
         (ALLUSERS, "1".into()),
-        (ARPNOMODIFY, "1".into()),
+        (ARPNOREMOVE, "1".into()),
         (MANUFACTURER, ws.manufacturer.clone()),
         (PRODUCT_CODE, guid(codes.product_code)),
         (PRODUCT_LANGUAGE, LANGUAGE_EN_US.into()),
@@ -58,7 +62,9 @@ fn properties(spec: &PackageSpec, codes: &Codes) -> Vec<(&'static str, String)> 
         (PROP_DISK_SIZE, spec.disk_size.to_string()),
         (PROP_SIDECAR, spec.medv_file_name.clone()),
         (PROP_VHD_NAME, vhd_name(spec)),
-    ]
+    ];
+    rows.extend(super::arp::properties(spec));
+    rows
 }
 
 /// SecureCustomProperties: FindRelatedProducts' results and the public install properties.
@@ -66,6 +72,7 @@ fn secure_properties() -> String {
     [UPGRADE_PROPERTY, NEWER_PROPERTY]
         .iter()
         .chain(INSTALL_PROPERTIES.iter())
+        .chain(wspack_contract::window::PROPERTIES.iter())
         .copied()
         .collect::<Vec<_>>()
         .join(";")

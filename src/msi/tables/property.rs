@@ -34,8 +34,9 @@ properties! {
 
     /// Windows Installer's: a per-machine install.
     ALLUSERS = "ALLUSERS";
-    /// Windows Installer's: no Change button in Programs and Features.
-    ARPNOMODIFY = "ARPNOMODIFY";
+    /// Windows Installer's: no Remove button in Programs and Features (Change opens
+    /// the maintenance pages, whose Remove asks first).
+    ARPNOREMOVE = "ARPNOREMOVE";
     /// Windows Installer's: the publisher.
     MANUFACTURER = "Manufacturer";
     /// Windows Installer's: the ProductCode GUID.
@@ -54,6 +55,10 @@ properties! {
     INSTALLED = "Installed";
     /// Windows Installer's: the features being removed (`ALL` for a full uninstall).
     REMOVE = "REMOVE";
+    /// Windows Installer's: the features to reinstall (a repair: `ALL`).
+    REINSTALL = "REINSTALL";
+    /// Windows Installer's: what a reinstall rewrites (`ecmus`, as WiX's Repair).
+    REINSTALLMODE = "REINSTALLMODE";
     /// Windows Installer's: set in the old product's removal by a major upgrade.
     UPGRADINGPRODUCTCODE = "UPGRADINGPRODUCTCODE";
     /// Windows Installer's: the Windows version (601 = Windows 7).
@@ -68,8 +73,45 @@ properties! {
     TARGETDIR = "TARGETDIR";
     /// Windows Installer's: `%ProgramData%`.
     COMMON_APP_DATA_FOLDER = "CommonAppDataFolder";
+    /// Windows Installer's: the folder of the package being installed (after ResolveSource).
+    SOURCE_DIR = "SourceDir";
+    /// Windows Installer's: set by costing when INSTALLDIR's volume is too small.
+    OUT_OF_DISK_SPACE = "OutOfDiskSpace";
+    /// Windows Installer's: the TextStyle of every page's text.
+    DEFAULT_UI_FONT = "DefaultUIFont";
+    /// Windows Installer's: the date and time, in the Error table's log lines.
+    DATE = "Date";
+    /// Windows Installer's: the time.
+    TIME = "Time";
+
+    /// SourceDir as it was when AppSearch looked for the sidecar there (UI only):
+    /// empty where Windows Installer sets SourceDir later, and then the sidecar is
+    /// not judged missing by the pages (the staging step still reports it).
+    SEARCHED_SOURCE_DIR = "WspackSearchedSourceDir";
+    /// Set by AppSearch (UI) to the sidecar's path when it is beside the package.
+    SIDECAR_FOUND = "WSPACK_SIDECAR_FOUND";
+    /// Set by AppSearch (UI) to the path of a disk already in the default folder.
+    VHD_FOUND = "WSPACK_VHD_FOUND";
+    /// Where the disk will go (`[INSTALLDIR][WspackVhdName]`), set when Destination's Next is pressed.
+    VHD_TARGET = "WspackVhdTarget";
+    /// The Finish page's "Start MED-V now" check box (`1`: checked).
+    START_MEDV = "WspackStartMedv";
+    /// The workspace's name as the pages show it.
+    WORKSPACE_NAME = "WspackWorkspaceName";
+    /// The disk's size in words ("4.0 GB", "13 MB").
+    DISK_SIZE_TEXT = "WspackDiskSizeText";
+    /// The package's file name (`<internal_name>.msi`).
+    PACKAGE_NAME = "WspackPackageName";
     /// Windows Installer's: `%ProgramFiles%` (64-bit).
     PROGRAM_FILES64_FOLDER = "ProgramFiles64Folder";
+    /// Windows Installer's: the Icon table row shown in Add/Remove Programs.
+    ARPPRODUCTICON = "ARPPRODUCTICON";
+    /// Windows Installer's: the support link in Add/Remove Programs.
+    ARPHELPLINK = "ARPHELPLINK";
+    /// Windows Installer's: the contact in Add/Remove Programs.
+    ARPCONTACT = "ARPCONTACT";
+    /// Windows Installer's: the comment in Add/Remove Programs.
+    ARPCOMMENTS = "ARPCOMMENTS";
 }
 
 /// Public install properties (documented by MED-V 2.0) that must reach the elevated part.

@@ -65,12 +65,28 @@ pub const INSTALL_FINALIZE: i32 = 6600;
 /// RestoreInstallDir: right after AppSearch found the remembered folder, before
 /// CostFinalize resolves INSTALLDIR.
 pub const RESTORE_INSTALL_DIR: i32 = APP_SEARCH + 1;
-/// LaunchMedvHost: right after ExecuteAction returned (the install succeeded).
-pub const LAUNCH_MEDV_HOST: i32 = EXECUTE_ACTION + 1;
+
+/// Notes whether SourceDir is known when AppSearch runs (UI only), right before it.
+pub const UI_NOTE_SOURCE_DIR: i32 = APP_SEARCH - 1;
+/// Ticks "Start MED-V now" (UI only), after AppSearch.
+pub const UI_SET_START_MEDV: i32 = RESTORE_INSTALL_DIR + 1;
+/// ResolveSource (UI only): SourceDir for the missing-sidecar page's text.
+pub const UI_RESOLVE_SOURCE: i32 = COST_INITIALIZE + 10;
+/// The page for a missing sidecar, instead of Welcome.
+pub const UI_SIDECAR_MISSING: i32 = EXECUTE_ACTION - 4;
+/// Welcome (first install).
+pub const UI_WELCOME: i32 = EXECUTE_ACTION - 3;
+/// MaintenanceWelcome (the package is installed).
+pub const UI_MAINTENANCE_WELCOME: i32 = EXECUTE_ACTION - 2;
+/// Progress: modeless, up while ExecuteAction runs.
+pub const UI_PROGRESS: i32 = EXECUTE_ACTION - 1;
+
+const _: () = assert!(FIND_RELATED_PRODUCTS < UI_NOTE_SOURCE_DIR);
+const _: () = assert!(UI_SET_START_MEDV < LAUNCH_CONDITIONS && UI_RESOLVE_SOURCE < FILE_COST);
+const _: () = assert!(MIGRATE_FEATURE_STATES < UI_SIDECAR_MISSING);
 
 // Each own action sits between the action it follows and the next one.
 const _: () = assert!(APP_SEARCH < RESTORE_INSTALL_DIR && RESTORE_INSTALL_DIR < LAUNCH_CONDITIONS);
-const _: () = assert!(EXECUTE_ACTION < LAUNCH_MEDV_HOST);
 
 /// InstallExecuteSequence's standard actions.
 pub const INSTALL_EXECUTE: &[(&str, i32)] = &[
@@ -99,7 +115,7 @@ pub const INSTALL_EXECUTE: &[(&str, i32)] = &[
     ("InstallFinalize", INSTALL_FINALIZE),
 ];
 
-/// InstallUISequence's standard actions (no dialogs: basic UI only).
+/// InstallUISequence's standard actions (the pages join from `crate::msi::ui`).
 pub const INSTALL_UI: &[(&str, i32)] = &[
     ("FindRelatedProducts", FIND_RELATED_PRODUCTS),
     ("AppSearch", APP_SEARCH),
@@ -167,6 +183,15 @@ impl Sequences {
     /// Adds an action (or a dialog) to InstallUISequence.
     pub fn install_ui(&mut self, action: &str, condition: Option<&str>, sequence: i32) {
         self.install_ui.push(row(action, condition, sequence));
+    }
+
+    /// Sets the condition of an action already in InstallUISequence.
+    pub fn install_ui_condition(&mut self, action: &str, condition: &str) {
+        for row in self.install_ui.iter_mut() {
+            if row[0] == s(action) {
+                row[1] = s(condition);
+            }
+        }
     }
 
     /// The five tables.

@@ -2,11 +2,9 @@
 //! sequence rows, the ActionText of the staging step), the restore of a
 //! remembered INSTALLDIR and the start of the host agent.
 
-use super::property::{
-    INSTALLDIR, INSTALLED, MEDVHOST_PROPERTY, SAVED_DIR_PROPERTY, SUPPRESSMEDVLAUNCH,
-};
+use super::property::{INSTALLDIR, MEDVHOST_PROPERTY, SAVED_DIR_PROPERTY};
 use super::schema::{key, opt, s, TableData};
-use super::sequences::{Sequences, LAUNCH_MEDV_HOST, RESTORE_INSTALL_DIR};
+use super::sequences::{Sequences, RESTORE_INSTALL_DIR};
 use crate::msi::runtime::{RuntimeRows, STAGE_ACTION, TYPE_SET_PROPERTY};
 use msi::{Category, Column, Value};
 
@@ -31,19 +29,13 @@ fn restore_dir_condition() -> String {
     format!("{SAVED_DIR_PROPERTY} AND NOT {INSTALLDIR}")
 }
 
-/// Starts the agent only on a first install, only when it is there, unless suppressed.
-fn launch_condition() -> String {
-    format!("NOT {INSTALLED} AND {MEDVHOST_PROPERTY} AND {SUPPRESSMEDVLAUNCH}<>\"1\"")
-}
-
 /// Puts every custom action in its sequences.
 pub fn schedule(sequences: &mut Sequences, runtime: Option<&RuntimeRows>) {
     let restore = restore_dir_condition();
     sequences.install_execute(RESTORE_DIR_ACTION, Some(&restore), RESTORE_INSTALL_DIR);
     sequences.install_ui(RESTORE_DIR_ACTION, Some(&restore), RESTORE_INSTALL_DIR);
-    // After a successful install with UI, start the agent so that first-time setup
-    // runs, as MED-V did; a silent install leaves it to the next logon.
-    sequences.install_ui(LAUNCH_ACTION, Some(&launch_condition()), LAUNCH_MEDV_HOST);
+    // The agent starts from the Finish page ("Start MED-V now"), as MED-V's did;
+    // a silent install leaves it to the next logon.
     if let Some(rt) = runtime {
         for r in &rt.execute_sequence {
             sequences.install_execute(&r.action, r.condition.as_deref(), r.sequence);
@@ -96,8 +88,9 @@ fn action_text_table() -> TableData {
     TableData::new("ActionText", columns, vec![row])
 }
 
-fn custom_action_table(runtime: Option<&RuntimeRows>) -> TableData {
-    let columns = vec![
+/// CustomAction's columns.
+pub fn custom_action_columns() -> Vec<Column> {
+    vec![
         key("Action"),
         Column::build("Type").range(1, 32767).int16(),
         Column::build("Source")
@@ -108,7 +101,11 @@ fn custom_action_table(runtime: Option<&RuntimeRows>) -> TableData {
             .nullable()
             .category(Category::Formatted)
             .string(255),
-    ];
+    ]
+}
+
+fn custom_action_table(runtime: Option<&RuntimeRows>) -> TableData {
+    let columns = custom_action_columns();
     let row = |action: &str, type_: i32, source: Option<&str>, target: Option<&str>| {
         vec![s(action), Value::Int(type_), opt(source), opt(target)]
     };

@@ -71,7 +71,11 @@ fn every_property_a_condition_or_text_names_is_known() {
         runtime::PROP_SIDECAR,
         runtime::PROP_VHD_NAME,
     ];
-    let known = |name: &str| property::ALL.contains(&name) || runtime_properties.contains(&name);
+    let known = |name: &str| {
+        property::ALL.contains(&name)
+            || runtime_properties.contains(&name)
+            || wspack_contract::window::PROPERTIES.contains(&name)
+    };
     let all = tables(&policy, Some(&rows), 1);
     let mut names = Vec::new();
     for t in &all {
@@ -143,7 +147,7 @@ fn without_the_runtime_there_is_no_binary_nor_staging_step() {
     let actions = &table(&with, "CustomAction").rows;
     assert_eq!(
         actions.len(),
-        runtime::staging_rows(&policy).custom_actions.len() + 2
+        runtime::staging_rows(&policy).custom_actions.len() + 5
     );
 }
 

@@ -243,6 +243,10 @@ fn any_thread_count_stages_the_same_disk() {
         out.set_len(data.len() as u64).unwrap();
         let sidecar = t.0.join("ws.medv");
         let mut seen = Vec::new();
+        let sidecar = parallel::Sidecar {
+            path: &sidecar,
+            window: None,
+        };
         parallel::stage_chunks(&sidecar, &table, Path::new(&out_path), jobs, &mut |b| {
             seen.push(b);
             true
@@ -251,5 +255,35 @@ fn any_thread_count_stages_the_same_disk() {
         assert!(fs::read(&out_path).unwrap() == data, "jobs {}", jobs);
         assert_eq!(seen.len(), table.chunks.len());
         assert_eq!(seen.last(), Some(&(data.len() as u64)));
+    }
+}
+
+#[test]
+fn a_sidecar_inside_another_file_is_read_in_its_window() {
+    for chunked_package in [true, false] {
+        let t = Tmp::new();
+        let data = disk(5 * CHUNK + 99, 79);
+        let (mut cad, mut h) = setup_chunked(&t, &data, false);
+        if !chunked_package {
+            fs::write(t.path("out/ws.medv"), gzip_bytes(&data)).unwrap();
+            h.table = None;
+        }
+        // The one-file setup EXE: other bytes before and after the sidecar.
+        let medv = fs::read(t.path("out/ws.medv")).unwrap();
+        let mut exe = b"MZ setup.exe ".repeat(1000);
+        let offset = exe.len();
+        exe.extend_from_slice(&medv);
+        exe.extend_from_slice(b"PK central directory");
+        fs::write(t.path("x-setup.exe"), &exe).unwrap();
+        fs::remove_file(t.path("out/ws.medv")).unwrap();
+        cad.push_str(&format!(
+            "|medvwindow={}:{}:{}",
+            offset,
+            medv.len(),
+            t.path("x-setup.exe")
+        ));
+        assert_eq!(stage(&cad, &mut h), 0, "{}", h.all());
+        assert!(staged(&t) == data, "chunked: {}", chunked_package);
+        assert!(h.all().contains("x-setup.exe"), "{}", h.all());
     }
 }
