@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use support::wine::{decode_log, MsiRun, Wine};
 use wspack::policy::Policy;
+use wspack::sidecar::ChunkTable;
 
 const WSPACK: &str = env!("CARGO_BIN_EXE_wspack");
 const EPOCH: &str = "1700000000";
@@ -325,23 +326,51 @@ fn assert_staged(wine: &Wine, disk: &Path) {
     );
 }
 
-/// Asserts that the log has StageVhd's failure line naming the damaged sidecar.
-///
-/// Which check catches a flipped bit depends on where it lands in the deflate
-/// stream: corrupt deflate data or a CRC-32 mismatch ("... is damaged or
-/// truncated"), or an inflated size or SHA-256 that differs ("... does not match
-/// this package: size mismatch ...; the sidecar is damaged or from another build").
-fn assert_names_damage(run: &MsiRun, sidecar: &str) {
-    let line = run
+/// The package's chunk table (Binary row `WspackChunks`), read back from the MSI.
+fn chunk_table(pkg: &Path) -> ChunkTable {
+    let msi = pkg.join(format!("{INTERNAL}.msi"));
+    wspack::msi::inspect(&msi)
+        .expect("inspect the package")
+        .disk
+        .chunk_table
+        .expect("the package has a chunk table")
+        .expect("its chunk table decodes")
+}
+
+/// The chunk whose gzip member holds sidecar byte `at`: (number, disk offset).
+fn chunk_holding(table: &ChunkTable, at: u64) -> (usize, u64) {
+    let i = table
+        .chunks
+        .iter()
+        .position(|c| at >= c.sidecar_offset && at < c.sidecar_offset + c.sidecar_len)
+        .expect("the byte is inside a chunk");
+    (i, table.chunks[i].disk_offset)
+}
+
+/// Asserts that the log has StageVhd's one failure line naming the damaged chunk
+/// (number and disk offset) of the sidecar. A flipped bit shows as corrupt deflate
+/// data or a CRC-32 mismatch ("... is damaged: ..."), or, should a chunk still
+/// inflate, as a SHA-256 other than the chunk table's ("... does not match this
+/// package").
+fn assert_names_damage(run: &MsiRun, sidecar: &str, (chunk, disk_offset): (usize, u64)) {
+    let lines: Vec<&str> = run
         .log
         .lines()
-        .find(|l| l.starts_with("wspack StageVhd: ") && l.contains(" damaged "))
-        .unwrap_or_else(|| panic!("no damage line in the log:\n{}", run.log));
-    assert!(line.contains(sidecar), "{line}");
-    let gzip_damage = line.contains(" is damaged or truncated: ");
-    let wrong_disk = line.contains(" does not match this package: size mismatch")
-        || line.contains(" does not match this package: SHA-256 mismatch");
-    assert!(gzip_damage || wrong_disk, "{line}");
+        .filter(|l| l.starts_with("wspack StageVhd: ") && l.contains(" damaged"))
+        .collect();
+    assert_eq!(lines.len(), 1, "one damage line in the log:\n{}", run.log);
+    let line = lines[0];
+    let named =
+        format!("wspack StageVhd: chunk {chunk} (disk bytes from {disk_offset}) of {sidecar} ");
+    assert!(
+        line.starts_with(&named),
+        "{line}\nexpected it to start with {named}"
+    );
+    assert!(
+        line.contains(" is damaged: ") || line.contains(" does not match this package "),
+        "{line}"
+    );
+    assert!(line.contains("from another build: copy it again"), "{line}");
 }
 
 /// Asserts the install failed and left nothing: no disk, no file, no value, no product.
@@ -504,13 +533,17 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
     assert_eq!(products(&wine).len(), 1);
     assert_eq!(products(&wine)[0].1, "1.0.0");
     let ticks = ticks_for(&disk_a);
+    let table_a = chunk_table(&pkg_a);
     let size = fs::metadata(&disk_a).unwrap().len();
     let sha = sha256(&disk_a);
     for needle in [
         format!("wspack StageVhdTicks: added {ticks} progress ticks for the disk"),
         format!(r"wspack StageVhd: staging C:\ProgramData\Microsoft\Medv\Workspace\{INTERNAL}.vhd"),
         format!("{INTERNAL}.vhd: 0 of {} MiB", size >> 20),
-        format!("({size} bytes, SHA-256 {sha} verified)"),
+        format!(
+            "({size} bytes, SHA-256 {sha}, all {} chunks verified against the package's chunk table",
+            table_a.chunks.len()
+        ),
         "wspack StageVhdCommit: done".to_string(),
     ] {
         assert!(
@@ -530,7 +563,11 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
         "explicit progress: {records:?}"
     );
     let increments: Vec<i64> = records.iter().filter(|r| r.0 == 2).map(|r| r.1).collect();
-    assert!(increments.len() >= (size >> 20) as usize, "{records:?}");
+    // An increment as each whole chunk is staged (a short last chunk may share one).
+    assert!(
+        increments.len() as u64 >= size / table_a.chunk_size,
+        "{records:?}"
+    );
     assert_eq!(increments.iter().sum::<i64>(), ticks, "{records:?}");
 
     // 2. The same package again (maintenance mode: Installed is set): nothing is staged.
@@ -615,15 +652,16 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
     // 6. OVERWRITEVHD=1 with a damaged sidecar: the old disk is kept aside, the
     //    staging fails, the rollback puts the old disk back.
     let damaged = ws.copy_package(&pkg_a, "damaged-a");
-    // The bit is in the gzip trailer's CRC-32: the damage shows only after the
-    // whole disk was inflated into the temporary file.
+    // The bit is in the last gzip member's CRC-32 trailer.
     flip_byte(&damaged.join(format!("{INTERNAL}.medv")), -6);
+    let last = table_a.chunks.len() - 1;
     let damaged_msi = wine.win_path(&damaged.join(format!("{INTERNAL}.msi")));
     let run = wine.msiexec(&["/i", &damaged_msi, "/qn", "OVERWRITEVHD=1"]);
     assert!(!run.log_says_success(), "{}", run.log);
     assert_names_damage(
         &run,
         &wine.win_path(&damaged.join(format!("{INTERNAL}.medv"))),
+        (last, table_a.chunks[last].disk_offset),
     );
     assert!(run.log.contains("wspack StageVhdRollback:"), "{}", run.log);
     assert_eq!(
@@ -693,21 +731,20 @@ fn setup_exe_and_broken_sidecars() {
     let damaged = ws.copy_package(&pkg_a, "damaged");
     let len = fs::metadata(damaged.join(&sidecar)).unwrap().len() as i64;
     flip_byte(&damaged.join(&sidecar), len / 2);
+    let table_a = chunk_table(&pkg_a);
+    assert!(table_a.chunks.len() >= 3, "a disk of several chunks");
+    let middle = chunk_holding(&table_a, (len / 2) as u64);
     let run = wine.msiexec(&["/i", &wine.win_path(&damaged.join(&msi)), "/qn"]);
     let damaged_sidecar = wine.win_path(&damaged.join(&sidecar));
-    assert_names_damage(&run, &damaged_sidecar);
+    assert_names_damage(&run, &damaged_sidecar, middle);
     assert_nothing_left(&wine, &run);
 
-    // A valid sidecar of another disk of the same size: the SHA-256 check refuses it.
+    // A valid sidecar of another disk of the same size (another build): its first
+    // chunk already differs from what the package's chunk table says.
     let foreign = ws.copy_package(&pkg_a, "foreign");
     fs::copy(pkg_b.join(&sidecar), foreign.join(&sidecar)).unwrap();
     let run = wine.msiexec(&["/i", &wine.win_path(&foreign.join(&msi)), "/qn"]);
-    assert!(
-        run.log
-            .contains("does not match this package: SHA-256 mismatch"),
-        "{}",
-        run.log
-    );
+    assert_names_damage(&run, &wine.win_path(&foreign.join(&sidecar)), (0, 0));
     assert!(run.log.contains(&sha256(&disk_a)), "{}", run.log);
     assert_nothing_left(&wine, &run);
 

@@ -3,12 +3,16 @@
 
 use wspack_contract::data::{diff_key, stage_key, Fields};
 use wspack_contract::stage::{parse_sha256, Expected};
+use wspack_contract::window::Window;
 
 /// What StageVhd needs to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageData {
-    /// The sidecar's full path.
+    /// The sidecar's full path (with a window: the file that holds it).
     pub sidecar: String,
+    /// Where the sidecar's bytes are inside `sidecar` when it is stored in another
+    /// file (the one-file setup EXE); `None`: the whole file is the sidecar.
+    pub window: Option<(u64, u64)>,
     /// The .msi being installed (`[OriginalDatabase]`), for messages.
     pub msi: String,
     /// Where the disk goes (full path of `<internal_name>.vhd`).
@@ -50,7 +54,10 @@ impl StageData {
         let f = Fields::parse(data)?;
         let msi = f.get(stage_key::MSI).unwrap_or("").to_string();
         let medv = f.require(stage_key::MEDV)?;
-        let sidecar = if is_absolute(medv) {
+        let window = Window::from_fields(&f)?;
+        let sidecar = if let Some(w) = &window {
+            w.path.clone()
+        } else if is_absolute(medv) {
             medv.to_string()
         } else if let Some(dir) = f.get(stage_key::MEDVDIR).filter(|d| !d.is_empty()) {
             join(dir, medv)
@@ -80,6 +87,7 @@ impl StageData {
             .unwrap_or(false);
         Ok(StageData {
             sidecar,
+            window: window.map(|w| (w.offset, w.length)),
             msi,
             vhd,
             expected: Expected { size, sha256 },

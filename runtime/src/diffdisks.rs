@@ -120,6 +120,9 @@ mod tests {
         fn status(&mut self, _: &str) -> bool {
             true
         }
+        fn chunk_table(&mut self, _: &str) -> Result<Option<Vec<u8>>, String> {
+            Ok(None)
+        }
     }
 
     #[test]

@@ -267,6 +267,102 @@ impl<R: Read> Read for GzReader<R> {
     }
 }
 
+/// Inflates one whole gzip member held in memory (`member`: header, deflate data,
+/// CRC-32 and ISIZE trailer, nothing after it) straight into `out`, which must have
+/// room for at least one byte more than the member should hold, so that a member
+/// that inflates to more shows. Returns the bytes written. Decoding into one flat
+/// buffer lets miniz_oxide take its fast path, several times faster than the
+/// streaming reader's 32 KiB ring buffer.
+pub fn inflate_member(member: &[u8], out: &mut [u8]) -> io::Result<usize> {
+    use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
+    use miniz_oxide::inflate::TINFLStatus;
+    let start = member_header_len(member)?;
+    if member.len() < start + 8 {
+        return Err(invalid("the gzip member is truncated (no trailer)".into()));
+    }
+    let (deflate, trailer) = member[start..].split_at(member.len() - start - 8);
+    let mut state = Box::new(DecompressorOxide::new());
+    let flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+    let (status, used, written) = decompress(&mut state, deflate, out, 0, flags);
+    match status {
+        TINFLStatus::Done if used == deflate.len() => {}
+        TINFLStatus::Done => {
+            return Err(invalid(format!(
+                "its deflate data ends {} bytes before its trailer",
+                deflate.len() - used
+            )))
+        }
+        TINFLStatus::HasMoreOutput => return Ok(written),
+        TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress => {
+            return Err(invalid("its deflate data is truncated".into()))
+        }
+        other => return Err(invalid(format!("corrupt deflate data ({:?})", other))),
+    }
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&out[..written]);
+    let want_crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
+    let want_len = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
+    let got_crc = crc.finalize();
+    if got_crc != want_crc {
+        return Err(invalid(format!(
+            "gzip CRC-32 mismatch: the trailer says {:08x}, the data gives {:08x}",
+            want_crc, got_crc
+        )));
+    }
+    if want_len != written as u32 {
+        return Err(invalid(format!(
+            "gzip length mismatch: the trailer says {} (mod 2^32), the data gives {}",
+            want_len, written
+        )));
+    }
+    Ok(written)
+}
+
+/// The length of the gzip member header at the start of `member`.
+fn member_header_len(member: &[u8]) -> io::Result<usize> {
+    let short = || invalid("the gzip member is truncated (in its header)".into());
+    if member.len() < 10 {
+        return Err(short());
+    }
+    if member[0..2] != [0x1f, 0x8b] {
+        return Err(invalid(format!(
+            "not a gzip member (starts with {:02x} {:02x}, expected 1f 8b)",
+            member[0], member[1]
+        )));
+    }
+    if member[2] != 8 {
+        return Err(invalid(format!(
+            "unsupported gzip compression method {} (only 8, deflate)",
+            member[2]
+        )));
+    }
+    let flags = member[3];
+    if flags & !(FTEXT | FHCRC | FEXTRA | FNAME | FCOMMENT) != 0 {
+        return Err(invalid(format!(
+            "reserved gzip header flags set ({:#04x})",
+            flags
+        )));
+    }
+    let mut at = 10;
+    if flags & FEXTRA != 0 {
+        let xlen = member.get(at..at + 2).ok_or_else(short)?;
+        at += 2 + u16::from_le_bytes([xlen[0], xlen[1]]) as usize;
+    }
+    for field in [FNAME, FCOMMENT] {
+        if flags & field != 0 {
+            let rest = member.get(at..).ok_or_else(short)?;
+            at += rest.iter().position(|&b| b == 0).ok_or_else(short)? + 1;
+        }
+    }
+    if flags & FHCRC != 0 {
+        at += 2;
+    }
+    if at > member.len() {
+        return Err(short());
+    }
+    Ok(at)
+}
+
 /// A one-member gzip file of `data` (for tests).
 #[cfg(test)]
 pub fn gzip_bytes(data: &[u8]) -> Vec<u8> {
@@ -391,6 +487,40 @@ mod tests {
         assert!(e.contains("not a gzip stream"), "{}", e);
         let e = read_all(&b""[..], 10).unwrap_err().to_string();
         assert!(e.contains("empty"), "{}", e);
+    }
+
+    #[test]
+    fn inflates_a_whole_member_in_memory() {
+        let data = sample(300_000);
+        for flags in [0, FNAME, FEXTRA | FNAME | FCOMMENT | FHCRC | FTEXT] {
+            let gz = gzip(&data, flags);
+            let mut out = vec![0u8; data.len() + 1];
+            assert_eq!(inflate_member(&gz, &mut out).unwrap(), data.len());
+            assert!(out[..data.len()] == data[..]);
+            // Room for less than it holds: it says it filled the buffer.
+            let mut small = vec![0u8; 1000];
+            assert_eq!(inflate_member(&gz, &mut small).unwrap(), 1000);
+        }
+        let gz = gzip(&data, 0);
+        let mut out = vec![0u8; data.len() + 1];
+        let n = gz.len();
+        let mut bad = gz.clone();
+        bad[n - 8] ^= 1;
+        let e = inflate_member(&bad, &mut out).unwrap_err().to_string();
+        assert!(e.contains("CRC-32 mismatch"), "{}", e);
+        let mut bad = gz.clone();
+        bad[n - 2] ^= 1;
+        let e = inflate_member(&bad, &mut out).unwrap_err().to_string();
+        assert!(e.contains("length mismatch"), "{}", e);
+        for cut in [3, 12, n / 2, n - 1] {
+            assert!(inflate_member(&gz[..cut], &mut out).is_err(), "cut {}", cut);
+        }
+        let mut longer = gz.clone();
+        longer.extend_from_slice(&gzip(b"x", 0));
+        assert!(inflate_member(&longer, &mut out).is_err());
+        let mut bad = gz;
+        bad[n / 2] ^= 0x40;
+        assert!(inflate_member(&bad, &mut out).is_err());
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod data;
 pub mod diffdisks;
 pub mod fsx;
 pub mod gzip;
+pub mod parallel;
 pub mod staging;
 
 #[cfg(windows)]

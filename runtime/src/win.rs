@@ -26,7 +26,18 @@ extern "system" {
     fn MsiRecordSetStringW(record: MsiHandle, field: u32, value: *const u16) -> u32;
     fn MsiRecordSetInteger(record: MsiHandle, field: u32, value: i32) -> u32;
     fn MsiCloseHandle(h: MsiHandle) -> u32;
+    fn MsiOpenDatabaseW(path: *const u16, persist: *const u16, db: *mut MsiHandle) -> u32;
+    fn MsiDatabaseOpenViewW(db: MsiHandle, query: *const u16, view: *mut MsiHandle) -> u32;
+    fn MsiViewExecute(view: MsiHandle, record: MsiHandle) -> u32;
+    fn MsiViewFetch(view: MsiHandle, record: *mut MsiHandle) -> u32;
+    fn MsiRecordReadStream(record: MsiHandle, field: u32, buf: *mut u8, len: *mut u32) -> u32;
 }
+
+const ERROR_NO_MORE_ITEMS: u32 = 259;
+/// `MSIDBOPEN_READONLY`: a predefined persist mode, passed as a pointer value.
+const MSIDBOPEN_READONLY: *const u16 = ptr::null();
+/// A chunk table larger than this is refused (2 TiB of 4 MiB chunks is 32 MiB).
+const MAX_TABLE_BYTES: usize = 64 << 20;
 
 /// `s` as a NUL-terminated UTF-16 string.
 pub fn wide(s: &str) -> Vec<u16> {
@@ -48,6 +59,7 @@ pub struct Session {
     h: MsiHandle,
 }
 
+/// An installer handle (record, view, database), closed when dropped.
 struct Record(MsiHandle);
 
 impl Drop for Record {
@@ -152,6 +164,61 @@ impl Host for Session {
 
     fn status(&mut self, text: &str) -> bool {
         self.record_text(INSTALLMESSAGE_ACTIONDATA, text) != IDCANCEL
+    }
+
+    fn chunk_table(&mut self, msi: &str) -> Result<Option<Vec<u8>>, String> {
+        binary_row(msi, wspack_contract::chunks::CHUNK_TABLE_BINARY)
+    }
+}
+
+/// The data of the Binary table row `name` in the package at `msi` (opened
+/// read-only: a deferred action has no handle on the running database), or `None`
+/// if there is no such row.
+fn binary_row(msi: &str, name: &str) -> Result<Option<Vec<u8>>, String> {
+    let path = wide(msi);
+    let mut db = Record(0);
+    let r = unsafe { MsiOpenDatabaseW(path.as_ptr(), MSIDBOPEN_READONLY, &mut db.0) };
+    if r != 0 {
+        return Err(format!("MsiOpenDatabase failed (error {})", r));
+    }
+    // `name` is an identifier the packager chose: no quote to escape.
+    let query = wide(&format!(
+        "SELECT `Data` FROM `Binary` WHERE `Name`='{}'",
+        name
+    ));
+    let mut view = Record(0);
+    let r = unsafe { MsiDatabaseOpenViewW(db.0, query.as_ptr(), &mut view.0) };
+    if r != 0 {
+        return Err(format!("can't query its Binary table (error {})", r));
+    }
+    let r = unsafe { MsiViewExecute(view.0, 0) };
+    if r != 0 {
+        return Err(format!("can't query its Binary table (error {})", r));
+    }
+    let mut row = Record(0);
+    match unsafe { MsiViewFetch(view.0, &mut row.0) } {
+        0 => {}
+        ERROR_NO_MORE_ITEMS => return Ok(None),
+        r => return Err(format!("can't read its Binary table (error {})", r)),
+    }
+    let mut data = Vec::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let mut len = buf.len() as u32;
+        let r = unsafe { MsiRecordReadStream(row.0, 1, buf.as_mut_ptr(), &mut len) };
+        if r != 0 {
+            return Err(format!("can't read the {} stream (error {})", name, r));
+        }
+        if len == 0 {
+            return Ok(Some(data));
+        }
+        data.extend_from_slice(&buf[..len as usize]);
+        if data.len() > MAX_TABLE_BYTES {
+            return Err(format!(
+                "the {} stream is over {} bytes",
+                name, MAX_TABLE_BYTES
+            ));
+        }
     }
 }
 

@@ -2,13 +2,13 @@
 //! into place, writing the journal ahead of each step. Each step returns a
 //! [`Failure`] to stop; [`stage_parsed`] reports it once.
 
-use super::{read_journal, ticks_for, Host, Journal, Paths};
+use super::{chunked, read_journal, ticks_for, Host, Journal, Paths};
 use super::{ERROR_INSTALL_FAILURE, ERROR_INSTALL_USEREXIT, ERROR_SUCCESS};
 use crate::data::StageData;
 use crate::fsx;
 use crate::gzip::GzReader;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use wspack_contract::stage::{copy_verified, to_hex, StageError};
@@ -22,7 +22,7 @@ to a local disk and install from there (as SCCM does), or make the share readabl
 /// Why StageVhd stopped. The step that stops has already cleaned up after itself;
 /// the message is reported once, prefixed with `StageVhd: `.
 #[derive(Debug)]
-enum Failure {
+pub(super) enum Failure {
     /// An error (shown to the user): the install fails and rolls back.
     Error(String),
     /// The user cancelled (a log line).
@@ -93,6 +93,7 @@ fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
     refuse_a_disk_set_aside(&p)?;
     let existing = existing_disk(&p, d.overwrite)?;
     let sidecar = open_sidecar(d)?;
+    let table = chunked::read_table(d, host)?;
     // From here on every step is journaled first.
     let mut journal = begin_journal(&p, existing)?;
     if existing {
@@ -100,15 +101,22 @@ fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
     }
     let file = create_tmp(&p, d.expected.size)?;
     let started = Instant::now();
-    write_disk(d, &p, sidecar, file, host)?;
+    let how = match &table {
+        Some(t) => chunked::write_disk(d, &p, file, t, host)?,
+        None => {
+            write_disk(d, &p, sidecar, file, host)?;
+            "verified".to_string()
+        }
+    };
     place(&p, &mut journal)?;
     let secs = started.elapsed().as_secs_f64();
     let size = d.expected.size;
     host.log(&format!(
-        "StageVhd: staged {} ({} bytes, SHA-256 {} verified) in {:.1} s, {:.0} MiB/s",
+        "StageVhd: staged {} ({} bytes, SHA-256 {}, {}) in {:.1} s, {:.0} MiB/s",
         p.vhd.display(),
         size,
         to_hex(&d.expected.sha256),
+        how,
         secs,
         size as f64 / 1048576.0 / secs.max(0.001)
     ));
@@ -271,7 +279,7 @@ fn create_tmp(p: &Paths, size: u64) -> Result<File, Failure> {
 }
 
 /// A byte count in whole MiB with thousands separators.
-fn mib(bytes: u64) -> String {
+pub(super) fn mib(bytes: u64) -> String {
     let m = bytes / (1024 * 1024);
     let s = m.to_string();
     let mut out = String::new();
@@ -287,18 +295,18 @@ fn mib(bytes: u64) -> String {
 /// The progress bar (ticks, at most one message per MiB) and the status line
 /// (`<name>.vhd: <n> of <m> MiB`, every 5% and at least every 64 MiB) while the
 /// disk is written. Each returns false when the user cancelled.
-struct Progress<'h> {
+pub(super) struct Progress<'h> {
     host: &'h mut dyn Host,
     name: String,
     size: u64,
     total_ticks: u64,
-    reported_ticks: u64,
+    pub(super) reported_ticks: u64,
     status_step: u64,
     next_status: u64,
 }
 
 impl<'h> Progress<'h> {
-    fn new(host: &'h mut dyn Host, vhd: &Path, size: u64) -> Progress<'h> {
+    pub(super) fn new(host: &'h mut dyn Host, vhd: &Path, size: u64) -> Progress<'h> {
         let status_step = (size / 20).max(64 << 20);
         Progress {
             host,
@@ -314,12 +322,12 @@ impl<'h> Progress<'h> {
         }
     }
 
-    fn start(&mut self) -> bool {
+    pub(super) fn start(&mut self) -> bool {
         self.host
             .status(&format!("{}: 0 of {} MiB", self.name, mib(self.size)))
     }
 
-    fn update(&mut self, bytes: u64) -> bool {
+    pub(super) fn update(&mut self, bytes: u64) -> bool {
         let due = ticks_for(bytes.min(self.size)).min(self.total_ticks);
         if due >= self.reported_ticks + 1024 || (bytes >= self.size && due > self.reported_ticks) {
             if !self.host.tick(due - self.reported_ticks) {
@@ -382,7 +390,10 @@ fn write_disk(
     };
     // take(size + 1): a sidecar that inflates to more than promised stops one byte
     // over (size mismatch) instead of filling the disk.
-    let src = GzReader::new(sidecar).take(size.saturating_add(1));
+    let src = match window_of(sidecar, d.window) {
+        Ok(src) => GzReader::new(src).take(size.saturating_add(1)),
+        Err(e) => return Err(copy_failure(StageError::Io(e), false, d, p, 0)),
+    };
     let result = copy_verified(src, &mut out, &d.expected, &mut |b| progress.update(b));
     let result = result.and_then(|_| {
         out.inner.sync_all().map_err(|e| {
@@ -395,6 +406,17 @@ fn write_disk(
     match result {
         Ok(()) => Ok(()),
         Err(e) => Err(copy_failure(e, write_failed, d, p, progress.reported_ticks)),
+    }
+}
+
+/// The sidecar's bytes: the whole file, or its window inside the file.
+fn window_of(mut file: File, window: Option<(u64, u64)>) -> io::Result<io::Take<File>> {
+    match window {
+        Some((offset, length)) => {
+            file.seek(SeekFrom::Start(offset))?;
+            Ok(file.take(length))
+        }
+        None => Ok(file.take(u64::MAX)),
     }
 }
 

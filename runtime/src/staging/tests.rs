@@ -15,6 +15,10 @@ struct Rec {
     statuses: usize,
     /// Cancel once this many ticks were reported.
     cancel_after: Option<u64>,
+    /// What `chunk_table` returns (the package's Binary row WspackChunks).
+    table: Option<Vec<u8>>,
+    /// The package asked for in `chunk_table`.
+    table_asked: Option<String>,
 }
 
 impl Host for Rec {
@@ -34,6 +38,10 @@ impl Host for Rec {
     fn status(&mut self, _t: &str) -> bool {
         self.statuses += 1;
         true
+    }
+    fn chunk_table(&mut self, msi: &str) -> Result<Option<Vec<u8>>, String> {
+        self.table_asked = Some(msi.to_string());
+        Ok(self.table.clone())
     }
 }
 
@@ -535,13 +543,52 @@ fn ticks_come_from_the_size_field() {
     assert_eq!(ticks_for(u64::MAX / 2), i32::MAX as u64);
 }
 
-/// Manual benchmark: `WSPACK_BENCH_MEDV=x.medv WSPACK_BENCH_OUT=/tmp/x.vhd cargo test --release -- --ignored bench`
+/// Manual benchmark of the sequential path (a package without a chunk table):
+/// `WSPACK_BENCH_MEDV=x.medv WSPACK_BENCH_OUT=/tmp/x.vhd cargo test --release -- --ignored bench`.
+/// With `WSPACK_BENCH_TABLE=<Binary.WspackChunks>` (`msidump -s x.msi` writes it to
+/// `_Streams/`) it stages the chunks in parallel instead (`WSPACK_BENCH_THREADS`,
+/// default one per core).
 #[test]
 #[ignore]
 fn bench_stage_a_real_sidecar() {
     let medv = std::env::var("WSPACK_BENCH_MEDV").expect("WSPACK_BENCH_MEDV");
     let out = std::env::var("WSPACK_BENCH_OUT").unwrap_or_else(|_| "/dev/null".into());
     let t = Instant::now();
+    if let Ok(table) = std::env::var("WSPACK_BENCH_TABLE") {
+        let table = wspack_contract::chunks::ChunkTable::decode(&fs::read(table).unwrap()).unwrap();
+        let threads = std::env::var("WSPACK_BENCH_THREADS")
+            .map(|n| n.parse().unwrap())
+            .unwrap_or_else(|_| crate::parallel::threads());
+        let sink = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&out)
+            .unwrap();
+        sink.set_len(table.disk_size()).unwrap();
+        crate::parallel::stage_chunks(
+            &crate::parallel::Sidecar {
+                path: Path::new(&medv),
+                window: None,
+            },
+            &table,
+            Path::new(&out),
+            threads,
+            &mut |_| true,
+        )
+        .unwrap();
+        let s = t.elapsed().as_secs_f64();
+        let size = table.disk_size();
+        eprintln!(
+            "{} bytes in {} chunks on {} threads, {:.2} s, {:.0} MiB/s",
+            size,
+            table.chunks.len(),
+            threads,
+            s,
+            size as f64 / 1048576.0 / s
+        );
+        return;
+    }
     let src = GzReader::new(File::open(&medv).unwrap());
     let mut sink = File::create(&out).unwrap();
     let got = wspack_contract::stage::copy_hashed(src, &mut sink, &mut |_| true).unwrap();
@@ -554,3 +601,5 @@ fn bench_stage_a_real_sidecar() {
         got.size as f64 / 1048576.0 / s
     );
 }
+
+mod chunked;
