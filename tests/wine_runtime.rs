@@ -508,34 +508,77 @@ fn ticks_for(disk: &Path) -> i64 {
     fs::metadata(disk).unwrap().len().div_ceil(1024) as i64
 }
 
+/// One Wine prefix and the packages the scenarios install, in order.
+struct Packages {
+    ws: Ws,
+    wine: Wine,
+    pkg_a: PathBuf,
+    pkg_b: PathBuf,
+    disk_a: PathBuf,
+    disk_b: PathBuf,
+    v1: wspack::policy::Policy,
+    v11: wspack::policy::Policy,
+    msi_a_win: String,
+    msi_b_win: String,
+}
+
+impl Packages {
+    fn new() -> Packages {
+        let ws = Ws::new();
+        let pkg_a = ws.build("v1.toml", "pkg-a");
+        let pkg_b = ws.build("v11.toml", "pkg-b");
+        let (disk_a, disk_b) = (ws.path("disk-a.vhd"), ws.path("disk-b.vhd"));
+        let (v1, v11) = (ws.policy("v1.toml"), ws.policy("v11.toml"));
+        assert_inspect_says_staged(&pkg_a);
+        let msi_a = pkg_a.join(format!("{INTERNAL}.msi"));
+        let msi_b = pkg_b.join(format!("{INTERNAL}.msi"));
+
+        let wine = Wine::new();
+        let msi_a_win = wine.win_path(&msi_a);
+        let msi_b_win = wine.win_path(&msi_b);
+
+        Packages {
+            ws,
+            wine,
+            pkg_a,
+            pkg_b,
+            disk_a,
+            disk_b,
+            v1,
+            v11,
+            msi_a_win,
+            msi_b_win,
+        }
+    }
+}
+
 #[test]
 fn msiexec_install_upgrade_overwrite_and_uninstall() {
-    let ws = Ws::new();
-    let pkg_a = ws.build("v1.toml", "pkg-a");
-    let pkg_b = ws.build("v11.toml", "pkg-b");
-    let (disk_a, disk_b) = (ws.path("disk-a.vhd"), ws.path("disk-b.vhd"));
-    let (v1, v11) = (ws.policy("v1.toml"), ws.policy("v11.toml"));
-    assert_inspect_says_staged(&pkg_a);
-    let msi_a = pkg_a.join(format!("{INTERNAL}.msi"));
-    let msi_b = pkg_b.join(format!("{INTERNAL}.msi"));
+    let p = Packages::new();
+    install_stages_every_byte_and_value(&p);
+    the_same_package_again_stages_nothing(&p);
+    let planted = upgrade_stages_the_new_disk_and_keeps_diff_disks(&p);
+    uninstall_removes_all_but_diff_disks(&p, &planted);
+    a_disk_in_place_is_refused_and_kept(&p);
+    a_damaged_overwrite_restores_the_old_disk(&p);
+    a_good_overwrite_replaces_the_disk(&p);
+    uninstall_with_deletediffdisks_removes_this_workspaces_diff_disks(&p, &planted);
+}
 
-    let wine = Wine::new();
-    let msi_a_win = wine.win_path(&msi_a);
-    let msi_b_win = wine.win_path(&msi_b);
-
-    // 1. Install: the disk is staged bit for bit, every value is written, the
-    //    progress bar is sized to the disk and advanced to its end.
-    let (run, trace) = msiexec_traced(&wine, &["/i", &msi_a_win, "/qn"]);
+/// Install: the disk is staged bit for bit, every value is written, the
+/// progress bar is sized to the disk and advanced to its end.
+fn install_stages_every_byte_and_value(p: &Packages) {
+    let (run, trace) = msiexec_traced(&p.wine, &["/i", &p.msi_a_win, "/qn"]);
     assert!(run.log_says_success(), "{}", run.log);
-    assert_staged(&wine, &disk_a);
-    assert_eq!(leftovers(&wine), Vec::<String>::new());
-    support::wine::assert_policy_in_registry(&wine, &v1);
-    assert_eq!(products(&wine).len(), 1);
-    assert_eq!(products(&wine)[0].1, "1.0.0");
-    let ticks = ticks_for(&disk_a);
-    let table_a = chunk_table(&pkg_a);
-    let size = fs::metadata(&disk_a).unwrap().len();
-    let sha = sha256(&disk_a);
+    assert_staged(&p.wine, &p.disk_a);
+    assert_eq!(leftovers(&p.wine), Vec::<String>::new());
+    support::wine::assert_policy_in_registry(&p.wine, &p.v1);
+    assert_eq!(products(&p.wine).len(), 1);
+    assert_eq!(products(&p.wine)[0].1, "1.0.0");
+    let ticks = ticks_for(&p.disk_a);
+    let table_a = chunk_table(&p.pkg_a);
+    let size = fs::metadata(&p.disk_a).unwrap().len();
+    let sha = sha256(&p.disk_a);
     for needle in [
         format!("wspack StageVhdTicks: added {ticks} progress ticks for the disk"),
         format!(r"wspack StageVhd: staging C:\ProgramData\Microsoft\Medv\Workspace\{INTERNAL}.vhd"),
@@ -569,10 +612,15 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
         "{records:?}"
     );
     assert_eq!(increments.iter().sum::<i64>(), ticks, "{records:?}");
+}
 
-    // 2. The same package again (maintenance mode: Installed is set): nothing is staged.
-    let before = fs::metadata(staged_vhd(&wine)).unwrap().modified().unwrap();
-    let run = wine.msiexec(&["/i", &msi_a_win, "/qn"]);
+/// The same package again (maintenance mode: Installed is set): nothing is staged.
+fn the_same_package_again_stages_nothing(p: &Packages) {
+    let before = fs::metadata(staged_vhd(&p.wine))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let run = p.wine.msiexec(&["/i", &p.msi_a_win, "/qn"]);
     assert!(
         run.log.contains("Property(S): Installed = 1"),
         "{}",
@@ -580,45 +628,59 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
     );
     assert!(!run.log.contains("wspack StageVhd: staging"), "{}", run.log);
     assert_eq!(
-        fs::metadata(staged_vhd(&wine)).unwrap().modified().unwrap(),
+        fs::metadata(staged_vhd(&p.wine))
+            .unwrap()
+            .modified()
+            .unwrap(),
         before
     );
-    assert_staged(&wine, &disk_a);
-    assert_eq!(products(&wine).len(), 1);
+    assert_staged(&p.wine, &p.disk_a);
+    assert_eq!(products(&p.wine).len(), 1);
+}
 
-    // 3. Major upgrade to 1.1.0 with another disk: RemoveExistingProducts removes
-    //    1.0.0 (and its disk) first, so the new disk is staged without OVERWRITEVHD.
-    //    DELETEDIFFDISKS=1 on an upgrade must not touch the user's diff disks. (Wine
-    //    runs the old product's removal as `msiexec /i {code} REMOVE=ALL ALLUSERS=1`,
-    //    without this install's properties and without UPGRADINGPRODUCTCODE, so the
-    //    `NOT UPGRADINGPRODUCTCODE` guard itself is only checked by the unit tests.)
-    let (ours, others) = plant_diff_disks(&wine);
-    let run = wine.msiexec(&["/i", &msi_b_win, "/qn", "DELETEDIFFDISKS=1"]);
+/// Major upgrade to 1.1.0 with another disk: RemoveExistingProducts removes
+/// 1.0.0 (and its disk) first, so the new disk is staged without OVERWRITEVHD.
+/// DELETEDIFFDISKS=1 on an upgrade must not touch the user's diff disks. (Wine
+/// runs the old product's removal as `msiexec /i {code} REMOVE=ALL ALLUSERS=1`,
+/// without this install's properties and without UPGRADINGPRODUCTCODE, so the
+/// `NOT UPGRADINGPRODUCTCODE` guard itself is only checked by the unit tests.)
+fn upgrade_stages_the_new_disk_and_keeps_diff_disks(p: &Packages) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let (ours, others) = plant_diff_disks(&p.wine);
+    let run = p
+        .wine
+        .msiexec(&["/i", &p.msi_b_win, "/qn", "DELETEDIFFDISKS=1"]);
     assert!(run.log_says_success(), "{}", run.log);
     assert!(run.log.contains("OVERWRITEVHD=0)"), "{}", run.log);
-    assert_staged(&wine, &disk_b);
-    assert_eq!(leftovers_except_diff(&wine), Vec::<String>::new());
-    support::wine::assert_policy_in_registry(&wine, &v11);
-    let entries = products(&wine);
+    assert_staged(&p.wine, &p.disk_b);
+    assert_eq!(leftovers_except_diff(&p.wine), Vec::<String>::new());
+    support::wine::assert_policy_in_registry(&p.wine, &p.v11);
+    let entries = products(&p.wine);
     assert_eq!(
         entries.len(),
         1,
         "exactly one product after the upgrade: {entries:?}"
     );
     assert_eq!(entries[0].1, "1.1.0");
-    assert!(entries[0].0.ends_with(&product_code(&pkg_b)), "{entries:?}");
+    assert!(
+        entries[0].0.ends_with(&product_code(&p.pkg_b)),
+        "{entries:?}"
+    );
     for f in ours.iter().chain(&others) {
         assert!(f.is_file(), "an upgrade deleted {}", f.display());
     }
+    (ours, others)
+}
 
-    // 4. Uninstall (SCCM's command, by ProductCode) without DELETEDIFFDISKS: disk,
-    //    values, keys and product are gone; the agent's diff disks stay.
-    let run = wine.msiexec(&["/x", &product_code(&pkg_b), "/qn"]);
+/// Uninstall (SCCM's command, by ProductCode) without DELETEDIFFDISKS: disk,
+/// values, keys and product are gone; the agent's diff disks stay.
+fn uninstall_removes_all_but_diff_disks(p: &Packages, planted: &(Vec<PathBuf>, Vec<PathBuf>)) {
+    let (ours, others) = planted.clone();
+    let run = p.wine.msiexec(&["/x", &product_code(&p.pkg_b), "/qn"]);
     assert!(run.log_says_success(), "{}", run.log);
-    assert!(!staged_vhd(&wine).exists());
-    assert_eq!(leftovers_except_diff(&wine), Vec::<String>::new());
-    assert_no_policy(&wine);
-    assert_eq!(products(&wine), vec![]);
+    assert!(!staged_vhd(&p.wine).exists());
+    assert_eq!(leftovers_except_diff(&p.wine), Vec::<String>::new());
+    assert_no_policy(&p.wine);
+    assert_eq!(products(&p.wine), vec![]);
     for f in ours.iter().chain(&others) {
         assert!(
             f.is_file(),
@@ -626,13 +688,15 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
             f.display()
         );
     }
+}
 
-    // 5. A disk already in place (left by an earlier install, or copied by hand):
-    //    the install refuses it, tells to pass OVERWRITEVHD=1, and keeps it.
-    let vhd = staged_vhd(&wine);
+/// A disk already in place (left by an earlier install, or copied by hand):
+/// the install refuses it, tells to pass OVERWRITEVHD=1, and keeps it.
+fn a_disk_in_place_is_refused_and_kept(p: &Packages) {
+    let vhd = staged_vhd(&p.wine);
     fs::create_dir_all(vhd.parent().unwrap()).unwrap();
-    fs::copy(&disk_b, &vhd).unwrap();
-    let run = wine.msiexec(&["/i", &msi_a_win, "/qn"]);
+    fs::copy(&p.disk_b, &vhd).unwrap();
+    let run = p.wine.msiexec(&["/i", &p.msi_a_win, "/qn"]);
     assert!(!run.log_says_success(), "{}", run.log);
     assert!(
         run.log
@@ -642,49 +706,68 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
     );
     assert_eq!(
         sha256(&vhd),
-        sha256(&disk_b),
+        sha256(&p.disk_b),
         "the existing disk was touched"
     );
-    assert_eq!(leftovers_except_diff(&wine), Vec::<String>::new());
-    assert_no_policy(&wine);
-    assert_eq!(products(&wine), vec![]);
+    assert_eq!(leftovers_except_diff(&p.wine), Vec::<String>::new());
+    assert_no_policy(&p.wine);
+    assert_eq!(products(&p.wine), vec![]);
+}
 
-    // 6. OVERWRITEVHD=1 with a damaged sidecar: the old disk is kept aside, the
-    //    staging fails, the rollback puts the old disk back.
-    let damaged = ws.copy_package(&pkg_a, "damaged-a");
+/// OVERWRITEVHD=1 with a damaged sidecar: the old disk is kept aside, the
+/// staging fails, the rollback puts the old disk back.
+fn a_damaged_overwrite_restores_the_old_disk(p: &Packages) {
+    let table_a = chunk_table(&p.pkg_a);
+    let vhd = staged_vhd(&p.wine);
+    let damaged = p.ws.copy_package(&p.pkg_a, "damaged-a");
     // The bit is in the last gzip member's CRC-32 trailer.
     flip_byte(&damaged.join(format!("{INTERNAL}.medv")), -6);
     let last = table_a.chunks.len() - 1;
-    let damaged_msi = wine.win_path(&damaged.join(format!("{INTERNAL}.msi")));
-    let run = wine.msiexec(&["/i", &damaged_msi, "/qn", "OVERWRITEVHD=1"]);
+    let damaged_msi = p.wine.win_path(&damaged.join(format!("{INTERNAL}.msi")));
+    let run = p
+        .wine
+        .msiexec(&["/i", &damaged_msi, "/qn", "OVERWRITEVHD=1"]);
     assert!(!run.log_says_success(), "{}", run.log);
     assert_names_damage(
         &run,
-        &wine.win_path(&damaged.join(format!("{INTERNAL}.medv"))),
+        &p.wine.win_path(&damaged.join(format!("{INTERNAL}.medv"))),
         (last, table_a.chunks[last].disk_offset),
     );
     assert!(run.log.contains("wspack StageVhdRollback:"), "{}", run.log);
     assert_eq!(
         sha256(&vhd),
-        sha256(&disk_b),
+        sha256(&p.disk_b),
         "the old disk was not restored"
     );
-    assert_eq!(leftovers_except_diff(&wine), Vec::<String>::new());
-    assert_no_policy(&wine);
-    assert_eq!(products(&wine), vec![]);
+    assert_eq!(leftovers_except_diff(&p.wine), Vec::<String>::new());
+    assert_no_policy(&p.wine);
+    assert_eq!(products(&p.wine), vec![]);
+}
 
-    // 7. OVERWRITEVHD=1 with the good package: the disk is replaced, nothing kept aside.
-    let run = wine.msiexec(&["/i", &msi_a_win, "/qn", "OVERWRITEVHD=1"]);
+/// OVERWRITEVHD=1 with the good package: the disk is replaced, nothing kept aside.
+fn a_good_overwrite_replaces_the_disk(p: &Packages) {
+    let run = p
+        .wine
+        .msiexec(&["/i", &p.msi_a_win, "/qn", "OVERWRITEVHD=1"]);
     assert!(run.log_says_success(), "{}", run.log);
     assert!(run.log.contains("OVERWRITEVHD=1)"), "{}", run.log);
-    assert_staged(&wine, &disk_a);
-    assert_eq!(leftovers_except_diff(&wine), Vec::<String>::new());
-    support::wine::assert_policy_in_registry(&wine, &v1);
-    assert_eq!(products(&wine).len(), 1);
+    assert_staged(&p.wine, &p.disk_a);
+    assert_eq!(leftovers_except_diff(&p.wine), Vec::<String>::new());
+    support::wine::assert_policy_in_registry(&p.wine, &p.v1);
+    assert_eq!(products(&p.wine).len(), 1);
+}
 
-    // 8. Uninstall with DELETEDIFFDISKS=1: this workspace's diff disks go in every
-    //    profile and in AllUsers; another workspace's stay.
-    let run = wine.msiexec(&["/x", &msi_a_win, "/qn", "DELETEDIFFDISKS=1"]);
+/// Uninstall with DELETEDIFFDISKS=1: this workspace's diff disks go in every
+/// profile and in AllUsers; another workspace's stay.
+fn uninstall_with_deletediffdisks_removes_this_workspaces_diff_disks(
+    p: &Packages,
+    planted: &(Vec<PathBuf>, Vec<PathBuf>),
+) {
+    let (ours, others) = planted.clone();
+    let vhd = staged_vhd(&p.wine);
+    let run = p
+        .wine
+        .msiexec(&["/x", &p.msi_a_win, "/qn", "DELETEDIFFDISKS=1"]);
     assert!(run.log_says_success(), "{}", run.log);
     assert!(run.log.contains("wspack RemoveDiffDisks:"), "{}", run.log);
     for f in &ours {
@@ -698,10 +781,10 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
         );
     }
     assert!(!vhd.exists());
-    assert_no_policy(&wine);
-    assert_eq!(products(&wine), vec![]);
+    assert_no_policy(&p.wine);
+    assert_eq!(products(&p.wine), vec![]);
     assert_eq!(
-        files_below(&medv_root(&wine)),
+        files_below(&medv_root(&p.wine)),
         [
             "AllUsers/Other Workspace.vhd",
             "AllUsers/Other Workspace.vsv"
