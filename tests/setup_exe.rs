@@ -337,6 +337,21 @@ fn runs_alone(wine: &Wine, exe: &Path, alone: &Path, sidecar: &[u8]) {
         "the window {offset}+{length} of {} is the sidecar",
         exe.display()
     );
+    // The disk was staged bit for bit from the bytes inside the EXE.
+    let staged = wine
+        .drive_c()
+        .join(format!("ProgramData/Microsoft/Medv/Workspace/{NAME}.vhd"));
+    let guest = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/contoso/guest.vhd");
+    assert_eq!(
+        sha256(&fs::read(&staged).unwrap_or_default()),
+        sha256(&fs::read(guest).unwrap()),
+        "the staged disk is the example's:\n{log}"
+    );
+    // Uninstall, so that the next run starts from a machine without the workspace.
+    let product_code = property(&log, "ProductCode").expect("ProductCode in the log");
+    let removed = wine.msiexec(&["/x", &product_code, "/qn"]);
+    assert!(removed.log_says_success(), "{}", removed.log);
+    assert!(!staged.exists(), "uninstall removed the disk");
     assert_eq!(
         unpack_folders(wine),
         Vec::<PathBuf>::new(),
