@@ -92,6 +92,16 @@ impl Wine {
         super::require_tool("wine", "wine wine64");
         super::require_tool("wineserver", "wine wine64");
         super::require_tool("iconv", "libc-bin");
+        // wineboot now and then fails to load kernel32.dll when several prefixes boot
+        // at once on a loaded machine; a second, fresh prefix is then tried once.
+        match Wine::boot() {
+            Ok(wine) => wine,
+            Err(first) => Wine::boot()
+                .unwrap_or_else(|second| panic!("wineboot -i failed twice:\n{first}\n{second}")),
+        }
+    }
+
+    fn boot() -> Result<Wine, String> {
         let dir = tempfile::Builder::new()
             .prefix("wspack-wine-")
             .tempdir()
@@ -105,18 +115,20 @@ impl Wine {
             .arg("-i")
             .output()
             .expect("run wineboot");
-        assert!(
-            out.status.success(),
-            "wineboot -i failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         wine.wait();
-        assert!(
-            wine.drive_c().join("windows").is_dir(),
-            "wineboot left no drive_c/windows in {}",
-            wine.prefix().display()
-        );
-        wine
+        if !out.status.success()
+            || !wine
+                .drive_c()
+                .join("windows/system32/kernel32.dll")
+                .is_file()
+        {
+            return Err(format!(
+                "wineboot -i in {}: {}",
+                wine.prefix().display(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(wine)
     }
 
     /// The WINEPREFIX.
@@ -134,7 +146,9 @@ impl Wine {
         let mut cmd = Command::new(program);
         cmd.env("WINEPREFIX", self.prefix())
             .env("WINEDEBUG", "-all")
-            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+            // No Mono/Gecko prompts; and no winedbg: a process that crashes must end,
+            // not wait for a debugger session that nobody attends (the test would hang).
+            .env("WINEDLLOVERRIDES", "mscoree,mshtml=;winedbg.exe=d")
             .env_remove("DISPLAY")
             .stdin(Stdio::null());
         cmd
