@@ -16,7 +16,6 @@
 //! installer's own Finish page offers that.
 #![cfg_attr(windows, windows_subsystem = "windows")]
 
-#[path = "setup/bundle.rs"]
 // Read only on Windows (and by its unit tests on any host).
 #[cfg_attr(not(windows), allow(dead_code))]
 mod bundle;
