@@ -14,7 +14,6 @@ use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::time::Duration;
 use wspack::manifest::Manifest;
 use wspack::verify::{check, PackageFacts};
 
@@ -24,15 +23,7 @@ fn package() -> &'static (tempfile::TempDir, String) {
     PACKAGE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let policy = Path::new(fuzz::ROOT).join("fixtures/policies/good-minimal.toml");
-        let build = fuzz::run(
-            fuzz::wspack()
-                .args(["build", "--quiet", "-o"])
-                .arg(&out)
-                .arg(&policy),
-            Duration::from_secs(120),
-        );
-        assert_eq!(build.code, Some(0), "build: {}", build.describe());
+        fuzz::build_minimal_package(&out);
         let manifest = fs::read_dir(&out)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

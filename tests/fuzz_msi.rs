@@ -13,7 +13,7 @@ use support::fuzz;
 use fuzz::{Findings, Rng};
 use std::fs;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -23,15 +23,7 @@ fn package_msi() -> &'static [u8] {
     MSI.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let policy = Path::new(fuzz::ROOT).join("fixtures/policies/good-minimal.toml");
-        let build = fuzz::run(
-            fuzz::wspack()
-                .args(["build", "--quiet", "-o"])
-                .arg(&out)
-                .arg(&policy),
-            Duration::from_secs(120),
-        );
-        assert_eq!(build.code, Some(0), "build: {}", build.describe());
+        fuzz::build_minimal_package(&out);
         let msi: Vec<PathBuf> = fs::read_dir(&out)
             .unwrap()
             .map(|e| e.unwrap().path())

@@ -641,3 +641,16 @@ pub fn link_or_copy(from: &Path, to: &Path) {
         fs::copy(from, to).unwrap_or_else(|e| panic!("copy {from:?} to {to:?}: {e}"));
     }
 }
+
+/// Builds the minimal fixture policy into `out`: the package the mutation tests start from.
+pub fn build_minimal_package(out: &Path) {
+    let policy = Path::new(ROOT).join("fixtures/policies/good-minimal.toml");
+    let build = run(
+        wspack()
+            .args(["build", "--quiet", "-o"])
+            .arg(out)
+            .arg(&policy),
+        Duration::from_secs(120),
+    );
+    assert_eq!(build.code, Some(0), "build: {}", build.describe());
+}
