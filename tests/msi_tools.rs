@@ -358,7 +358,6 @@ fn remove_file_reserve_cost_upgrade_and_launch_tables() {
             "RemoveFile\tFileKey",
         ],
         &rows(&[
-            "RemoveFileVhd\tWorkspacePolicy\tCONT~FDD.VHD|contoso-fin.vhd\tINSTALLDIR\t2",
             "RemoveFileVhdJournal\tWorkspacePolicy\tCONT~162.WSP|contoso-fin.vhd.wspack-journal\tINSTALLDIR\t2",
             "RemoveFileVhdOld\tWorkspacePolicy\tCONT~490.WSP|contoso-fin.vhd.wspack-old\tINSTALLDIR\t2",
             "RemoveFileVhdTmp\tWorkspacePolicy\tCONT~C72.WSP|contoso-fin.vhd.wspack-tmp\tINSTALLDIR\t2",
@@ -478,10 +477,11 @@ fn sequences_searches_and_custom_actions() {
                 RESTORE_ROW,
                 "CostFinalize\tNOT Installed\t1000",
                 "ResolveSource\tNOT Installed\t810",
-                "WspackNoteSourceDir\tNOT Installed\t49",
                 "WspackSetStartMedv\tSUPPRESSMEDVLAUNCH<>\"1\"\t52",
-                "SidecarMissingDlg\tNOT Installed AND WspackSearchedSourceDir AND NOT WSPACK_SIDECAR_FOUND\t1296",
-                "WelcomeDlg\tNOT Installed AND NOT (WspackSearchedSourceDir AND NOT WSPACK_SIDECAR_FOUND)\t1297",
+                "SetCheckStageVhd\tNOT Installed\t1010",
+                "PlanStageVhd\tNOT Installed\t1011",
+                "SidecarMissingDlg\tNOT Installed AND WspackPlan = \"missing\"\t1296",
+                "WelcomeDlg\tNOT Installed AND NOT (WspackPlan = \"missing\")\t1297",
                 "MaintenanceWelcomeDlg\tInstalled\t1298",
             ]),
         ]
@@ -499,7 +499,6 @@ fn sequences_searches_and_custom_actions() {
         &rows(&[
             "MEDVHOSTEXE\tMedvHostExe",
             "WSPACK_SAVEDDIR\tSavedInstallDir",
-            "WSPACK_SIDECAR_FOUND\tWspackSidecar",
             "WSPACK_VHD_FOUND\tWspackExistingVhd",
         ]),
     );

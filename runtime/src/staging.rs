@@ -29,10 +29,15 @@ use wspack_contract::data::{stage_key, Fields};
 use wspack_contract::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
 
 mod chunked;
+mod delta;
+mod existing;
 mod finish;
+pub mod plan;
+mod remove;
 mod stage_vhd;
 
 pub use finish::{commit, rollback};
+pub use remove::remove;
 pub use stage_vhd::{stage, stage_parsed, SIDECAR_ACCESS_HINT};
 
 /// Exit codes of a custom action.

@@ -24,6 +24,37 @@ pub const STAGE_VHD_ROLLBACK: &str = "StageVhdRollback";
 pub const STAGE_VHD_COMMIT: &str = "StageVhdCommit";
 /// The immediate custom action that adds the disk's ticks to the progress total.
 pub const STAGE_VHD_TICKS: &str = "StageVhdTicks";
+/// The immediate custom action (install, before anything is written) that decides
+/// where the disk comes from ([`plan`]), sets [`PLAN_PROPERTY`], and fails with a
+/// message naming the missing file when nothing can provide it. It reads the
+/// property of its own name (set by a type-51 action to StageVhd's data).
+pub const CHECK_STAGE_VHD: &str = "CheckStageVhd";
+/// The same decision for the pages (InstallUISequence): sets [`PLAN_PROPERTY`] and
+/// never fails, so the missing-sidecar page can show instead. Reads the property
+/// [`CHECK_STAGE_VHD`].
+pub const PLAN_STAGE_VHD: &str = "PlanStageVhd";
+/// The property [`CHECK_STAGE_VHD`] and [`PLAN_STAGE_VHD`] set to one of [`plan`].
+pub const PLAN_PROPERTY: &str = "WspackPlan";
+/// The uninstall custom action that sets the staged disk aside for deletion (not
+/// when a newer version removes this one: the disk stays for it).
+pub const REMOVE_VHD: &str = "RemoveVhd";
+/// Rollback of [`REMOVE_VHD`] (the entry point is [`STAGE_VHD_ROLLBACK`]).
+pub const REMOVE_VHD_ROLLBACK: &str = "RemoveVhdRollback";
+/// Commit of [`REMOVE_VHD`] (the entry point is [`STAGE_VHD_COMMIT`]).
+pub const REMOVE_VHD_COMMIT: &str = "RemoveVhdCommit";
+
+/// Where the disk comes from, as [`CHECK_STAGE_VHD`] decides.
+pub mod plan {
+    /// The disk in place already is this package's disk: kept as it is.
+    pub const KEEP: &str = "keep";
+    /// The disk in place is the base of this package's delta: new disk = it + delta.
+    pub const DELTA: &str = "delta";
+    /// From the full sidecar.
+    pub const FULL: &str = "full";
+    /// Nothing can provide the disk (only [`crate::PLAN_STAGE_VHD`] sets this).
+    pub const MISSING: &str = "missing";
+}
+
 /// The uninstall custom action that deletes the agent's differencing disks.
 pub const REMOVE_DIFF_DISKS: &str = "RemoveDiffDisks";
 

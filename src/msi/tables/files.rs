@@ -172,8 +172,10 @@ fn create_folder_table() -> TableData {
     )
 }
 
-/// RemoveFile: the staged disk and the runtime's side files (exact names: Wine's
-/// msiexec ignores wildcards here), then the folders if they are empty.
+/// RemoveFile: the runtime's files beside the disk (exact names: Wine's msiexec
+/// ignores wildcards here), then the folders if they are empty. The disk itself
+/// has no row: RemoveVhd sets it aside as `<vhd>.wspack-old` on a real uninstall
+/// only (an upgrade keeps it for the new version), and that row deletes it.
 fn remove_file_table(internal_name: &str) -> TableData {
     let columns = vec![
         key("FileKey"),
@@ -191,7 +193,6 @@ fn remove_file_table(internal_name: &str) -> TableData {
             .int16(),
     ];
     let rows = [
-        ("RemoveFileVhd", Some(""), INSTALLDIR),
         // The runtime's files beside the disk (see runtime/README.md).
         ("RemoveFileVhdJournal", Some(JOURNAL_SUFFIX), INSTALLDIR),
         ("RemoveFileVhdOld", Some(OLD_SUFFIX), INSTALLDIR),

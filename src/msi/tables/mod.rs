@@ -20,7 +20,7 @@
 //! `Sequences`.
 
 mod arp;
-mod files;
+pub(crate) mod files;
 mod launch;
 mod product;
 pub mod property;

@@ -66,8 +66,6 @@ pub const INSTALL_FINALIZE: i32 = 6600;
 /// CostFinalize resolves INSTALLDIR.
 pub const RESTORE_INSTALL_DIR: i32 = APP_SEARCH + 1;
 
-/// Notes whether SourceDir is known when AppSearch runs (UI only), right before it.
-pub const UI_NOTE_SOURCE_DIR: i32 = APP_SEARCH - 1;
 /// Ticks "Start MED-V now" (UI only), after AppSearch.
 pub const UI_SET_START_MEDV: i32 = RESTORE_INSTALL_DIR + 1;
 /// ResolveSource (UI only): SourceDir for the missing-sidecar page's text.
@@ -81,7 +79,6 @@ pub const UI_MAINTENANCE_WELCOME: i32 = EXECUTE_ACTION - 2;
 /// Progress: modeless, up while ExecuteAction runs.
 pub const UI_PROGRESS: i32 = EXECUTE_ACTION - 1;
 
-const _: () = assert!(FIND_RELATED_PRODUCTS < UI_NOTE_SOURCE_DIR);
 const _: () = assert!(UI_SET_START_MEDV < LAUNCH_CONDITIONS && UI_RESOLVE_SOURCE < FILE_COST);
 const _: () = assert!(MIGRATE_FEATURE_STATES < UI_SIDECAR_MISSING);
 
