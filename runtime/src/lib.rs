@@ -6,11 +6,10 @@
 //! - `StageVhd`        deferred, no impersonation: inflate, verify, rename into place
 //! - `StageVhdRollback` rollback: undo what the journal says StageVhd did
 //! - `StageVhdCommit`  commit: delete the replaced disk kept aside, and the journal (never fails)
-//! - `CheckStageVhd`   immediate, before anything is written: where the disk comes
-//!   from (kept, delta, full); fails naming the missing file
+//! - `CheckStageVhd`   immediate, before the old version's removal and before
+//!   anything is written: where the disk comes from (kept, delta, full); links a
+//!   disk an upgrade keeps to `<vhd>.wspack-keep`; fails naming the missing file
 //! - `PlanStageVhd`    immediate, for the pages: the same, never fails
-//! - `RemoveVhd`       deferred, uninstall (not by an upgrade): sets the disk aside
-//!   for deletion (rolled back by StageVhdRollback, deleted by StageVhdCommit)
 //! - `RemoveDiffDisks` deferred, on uninstall with DELETEDIFFDISKS=1 (never fails)
 //!
 //! The CustomActionData contract is in README.md. Everything but the msi.dll glue
@@ -118,12 +117,6 @@ mod exports {
             }
             Err(code) => code,
         }
-    }
-
-    /// Deferred, uninstall: sets the staged disk aside for deletion.
-    #[no_mangle]
-    pub extern "system" fn RemoveVhd(h: MsiHandle) -> u32 {
-        with_data(h, contract::REMOVE_VHD, false, |d, s| staging::remove(d, s))
     }
 
     /// Deferred: stages the disk.

@@ -9,6 +9,7 @@
 //! | `mkdir <folder>` | after creating a missing folder of the disk's path | removes it if empty (last first) | – |
 //! | `created` / `replaced` | before anything else | – | – |
 //! | `moved-old` | after renaming the existing disk to `<vhd>.wspack-old` | renames it back (after removing the new disk) | deletes `<vhd>.wspack-old` |
+//! | `unkept` | after renaming `<vhd>.wspack-keep` (the old version's disk, which its removal deleted as `<vhd>`) back to `<vhd>` | renames it back to `<vhd>.wspack-keep` (if not `placed`) | – |
 //! | `placed` | after renaming `<vhd>.wspack-tmp` to `<vhd>` | deletes `<vhd>` | – |
 //!
 //! Rollback also deletes `<vhd>.wspack-tmp` (ours by name); both remove the journal.
@@ -26,18 +27,16 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use wspack_contract::data::{stage_key, Fields};
-use wspack_contract::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
+use wspack_contract::{JOURNAL_SUFFIX, KEEP_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
 
 mod chunked;
 mod delta;
 mod existing;
 mod finish;
 pub mod plan;
-mod remove;
 mod stage_vhd;
 
 pub use finish::{commit, rollback};
-pub use remove::remove;
 pub use stage_vhd::{stage, stage_parsed, SIDECAR_ACCESS_HINT};
 
 /// Exit codes of a custom action.
@@ -80,6 +79,9 @@ pub struct Paths {
     pub old: PathBuf,
     /// `<vhd>.wspack-journal`
     pub journal: PathBuf,
+    /// `<vhd>.wspack-keep`: the disk in place, linked by CheckStageVhd before the
+    /// old version's removal deletes `<vhd>`.
+    pub keep: PathBuf,
 }
 
 impl Paths {
@@ -91,6 +93,7 @@ impl Paths {
             tmp: with(TMP_SUFFIX),
             old: with(OLD_SUFFIX),
             journal: with(JOURNAL_SUFFIX),
+            keep: with(KEEP_SUFFIX),
         }
     }
 }

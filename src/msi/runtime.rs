@@ -26,17 +26,16 @@
 //! real uninstall: a major upgrade leaves it to the new version.
 //!
 //! Standard sequence numbers used by the MSI (pick free numbers between them):
-//! InstallInitialize 1500, RemoveExistingProducts 1501, ProcessComponents 1600,
+//! InstallInitialize 1500, RemoveExistingProducts 1510, ProcessComponents 1600,
 //! RemoveRegistryValues 2600, RemoveFiles 3500, RemoveFolders 3600, CreateFolders 3700,
 //! WriteRegistryValues 5000, RegisterUser 6000, RegisterProduct 6100,
 //! PublishFeatures 6300, PublishProduct 6400, InstallFinalize 6600.
 
-use super::tables::files::MEDV_DIR;
 use super::tables::property::{
     COMMON_APP_DATA_FOLDER, INSTALLDIR, INSTALLED, ORIGINAL_DATABASE, OVERWRITEVHD,
     UPGRADE_PROPERTY,
 };
-use wspack_contract::data::stage_key;
+use super::tables::sequences::CHECK_STAGE_VHD_SEQUENCE;
 use wspack_contract as contract;
 use wspack_contract::data::{RemoveDiffDisksData, StageVhdData};
 
@@ -51,7 +50,7 @@ pub const PROP_VHD_NAME: &str = "WspackVhdName";
 /// Name of the custom action that stages the disk; `wspack inspect` reports the
 /// package as staging the disk when this action is in InstallExecuteSequence.
 pub const STAGE_ACTION: &str = contract::STAGE_VHD;
-pub use contract::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
+pub use contract::{JOURNAL_SUFFIX, KEEP_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
 
 /// Rows the runtime adds to the MSI.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -110,16 +109,11 @@ pub const TYPE_SET_PROPERTY: i32 = 51;
 /// so also the new product of a major upgrade), never in maintenance mode
 /// (repair, modify, reinstall) nor in a removal.
 ///
-/// In a major upgrade RemoveExistingProducts (1501) removes the old product first,
-/// which leaves its disk in place (see [`REMOVE_VHD_CONDITION`]): StageVhd keeps it
-/// when it is this package's disk, builds the new one from it and the delta, or
-/// replaces it (`upgrade=` is set).
+/// In a major upgrade RemoveExistingProducts removes the old product, whose
+/// RemoveFile row deletes `<vhd>`; when the new version keeps that disk or updates
+/// it by its delta, CheckStageVhd (right before) has given it a second name,
+/// `<vhd>.wspack-keep`, which StageVhd renames back.
 pub const STAGE_CONDITION: &str = "NOT Installed AND NOT REMOVE";
-
-/// When the disk is set aside for deletion: a full uninstall, but not the removal
-/// of an old version by a newer one's major upgrade (`UPGRADINGPRODUCTCODE`), which
-/// leaves the disk to the newer version.
-pub const REMOVE_VHD_CONDITION: &str = r#"REMOVE~="ALL" AND NOT UPGRADINGPRODUCTCODE"#;
 
 /// When the agent's diff disks are deleted: a full uninstall with `DELETEDIFFDISKS=1`,
 /// but never the removal of an old version by a major upgrade (`UPGRADINGPRODUCTCODE`
@@ -158,18 +152,6 @@ fn vhd_path() -> String {
     format!("[{INSTALLDIR}][{PROP_VHD_NAME}]")
 }
 
-/// CustomActionData of RemoveVhd, its rollback and its commit: the disk, and the
-/// folders to remove once the disk is gone (innermost first).
-pub fn remove_vhd_data() -> String {
-    format!(
-        "{}={}|{}=[{INSTALLDIR}]|{}=[{MEDV_DIR}]",
-        stage_key::VHD,
-        vhd_path(),
-        stage_key::RMDIR1,
-        stage_key::RMDIR2
-    )
-}
-
 /// CustomActionData of RemoveDiffDisks: the workspace name (the agent's file names)
 /// and the shared copies' folder.
 pub fn diff_disks_data(policy: &crate::policy::Policy) -> String {
@@ -188,14 +170,8 @@ pub fn diff_disks_data(policy: &crate::policy::Policy) -> String {
 ///
 /// | seq | action | type | condition |
 /// |---|---|---|---|
-/// | 1380 | SetCheckStageVhd | 51 | [`STAGE_CONDITION`] |
-/// | 1381 | CheckStageVhd | 1 | [`STAGE_CONDITION`] |
-/// | 3480 | SetRemoveVhdRollback | 51 | [`REMOVE_VHD_CONDITION`] |
-/// | 3481 | SetRemoveVhd | 51 | [`REMOVE_VHD_CONDITION`] |
-/// | 3482 | SetRemoveVhdCommit | 51 | [`REMOVE_VHD_CONDITION`] |
-/// | 3490 | RemoveVhdRollback | 3329 (StageVhdRollback) | [`REMOVE_VHD_CONDITION`] |
-/// | 3491 | RemoveVhd | 3073 | [`REMOVE_VHD_CONDITION`] |
-/// | 3492 | RemoveVhdCommit | 3585 (StageVhdCommit) | [`REMOVE_VHD_CONDITION`] |
+/// | 1503 | SetCheckStageVhd | 51 | [`STAGE_CONDITION`] |
+/// | 1504 | CheckStageVhd | 1 | [`STAGE_CONDITION`] |
 /// | 5001 | SetStageVhdRollback | 51 | [`STAGE_CONDITION`] |
 /// | 5002 | SetStageVhd | 51 | [`STAGE_CONDITION`] |
 /// | 5003 | SetStageVhdCommit | 51 | [`STAGE_CONDITION`] |
@@ -206,10 +182,11 @@ pub fn diff_disks_data(policy: &crate::policy::Policy) -> String {
 /// | 6500 | SetRemoveDiffDisks | 51 | [`DIFF_DISKS_CONDITION`] |
 /// | 6501 | RemoveDiffDisks | 3073 | [`DIFF_DISKS_CONDITION`] |
 ///
-/// CheckStageVhd runs before InstallValidate, so nothing is written when it fails.
-/// StageVhd runs between WriteRegistryValues 5000 and RegisterUser 6000, so a
-/// failure rolls back the registry values too. RemoveVhd runs before RemoveFiles,
-/// whose `<vhd>.wspack-old` row then deletes the disk it set aside. RemoveDiffDisks
+/// CheckStageVhd runs after InstallInitialize (1500) and before the old version's
+/// removal (RemoveExistingProducts, 1510), so nothing is written when it fails and
+/// the disk it links is still there. StageVhd runs between WriteRegistryValues
+/// 5000 and RegisterUser 6000, so a failure rolls back the registry values too.
+/// RemoveDiffDisks
 /// runs last before InstallFinalize: its deletions are final, so nothing that could
 /// still fail and roll the uninstall back comes after it.
 ///
@@ -240,11 +217,6 @@ pub fn staging_rows(policy: &crate::policy::Policy) -> RuntimeRows {
     let (rollback, commit) = (contract::STAGE_VHD_ROLLBACK, contract::STAGE_VHD_COMMIT);
     let (ticks, diff) = (contract::STAGE_VHD_TICKS, contract::REMOVE_DIFF_DISKS);
     let (check, plan) = (contract::CHECK_STAGE_VHD, contract::PLAN_STAGE_VHD);
-    let (remove, remove_rollback, remove_commit) = (
-        contract::REMOVE_VHD,
-        contract::REMOVE_VHD_ROLLBACK,
-        contract::REMOVE_VHD_COMMIT,
-    );
     let data = stage_data(policy);
     let first_install = format!("NOT {INSTALLED}");
     RuntimeRows {
@@ -253,12 +225,6 @@ pub fn staging_rows(policy: &crate::policy::Policy) -> RuntimeRows {
             set(check, data.clone()),
             dll(check, check, TYPE_DLL_IMMEDIATE),
             dll(plan, plan, TYPE_DLL_IMMEDIATE),
-            set(remove_rollback, remove_vhd_data()),
-            set(remove, remove_vhd_data()),
-            set(remove_commit, remove_vhd_data()),
-            dll(remove_rollback, rollback, TYPE_DLL_ROLLBACK),
-            dll(remove, remove, TYPE_DLL_DEFERRED),
-            dll(remove_commit, commit, TYPE_DLL_COMMIT),
             set(rollback, data.clone()),
             set(STAGE_ACTION, data.clone()),
             set(commit, data),
@@ -270,14 +236,8 @@ pub fn staging_rows(policy: &crate::policy::Policy) -> RuntimeRows {
             dll(diff, diff, TYPE_DLL_DEFERRED),
         ],
         execute_sequence: vec![
-            set_seq(check, STAGE_CONDITION, 1380),
-            seq(check, STAGE_CONDITION, 1381),
-            set_seq(remove_rollback, REMOVE_VHD_CONDITION, 3480),
-            set_seq(remove, REMOVE_VHD_CONDITION, 3481),
-            set_seq(remove_commit, REMOVE_VHD_CONDITION, 3482),
-            seq(remove_rollback, REMOVE_VHD_CONDITION, 3490),
-            seq(remove, REMOVE_VHD_CONDITION, 3491),
-            seq(remove_commit, REMOVE_VHD_CONDITION, 3492),
+            set_seq(check, STAGE_CONDITION, CHECK_STAGE_VHD_SEQUENCE - 1),
+            seq(check, STAGE_CONDITION, CHECK_STAGE_VHD_SEQUENCE),
             set_seq(rollback, STAGE_CONDITION, 5001),
             set_seq(STAGE_ACTION, STAGE_CONDITION, 5002),
             set_seq(commit, STAGE_CONDITION, 5003),
@@ -361,18 +321,11 @@ mod tests {
             .collect();
         let stage = "NOT Installed AND NOT REMOVE";
         let diff = r#"REMOVE~="ALL" AND DELETEDIFFDISKS="1" AND NOT UPGRADINGPRODUCTCODE"#;
-        let remove = r#"REMOVE~="ALL" AND NOT UPGRADINGPRODUCTCODE"#;
         assert_eq!(
             table,
             [
-                ("SetCheckStageVhd", 51, stage, 1380),
-                ("CheckStageVhd", 1, stage, 1381),
-                ("SetRemoveVhdRollback", 51, remove, 3480),
-                ("SetRemoveVhd", 51, remove, 3481),
-                ("SetRemoveVhdCommit", 51, remove, 3482),
-                ("RemoveVhdRollback", 3329, remove, 3490),
-                ("RemoveVhd", 3073, remove, 3491),
-                ("RemoveVhdCommit", 3585, remove, 3492),
+                ("SetCheckStageVhd", 51, stage, 1503),
+                ("CheckStageVhd", 1, stage, 1504),
                 ("SetStageVhdRollback", 51, stage, 5001),
                 ("SetStageVhd", 51, stage, 5002),
                 ("SetStageVhdCommit", 51, stage, 5003),
@@ -457,10 +410,7 @@ mod tests {
         ] {
             assert_eq!(row(&rows, setter).target.as_deref(), Some(expected));
         }
-        let remove = "vhd=[INSTALLDIR][WspackVhdName]|rmdir1=[INSTALLDIR]|rmdir2=[MedvDir]";
-        for setter in ["SetRemoveVhd", "SetRemoveVhdRollback", "SetRemoveVhdCommit"] {
-            assert_eq!(row(&rows, setter).target.as_deref(), Some(remove));
-        }
+
     }
 
     #[test]

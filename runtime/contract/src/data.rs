@@ -35,11 +35,6 @@ pub mod stage_key {
     /// Optional: the delta sidecar's file name (beside the package), in a package
     /// built with `--base`.
     pub const DELTA: &str = "delta";
-    /// Optional (commit of an uninstall): folders to remove when empty, innermost
-    /// first, after the disk is deleted.
-    pub const RMDIR1: &str = "rmdir1";
-    /// Optional: the second folder to remove when empty (see [`RMDIR1`]).
-    pub const RMDIR2: &str = "rmdir2";
 }
 
 /// Keys of RemoveDiffDisks' data.

@@ -35,14 +35,6 @@ pub const CHECK_STAGE_VHD: &str = "CheckStageVhd";
 pub const PLAN_STAGE_VHD: &str = "PlanStageVhd";
 /// The property [`CHECK_STAGE_VHD`] and [`PLAN_STAGE_VHD`] set to one of [`plan`].
 pub const PLAN_PROPERTY: &str = "WspackPlan";
-/// The uninstall custom action that sets the staged disk aside for deletion (not
-/// when a newer version removes this one: the disk stays for it).
-pub const REMOVE_VHD: &str = "RemoveVhd";
-/// Rollback of [`REMOVE_VHD`] (the entry point is [`STAGE_VHD_ROLLBACK`]).
-pub const REMOVE_VHD_ROLLBACK: &str = "RemoveVhdRollback";
-/// Commit of [`REMOVE_VHD`] (the entry point is [`STAGE_VHD_COMMIT`]).
-pub const REMOVE_VHD_COMMIT: &str = "RemoveVhdCommit";
-
 /// Where the disk comes from, as [`CHECK_STAGE_VHD`] decides.
 pub mod plan {
     /// The disk in place already is this package's disk: kept as it is.
@@ -62,5 +54,9 @@ pub const REMOVE_DIFF_DISKS: &str = "RemoveDiffDisks";
 pub const TMP_SUFFIX: &str = ".wspack-tmp";
 /// Suffix of the replaced disk, kept aside until commit: `<name>.vhd.wspack-old`.
 pub const OLD_SUFFIX: &str = ".wspack-old";
+/// Suffix of a second name (hard link) CheckStageVhd gives the disk in place when
+/// an upgrade keeps it or updates it by a delta: the old version's removal deletes
+/// `<vhd>`, the disk's bytes stay under this name until StageVhd renames it back.
+pub const KEEP_SUFFIX: &str = ".wspack-keep";
 /// Suffix of the journal that tells rollback and commit what staging did.
 pub const JOURNAL_SUFFIX: &str = ".wspack-journal";

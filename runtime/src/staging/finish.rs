@@ -118,6 +118,26 @@ fn rollback_paths(p: &Paths, host: &mut dyn Host) -> u32 {
             }
         }
     }
+    if has("unkept") && ok {
+        // The old version's disk goes back to its second name; the old version's
+        // own rollback restores `<vhd>`.
+        match fsx::rename_noreplace(&p.vhd, &p.keep) {
+            Ok(()) => host.log(&format!(
+                "StageVhdRollback: renamed {} back to {}",
+                p.vhd.display(),
+                p.keep.display()
+            )),
+            Err(e) => {
+                ok = false;
+                host.error(&format!(
+                    "StageVhdRollback: can't rename {} back to {}: {}",
+                    p.vhd.display(),
+                    p.keep.display(),
+                    e
+                ))
+            }
+        }
+    }
     if !ok {
         // Keep the journal: an admin can see what is left.
         return ERROR_INSTALL_FAILURE;
@@ -146,11 +166,9 @@ fn rollback_paths(p: &Paths, host: &mut dyn Host) -> u32 {
     ERROR_SUCCESS
 }
 
-/// StageVhdCommit: the install (or uninstall) succeeded; drops the set-aside disk
-/// and the journal, then the folders of `rmdir1=`/`rmdir2=` that are empty (an
-/// uninstall's: the installer's RemoveFolders may have run while the disk was
-/// still in them). Always returns success (a failing commit action would roll back
-/// an installed product); problems are logged.
+/// StageVhdCommit: the install succeeded; drops the set-aside disk and the journal.
+/// Always returns success (a failing commit action would roll back an installed
+/// product); problems are logged.
 pub fn commit(custom_action_data: &str, host: &mut dyn Host) -> u32 {
     let p = match vhd_from(custom_action_data) {
         Ok(p) => p,
@@ -159,39 +177,9 @@ pub fn commit(custom_action_data: &str, host: &mut dyn Host) -> u32 {
             return ERROR_SUCCESS;
         }
     };
-    commit_journal(&p, host);
-    remove_empty_folders(custom_action_data, &p, host);
-    ERROR_SUCCESS
-}
-
-/// Removes the commit's `rmdir1=`, `rmdir2=` folders, in that order, if they are
-/// empty and above the disk.
-fn remove_empty_folders(custom_action_data: &str, p: &Paths, host: &mut dyn Host) {
-    let fields = match Fields::parse(custom_action_data) {
-        Ok(f) => f,
-        Err(_) => return,
-    };
-    for key in [stage_key::RMDIR1, stage_key::RMDIR2] {
-        let dir = match fields.get(key).map(|d| d.trim_end_matches(['\\', '/'])) {
-            Some(d) if !d.is_empty() => Path::new(d),
-            _ => continue,
-        };
-        if !is_ancestor_of(dir, &p.vhd) {
-            host.log(&format!(
-                "StageVhdCommit: not removing {}: not a folder of {}",
-                dir.display(),
-                p.vhd.display()
-            ));
-        } else if fs::remove_dir(dir).is_ok() {
-            host.log(&format!("StageVhdCommit: removed the empty folder {}", dir.display()));
-        }
-    }
-}
-
-fn commit_journal(p: &Paths, host: &mut dyn Host) {
-    let lines = match journal_for(p, "StageVhdCommit", ERROR_SUCCESS, host) {
+    let lines = match journal_for(&p, "StageVhdCommit", ERROR_SUCCESS, host) {
         Ok(l) => l,
-        Err(_) => return,
+        Err(code) => return code,
     };
     if lines.iter().any(|l| l == "moved-old") {
         match fsx::remove_file(&p.old) {
@@ -215,4 +203,5 @@ fn commit_journal(p: &Paths, host: &mut dyn Host) {
             e
         )),
     }
+    ERROR_SUCCESS
 }

@@ -30,8 +30,8 @@ use wspack_contract::plan;
 pub enum Plan {
     /// The disk in place is this package's disk.
     Keep,
-    /// New disk = the disk in place (moved aside first) + the delta file.
-    Delta(DeltaTable),
+    /// New disk = the disk in place (moved aside first) + the delta file (its path).
+    Delta(DeltaTable, String),
     /// From the full sidecar.
     Full,
 }
@@ -41,7 +41,7 @@ impl Plan {
     pub fn name(&self) -> &'static str {
         match self {
             Plan::Keep => plan::KEEP,
-            Plan::Delta(_) => plan::DELTA,
+            Plan::Delta(..) => plan::DELTA,
             Plan::Full => plan::FULL,
         }
     }
@@ -85,8 +85,8 @@ pub fn decide(
         Some(size) => usable_delta(d, size, host)?,
         None => None,
     };
-    if let Some(t) = delta {
-        return Ok(Plan::Delta(t));
+    if let Some((t, path)) = delta {
+        return Ok(Plan::Delta(t, path));
     }
     if sidecar_opens(d) {
         return Ok(Plan::Full);
@@ -94,13 +94,13 @@ pub fn decide(
     Err(missing(d, in_place.is_some()))
 }
 
-/// The package's delta table, if it has one, the disk in place has its base's size
-/// and the delta file is there.
+/// The package's delta table and the delta file's path, if it has one, the disk in
+/// place has its base's size and the delta file is there.
 fn usable_delta(
     d: &StageData,
     in_place: u64,
     host: &mut dyn Host,
-) -> Result<Option<DeltaTable>, Failure> {
+) -> Result<Option<(DeltaTable, String)>, Failure> {
     let path = match &d.delta {
         Some(p) => p,
         None => return Ok(None),
@@ -123,7 +123,7 @@ fn usable_delta(
         ));
         return Ok(None);
     }
-    Ok(Some(table))
+    Ok(Some((table, path.clone())))
 }
 
 fn sidecar_opens(d: &StageData) -> bool {
@@ -181,6 +181,7 @@ pub fn check(custom_action_data: &str, for_pages: bool, host: &mut dyn Host) -> 
     let table = super::chunked::read_table(&d, host);
     let decided = table.and_then(|t| decide(&d, t.as_ref(), host));
     match decided {
+        Ok(plan) if !for_pages && d.upgrade => keep_through_upgrade(&d, plan, action, host),
         Ok(plan) => {
             host.log(&format!(
                 "{}: {} (disk {}, sidecar {}, delta {})",
@@ -197,5 +198,54 @@ pub fn check(custom_action_data: &str, for_pages: bool, host: &mut dyn Host) -> 
             Ok(if sidecar_opens(&d) { plan::FULL } else { plan::MISSING })
         }
         Err(f) => Err(f.report_as(action, host)),
+    }
+}
+
+/// In an upgrade the old version's removal (next) deletes `<vhd>`: a disk this
+/// install keeps or updates gets a second name, `<vhd>.wspack-keep`, first (same
+/// file: its bytes and times stay). Without the link the disk comes from the full
+/// sidecar, and if that is missing the install stops here.
+fn keep_through_upgrade(
+    d: &StageData,
+    plan: Plan,
+    action: &str,
+    host: &mut dyn Host,
+) -> Result<&'static str, u32> {
+    let p = Paths::new(&d.vhd);
+    if let Plan::Full = plan {
+        host.log(&format!("{}: full (upgrade; the disk in place is replaced)", action));
+        return Ok(plan::FULL);
+    }
+    let _ = fs::remove_file(&p.keep);
+    match fs::hard_link(&p.vhd, &p.keep) {
+        Ok(()) => {
+            host.log(&format!(
+                "{}: {} (upgrade): linked {} to {} so the old version's removal leaves its bytes",
+                action,
+                plan.name(),
+                p.vhd.display(),
+                p.keep.display()
+            ));
+            Ok(plan.name())
+        }
+        Err(e) if sidecar_opens(d) => {
+            host.log(&format!(
+                "{}: can't link {} to {} ({}): staging from the full sidecar instead",
+                action,
+                p.vhd.display(),
+                p.keep.display(),
+                e
+            ));
+            Ok(plan::FULL)
+        }
+        Err(e) => Err(Failure::Error(format!(
+            "can't keep the disk {} through the upgrade (linking it to {} failed: {}), and the full sidecar {} is not there to stage it again; put it next to the package {} and try again",
+            p.vhd.display(),
+            p.keep.display(),
+            e,
+            d.sidecar,
+            d.msi
+        ))
+        .report_as(action, host)),
     }
 }

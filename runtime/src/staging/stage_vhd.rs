@@ -8,6 +8,7 @@ use super::{ERROR_INSTALL_FAILURE, ERROR_INSTALL_USEREXIT, ERROR_SUCCESS};
 use crate::data::StageData;
 use crate::fsx;
 use crate::gzip::GzReader;
+use crate::parallel::Sidecar;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -102,6 +103,10 @@ fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
     }
     refuse_a_disk_set_aside(&p)?;
     let table = chunked::read_table(d, host)?;
+    let mut journal = None;
+    if fsx::exists(&p.keep) {
+        journal = unkeep(&p, host)?;
+    }
     let in_place = plan::disk_in_place(&p)?;
     let plan = match d.plan.as_deref() {
         // CheckStageVhd checked every chunk moments ago, in this same install.
@@ -112,14 +117,17 @@ fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
     };
     let source = match plan {
         Plan::Keep => return keep(d, &p, host),
-        Plan::Delta(t) => Source::Delta(t),
+        Plan::Delta(t, path) => Source::Delta(t, path),
         Plan::Full => match (table, open_sidecar(d)?) {
             (Some(t), _) => Source::Chunks(t),
             (None, sidecar) => Source::Stream(sidecar),
         },
     };
     // From here on every step is journaled first.
-    let mut journal = begin_journal(&p, in_place.is_some())?;
+    let mut journal = match journal {
+        Some(j) => j,
+        None => begin_journal(&p, in_place.is_some())?,
+    };
     if in_place.is_some() {
         move_existing_aside(&p, &mut journal, host)?;
     }
@@ -127,7 +135,13 @@ fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
     let started = Instant::now();
     let how = match source {
         // The disk in place was the delta's base; it is at <vhd>.wspack-old now.
-        Source::Delta(t) => delta::write_disk(d, &p, &p.old, file, &t, host)?,
+        Source::Delta(t, path) => {
+            let delta = Sidecar {
+                path: Path::new(&path),
+                window: None,
+            };
+            delta::write_disk(d, &p, &p.old, delta, file, &t, host)?
+        }
         Source::Chunks(t) => chunked::write_disk(d, &p, file, &t, host)?,
         Source::Stream(sidecar) => {
             write_disk(d, &p, sidecar, file, host)?;
@@ -151,8 +165,8 @@ fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
 
 /// What the new disk is written from.
 enum Source {
-    /// The disk in place (the delta's base) plus the delta file.
-    Delta(DeltaTable),
+    /// The disk in place (the delta's base) plus the delta file (its path).
+    Delta(DeltaTable, String),
     /// The full sidecar, chunk by chunk on every core.
     Chunks(ChunkTable),
     /// The full sidecar of a package without a chunk table, as one stream.
@@ -172,6 +186,41 @@ fn keep(d: &StageData, p: &Paths, host: &mut dyn Host) -> Result<(), Failure> {
         d.expected.size
     ));
     Ok(())
+}
+
+/// `<vhd>.wspack-keep` is there: CheckStageVhd linked the disk in place before the
+/// old version's removal. If that removal deleted `<vhd>`, the link is renamed
+/// back (journaled, so a rollback undoes it: the old version's rollback brings
+/// `<vhd>` back itself); otherwise it is dropped. Returns the journal if one began.
+fn unkeep(p: &Paths, host: &mut dyn Host) -> Result<Option<Journal>, Failure> {
+    if fsx::exists(&p.vhd) {
+        let _ = fsx::remove_file(&p.keep);
+        host.log(&format!(
+            "StageVhd: {} is still there; dropped its second name {}",
+            p.vhd.display(),
+            p.keep.display()
+        ));
+        return Ok(None);
+    }
+    let mut journal = begin_journal(p, false)?;
+    fsx::rename_noreplace(&p.keep, &p.vhd).map_err(|e| {
+        Failure::Error(format!(
+            "can't rename {} back to {}: {}",
+            p.keep.display(),
+            p.vhd.display(),
+            e
+        ))
+    })?;
+    if let Err(e) = journal.note("unkept") {
+        let _ = fsx::rename_noreplace(&p.vhd, &p.keep);
+        return Err(journal_failure(p, e));
+    }
+    host.log(&format!(
+        "StageVhd: the old version's removal deleted {}; renamed {} (the same disk) back to it",
+        p.vhd.display(),
+        p.keep.display()
+    ));
+    Ok(Some(journal))
 }
 
 /// Refuses while `<vhd>.wspack-old` exists: a disk set aside by an install that was

@@ -5,7 +5,7 @@ use super::property::{COMMON_APP_DATA_FOLDER, INSTALLDIR, TARGETDIR};
 use super::registry::REMEMBER_DIR_ROW;
 use super::schema::{condition, key, opt, reference, s, TableData};
 use crate::msi::codes::{self, guid, Codes};
-use crate::msi::runtime::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
+use crate::msi::runtime::{JOURNAL_SUFFIX, KEEP_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
 use crate::msi::short_name::short_long;
 use crate::msi::PackageSpec;
 use msi::{Category, Column, Value};
@@ -172,10 +172,8 @@ fn create_folder_table() -> TableData {
     )
 }
 
-/// RemoveFile: the runtime's files beside the disk (exact names: Wine's msiexec
-/// ignores wildcards here), then the folders if they are empty. The disk itself
-/// has no row: RemoveVhd sets it aside as `<vhd>.wspack-old` on a real uninstall
-/// only (an upgrade keeps it for the new version), and that row deletes it.
+/// RemoveFile: the staged disk and the runtime's side files (exact names: Wine's
+/// msiexec ignores wildcards here), then the folders if they are empty.
 fn remove_file_table(internal_name: &str) -> TableData {
     let columns = vec![
         key("FileKey"),
@@ -193,8 +191,10 @@ fn remove_file_table(internal_name: &str) -> TableData {
             .int16(),
     ];
     let rows = [
+        ("RemoveFileVhd", Some(""), INSTALLDIR),
         // The runtime's files beside the disk (see runtime/README.md).
         ("RemoveFileVhdJournal", Some(JOURNAL_SUFFIX), INSTALLDIR),
+        ("RemoveFileVhdKeep", Some(KEEP_SUFFIX), INSTALLDIR),
         ("RemoveFileVhdOld", Some(OLD_SUFFIX), INSTALLDIR),
         ("RemoveFileVhdTmp", Some(TMP_SUFFIX), INSTALLDIR),
         // Folders last, innermost first (keys sort in this order).

@@ -20,7 +20,7 @@
 //! `Sequences`.
 
 mod arp;
-pub(crate) mod files;
+mod files;
 mod launch;
 mod product;
 pub mod property;

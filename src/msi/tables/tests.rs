@@ -71,8 +71,6 @@ fn every_property_a_condition_or_text_names_is_known() {
         runtime::PROP_SIDECAR,
         runtime::PROP_VHD_NAME,
         wspack_contract::PLAN_PROPERTY,
-        // A directory is a property too.
-        files::MEDV_DIR,
     ];
     let known = |name: &str| {
         property::ALL.contains(&name)
