@@ -375,3 +375,6 @@ pub fn stage_delta(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
