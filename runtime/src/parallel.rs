@@ -377,4 +377,4 @@ pub fn stage_delta(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -29,6 +29,12 @@ use wspack_contract::data::{stage_key, Fields};
 use wspack_contract::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
 
 mod chunked;
+// Called by stage_steps once it chooses between keeping the disk, the delta and
+// the full sidecar.
+#[allow(dead_code)]
+mod delta;
+#[allow(dead_code)]
+mod existing;
 mod finish;
 mod stage_vhd;
 

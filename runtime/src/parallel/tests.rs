@@ -55,7 +55,7 @@ fn sha(b: &[u8]) -> [u8; 32] {
 }
 
 /// The chunk table of `data` (its sidecar fields unused by verify_file).
-fn chunk_table(data: &[u8], chunk: usize) -> ChunkTable {
+pub(crate) fn chunk_table(data: &[u8], chunk: usize) -> ChunkTable {
     let chunks = data
         .chunks(chunk)
         .enumerate()
@@ -75,7 +75,7 @@ fn chunk_table(data: &[u8], chunk: usize) -> ChunkTable {
 
 /// The delta file and table that make `new` from `base`: chunks equal to the base's
 /// at the same offset come from the base, the others are members of the delta.
-fn make_delta(base: &[u8], new: &[u8], chunk: usize) -> (Vec<u8>, DeltaTable) {
+pub(crate) fn make_delta(base: &[u8], new: &[u8], chunk: usize) -> (Vec<u8>, DeltaTable) {
     let mut file = Vec::new();
     let mut chunks = Vec::new();
     for (i, piece) in new.chunks(chunk).enumerate() {

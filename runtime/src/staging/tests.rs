@@ -614,3 +614,5 @@ fn bench_stage_a_real_sidecar() {
 }
 
 mod chunked;
+mod delta;
+mod existing;
