@@ -23,7 +23,7 @@
 mod engine;
 mod order;
 
-use engine::{From, Job, Plan};
+use engine::{Job, Origin, Plan};
 use std::fmt;
 use std::io;
 use std::path::Path;
@@ -243,7 +243,7 @@ pub fn stage_chunks(
         Job {
             disk_offset: c.disk_offset,
             disk_len: c.disk_len,
-            from: From::Member {
+            from: Origin::Member {
                 offset: c.sidecar_offset,
                 len: c.sidecar_len,
             },
@@ -294,7 +294,7 @@ pub fn verify_file(
         Job {
             disk_offset: c.disk_offset,
             disk_len: c.disk_len,
-            from: From::Raw {
+            from: Origin::Raw {
                 offset: c.disk_offset,
             },
             sha256: c.sha256,
@@ -346,8 +346,8 @@ pub fn stage_delta(
             disk_offset: c.disk_offset,
             disk_len: c.disk_len,
             from: match c.source {
-                Source::Base { offset } => From::Raw { offset },
-                Source::Delta { offset, len } => From::Member { offset, len },
+                Source::Base { offset } => Origin::Raw { offset },
+                Source::Delta { offset, len } => Origin::Member { offset, len },
             },
             sha256: c.sha256,
         }

@@ -17,7 +17,7 @@ use std::sync::mpsc;
 
 /// Where one chunk's bytes come from.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum From {
+pub(super) enum Origin {
     /// The gzip member at `offset` (`len` bytes) of the plan's member file.
     Member { offset: u64, len: u64 },
     /// The chunk's length of raw bytes at `offset` of the plan's raw file.
@@ -29,7 +29,7 @@ pub(super) enum From {
 pub(super) struct Job {
     pub disk_offset: u64,
     pub disk_len: u64,
-    pub from: From,
+    pub from: Origin,
     pub sha256: [u8; 32],
 }
 
@@ -39,9 +39,9 @@ pub(super) struct Plan<'a> {
     pub count: usize,
     /// Chunk `i`, for `i < count`.
     pub job: &'a (dyn Fn(usize) -> Job + Sync),
-    /// The file [`From::Member`] offsets point into (plus its window's offset).
+    /// The file [`Origin::Member`] offsets point into (plus its window's offset).
     pub members: Option<&'a Sidecar<'a>>,
-    /// The file [`From::Raw`] offsets point into.
+    /// The file [`Origin::Raw`] offsets point into.
     pub raw: Option<&'a Path>,
     /// True if the raw file is a base disk (its failures are `Base*`), false if
     /// it is the disk being checked.
@@ -264,7 +264,7 @@ enum Problem {
 impl Problem {
     fn at(self, index: usize, job: &Job, raw_is_base: bool) -> ChunkFailure {
         let disk_offset = job.disk_offset;
-        let from_base = raw_is_base && matches!(job.from, From::Raw { .. });
+        let from_base = raw_is_base && matches!(job.from, Origin::Raw { .. });
         match self {
             Problem::Damaged(reason) => ChunkFailure::Damaged {
                 index,
@@ -303,8 +303,8 @@ fn produce(
     }
     let want = job.disk_len as usize;
     match job.from {
-        From::Member { offset, len } => read_member(files, offset, len, want, packed, disk)?,
-        From::Raw { offset } => {
+        Origin::Member { offset, len } => read_member(files, offset, len, want, packed, disk)?,
+        Origin::Raw { offset } => {
             disk.resize(want, 0);
             let raw = files.raw()?;
             fsx::read_exact_at(raw, &mut disk[..want], offset).map_err(|e| {

@@ -114,3 +114,57 @@ impl<'a> InOrder<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn chunks_added_in_any_order_hash_in_disk_order_and_open_the_gate() {
+        let gate = Gate::new(2);
+        let pool = Pool::default();
+        let stop = AtomicBool::new(false);
+        let mut in_order = InOrder::new(&gate, &pool);
+        let (tx, rx) = mpsc::channel();
+        std::thread::scope(|scope| {
+            let (gate, stop) = (&gate, &stop);
+            scope.spawn(move || {
+                // Chunks 0 and 1 may start at once; chunk 2 once chunk 0 is hashed.
+                for index in 0..3 {
+                    assert!(gate.wait_for(index, stop));
+                    tx.send(index).unwrap();
+                }
+                // Chunk 5 waits until the gate is halted.
+                tx.send(if gate.wait_for(5, stop) { 50 } else { 5 })
+                    .unwrap();
+            });
+            let wait = Duration::from_secs(10);
+            assert_eq!(rx.recv_timeout(wait), Ok(0));
+            assert_eq!(rx.recv_timeout(wait), Ok(1));
+            assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+            in_order.add(1, b"bb".to_vec(), 2);
+            assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+            in_order.add(0, b"aaX".to_vec(), 2);
+            assert_eq!(rx.recv_timeout(wait), Ok(2));
+            in_order.add(2, b"c".to_vec(), 1);
+            assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+            gate.halt(stop);
+            assert_eq!(rx.recv_timeout(wait), Ok(5));
+        });
+        // Every hashed buffer is back in the pool for the workers to reuse.
+        assert_eq!(lock(&pool.0).len(), 3);
+        let want: [u8; 32] = Sha256::digest(b"aabbc").into();
+        assert_eq!(in_order.finish(3), Some(want));
+    }
+
+    #[test]
+    fn a_missing_chunk_leaves_no_hash() {
+        let gate = Gate::new(4);
+        let pool = Pool::default();
+        let mut in_order = InOrder::new(&gate, &pool);
+        in_order.add(1, vec![1], 1);
+        assert_eq!(in_order.finish(2), None);
+    }
+}

@@ -311,8 +311,13 @@ fn cancel_stops_stage_delta() {
         let (r, seen) = s.stage(jobs, Some(20 * CHUNK as u64));
         assert!(matches!(r, Err(ChunkFailure::Cancelled)), "{:?}", r);
         assert_eq!(*seen.last().unwrap(), 20 * CHUNK as u64);
-        // Workers stop within the window: far fewer than all chunks were done.
-        assert!(seen.len() < 20 + 2 * jobs + 1, "{}", seen.len());
+        assert_eq!(seen.len(), 20);
+        // Workers stop within the window: no chunk from 2 × jobs past the 20
+        // hashed ones was written.
+        let staged = s.staged();
+        let unwritten = &staged[(20 + 2 * jobs) * CHUNK..];
+        assert!(unwritten.iter().all(|&b| b == 0), "jobs {}", jobs);
+        assert!(staged[..20 * CHUNK] == s.new[..20 * CHUNK]);
     }
 }
 
@@ -468,7 +473,7 @@ fn bench_delta_whole_hash() {
         window: None,
     };
     let jobs = threads();
-    for hashed in [false, true, false, true] {
+    for hashed in [false, true, false, true, false, true] {
         fs::File::create(&out)
             .unwrap()
             .set_len(table.disk_size())
@@ -480,8 +485,8 @@ fn bench_delta_whole_hash() {
                 disk_offset: c.disk_offset,
                 disk_len: c.disk_len,
                 from: match c.source {
-                    Source::Base { offset } => From::Raw { offset },
-                    Source::Delta { offset, len } => From::Member { offset, len },
+                    Source::Base { offset } => Origin::Raw { offset },
+                    Source::Delta { offset, len } => Origin::Member { offset, len },
                 },
                 sha256: c.sha256,
             }
