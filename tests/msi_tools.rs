@@ -360,7 +360,6 @@ fn remove_file_reserve_cost_upgrade_and_launch_tables() {
         &rows(&[
             "RemoveFileVhd\tWorkspacePolicy\tCONT~FDD.VHD|contoso-fin.vhd\tINSTALLDIR\t2",
             "RemoveFileVhdJournal\tWorkspacePolicy\tCONT~162.WSP|contoso-fin.vhd.wspack-journal\tINSTALLDIR\t2",
-            "RemoveFileVhdKeep\tWorkspacePolicy\tKEEP\tINSTALLDIR\t2",
             "RemoveFileVhdOld\tWorkspacePolicy\tCONT~490.WSP|contoso-fin.vhd.wspack-old\tINSTALLDIR\t2",
             "RemoveFileVhdTmp\tWorkspacePolicy\tCONT~C72.WSP|contoso-fin.vhd.wspack-tmp\tINSTALLDIR\t2",
             "RemoveFolder1Install\tWorkspacePolicy\t\tINSTALLDIR\t2",
@@ -436,7 +435,7 @@ fn sequences_searches_and_custom_actions() {
                 ("MigrateFeatureStates", 1200),
                 ("InstallValidate", 1400),
                 ("InstallInitialize", 1500),
-                ("RemoveExistingProducts", 1510),
+                ("RemoveExistingProducts", 1501),
                 ("ProcessComponents", 1600),
                 ("UnpublishFeatures", 1800),
                 ("RemoveRegistryValues", 2600),

@@ -131,7 +131,7 @@ fn identity(path: &Path) -> (u64, i64) {
 
 /// The installed versions of the workspace in Add/Remove Programs.
 fn versions(wine: &Wine) -> Vec<String> {
-    support::wine::entries_named(&wine.uninstall_entries(), "Update Test")
+    support::wine::entries_named(&wine.uninstall_entries(), "MED-V Workspace - Update Test")
         .into_iter()
         .map(|(_, v)| v)
         .collect()
@@ -188,32 +188,43 @@ fn policy_only_and_delta_updates() {
     assert!(delta_size * 10 < full, "delta {delta_size} vs full {full}");
     let (disk_a, disk_b) = (work.path("disk-a.vhd"), work.path("disk-b.vhd"));
 
+    let v2b = work.build("2.1.0", "disk-a.vhd", false, "v2b", Some("v2"));
+    let failing = failing_copy(&work, &v2b, "v2b-failing", &[&msi]);
+    let only_msi = work.folder_with(&v2, "v2-msi-only", &[&msi]);
+
     let wine = Wine::new();
     let (run, _) = install(&wine, &v1, "v1, full");
     assert!(run.log_says_success(), "{}", run.log);
     assert_installed(&wine, "1.0.0", &work.policy("v1"), &disk_a);
     let before = identity(&staged(&wine));
 
-    // A policy-only upgrade that fails after its disk step leaves v1 as it was.
-    let failing = failing_copy(&work, &v2, "v2-failing", &[&msi]);
-    let (run, _) = install(&wine, &failing, "v2 failing");
-    assert!(!run.log_says_success(), "{}", run.log);
-    assert_installed(&wine, "1.0.0", &work.policy("v1"), &disk_a);
-
     // v2 from a folder holding the MSI alone: the disk is kept, the policy changes.
-    let only_msi = work.folder_with(&v2, "v2-msi-only", &[&msi]);
     let (run, policy_secs) = install(&wine, &only_msi, "v2, policy-only");
     assert!(run.log_says_success(), "{}", run.log);
     assert!(run.log.contains("StageVhd: kept"), "{}", run.log);
     assert_installed(&wine, "2.0.0", &work.policy("v2"), &disk_a);
     assert_eq!(identity(&staged(&wine)), before, "the kept disk was rewritten");
 
-    // A damaged delta fails and leaves v2 as it was.
+    // A policy-only upgrade that fails after its disk step leaves the disk as it
+    // was. (Wine never reinstalls the version its RemoveExistingProducts removed,
+    // so v2 itself is gone here; Windows rolls that removal back too.)
+    let (run, _) = install(&wine, &failing, "v2.1 failing");
+    assert!(!run.log_says_success(), "{}", run.log);
+    assert!(run.log.contains("StageVhdRollback"), "{}", run.log);
+    assert!(staged(&wine).is_file(), "{}", run.log);
+    assert_eq!(identity(&staged(&wine)), before, "the disk after a failed upgrade");
+    assert_eq!(leftovers(&wine), Vec::<String>::new());
+    reinstall_v2(&wine, &only_msi, &work, &disk_a, before);
+
+    // A damaged delta fails and leaves the disk as it was.
     let damaged = work.folder_with(&v3, "v3-damaged", &[&msi, &delta]);
     flip_middle_byte(&damaged.join(&delta));
     let (run, _) = install(&wine, &damaged, "v3, damaged delta");
     assert!(!run.log_says_success(), "{}", run.log);
-    assert_installed(&wine, "2.0.0", &work.policy("v2"), &disk_a);
+    assert!(run.log.contains("of the delta"), "{}", run.log);
+    assert_eq!(identity(&staged(&wine)), before, "the disk after a damaged delta");
+    assert_eq!(leftovers(&wine), Vec::<String>::new());
+    reinstall_v2(&wine, &only_msi, &work, &disk_a, before);
 
     // v3 from the MSI and the delta alone.
     let with_delta = work.folder_with(&v3, "v3-delta", &[&msi, &delta]);
@@ -245,6 +256,16 @@ fn policy_only_and_delta_updates() {
     assert_eq!(leftovers(&wine), Vec::<String>::new());
     assert_eq!(versions(&wine), Vec::<String>::new());
     assert!(!wine.key_exists(r"HKLM\SOFTWARE\Microsoft\Medv"));
+}
+
+/// Installs v2 again where its disk is in place but no version is installed (what
+/// Wine leaves after a failed upgrade): the disk is kept, the same file.
+fn reinstall_v2(wine: &Wine, only_msi: &Path, work: &Work, disk: &Path, before: (u64, i64)) {
+    let (run, _) = install(wine, only_msi, "v2 again");
+    assert!(run.log_says_success(), "{}", run.log);
+    assert!(run.log.contains("StageVhd: kept"), "{}", run.log);
+    assert_installed(wine, "2.0.0", &work.policy("v2"), disk);
+    assert_eq!(identity(&staged(wine)), before);
 }
 
 fn flip_middle_byte(path: &Path) {

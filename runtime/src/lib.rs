@@ -111,7 +111,11 @@ mod exports {
         match staging::plan::check(&data, for_pages, &mut s) {
             Ok(plan) => {
                 if let Err(e) = s.set_property(contract::PLAN_PROPERTY, plan) {
-                    s.log(&format!("can't set {} (error {})", contract::PLAN_PROPERTY, e));
+                    s.log(&format!(
+                        "can't set {} (error {})",
+                        contract::PLAN_PROPERTY,
+                        e
+                    ));
                 }
                 ERROR_SUCCESS
             }

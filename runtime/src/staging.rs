@@ -9,7 +9,7 @@
 //! | `mkdir <folder>` | after creating a missing folder of the disk's path | removes it if empty (last first) | – |
 //! | `created` / `replaced` | before anything else | – | – |
 //! | `moved-old` | after renaming the existing disk to `<vhd>.wspack-old` | renames it back (after removing the new disk) | deletes `<vhd>.wspack-old` |
-//! | `unkept` | after renaming `<vhd>.wspack-keep` (the old version's disk, which its removal deleted as `<vhd>`) back to `<vhd>` | renames it back to `<vhd>.wspack-keep` (if not `placed`) | – |
+//! | `unkept` | after renaming `<vhd>.wspack-keep` (the old version's disk, which its removal deleted as `<vhd>`) back to `<vhd>` | – (the old disk stays at `<vhd>`; Windows' rollback of the old version's removal puts its own copy of the same file there too) | – |
 //! | `placed` | after renaming `<vhd>.wspack-tmp` to `<vhd>` | deletes `<vhd>` | – |
 //!
 //! Rollback also deletes `<vhd>.wspack-tmp` (ours by name); both remove the journal.
@@ -56,10 +56,10 @@ pub trait Host {
     fn tick(&mut self, ticks: u64) -> bool;
     /// Shows a status line for the current action; false if the user cancelled.
     fn status(&mut self, text: &str) -> bool;
-    /// The chunk table (Binary row `WspackChunks`) of the package at `msi`, or
-    /// `None` if it has none (built before chunked sidecars). Err: the package
-    /// can't be read.
-    fn chunk_table(&mut self, msi: &str) -> Result<Option<Vec<u8>>, String>;
+    /// The data of the Binary row `name` (such as the chunk table `WspackChunks`)
+    /// of the package at `msi`, or `None` if it has no such row (built before that
+    /// row existed). Err: the package can't be read.
+    fn binary(&mut self, msi: &str, name: &str) -> Result<Option<Vec<u8>>, String>;
 }
 
 /// Progress ticks for a disk of `size` bytes: one per KiB (so up to 2 TiB fits the

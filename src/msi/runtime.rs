@@ -26,7 +26,7 @@
 //! real uninstall: a major upgrade leaves it to the new version.
 //!
 //! Standard sequence numbers used by the MSI (pick free numbers between them):
-//! InstallInitialize 1500, RemoveExistingProducts 1510, ProcessComponents 1600,
+//! InstallInitialize 1500, RemoveExistingProducts 1501, ProcessComponents 1600,
 //! RemoveRegistryValues 2600, RemoveFiles 3500, RemoveFolders 3600, CreateFolders 3700,
 //! WriteRegistryValues 5000, RegisterUser 6000, RegisterProduct 6100,
 //! PublishFeatures 6300, PublishProduct 6400, InstallFinalize 6600.
@@ -50,7 +50,7 @@ pub const PROP_VHD_NAME: &str = "WspackVhdName";
 /// Name of the custom action that stages the disk; `wspack inspect` reports the
 /// package as staging the disk when this action is in InstallExecuteSequence.
 pub const STAGE_ACTION: &str = contract::STAGE_VHD;
-pub use contract::{JOURNAL_SUFFIX, KEEP_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
+pub use contract::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
 
 /// Rows the runtime adds to the MSI.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -170,8 +170,8 @@ pub fn diff_disks_data(policy: &crate::policy::Policy) -> String {
 ///
 /// | seq | action | type | condition |
 /// |---|---|---|---|
-/// | 1503 | SetCheckStageVhd | 51 | [`STAGE_CONDITION`] |
-/// | 1504 | CheckStageVhd | 1 | [`STAGE_CONDITION`] |
+/// | 1449 | SetCheckStageVhd | 51 | [`STAGE_CONDITION`] |
+/// | 1450 | CheckStageVhd | 1 | [`STAGE_CONDITION`] |
 /// | 5001 | SetStageVhdRollback | 51 | [`STAGE_CONDITION`] |
 /// | 5002 | SetStageVhd | 51 | [`STAGE_CONDITION`] |
 /// | 5003 | SetStageVhdCommit | 51 | [`STAGE_CONDITION`] |
@@ -182,9 +182,9 @@ pub fn diff_disks_data(policy: &crate::policy::Policy) -> String {
 /// | 6500 | SetRemoveDiffDisks | 51 | [`DIFF_DISKS_CONDITION`] |
 /// | 6501 | RemoveDiffDisks | 3073 | [`DIFF_DISKS_CONDITION`] |
 ///
-/// CheckStageVhd runs after InstallInitialize (1500) and before the old version's
-/// removal (RemoveExistingProducts, 1510), so nothing is written when it fails and
-/// the disk it links is still there. StageVhd runs between WriteRegistryValues
+/// CheckStageVhd runs after InstallValidate and before InstallInitialize (1500) and
+/// the old version's removal (RemoveExistingProducts, 1501), so nothing is written
+/// when it fails and the disk it links is still there. StageVhd runs between WriteRegistryValues
 /// 5000 and RegisterUser 6000, so a failure rolls back the registry values too.
 /// RemoveDiffDisks
 /// runs last before InstallFinalize: its deletions are final, so nothing that could
@@ -324,8 +324,8 @@ mod tests {
         assert_eq!(
             table,
             [
-                ("SetCheckStageVhd", 51, stage, 1503),
-                ("CheckStageVhd", 1, stage, 1504),
+                ("SetCheckStageVhd", 51, stage, 1449),
+                ("CheckStageVhd", 1, stage, 1450),
                 ("SetStageVhdRollback", 51, stage, 5001),
                 ("SetStageVhd", 51, stage, 5002),
                 ("SetStageVhdCommit", 51, stage, 5003),

@@ -28,7 +28,7 @@ pub(super) fn read_table(
         host.log("StageVhd: no msi= in CustomActionData, so no chunk table: staging sequentially");
         return Ok(None);
     }
-    let bytes = match host.chunk_table(&d.msi) {
+    let bytes = match host.binary(&d.msi, CHUNK_TABLE_BINARY) {
         Ok(Some(b)) => b,
         Ok(None) => {
             host.log(&format!(
@@ -134,10 +134,11 @@ fn failure(e: ChunkFailure, d: &StageData, p: &Paths, reported_ticks: u64) -> Fa
             "can't read the workspace disk sidecar {}: {} ({})",
             d.sidecar, e, cleanup
         ),
-        e @ ChunkFailure::Threads(_) => format!("{} ({})", e, cleanup),
         ChunkFailure::Write(e) => {
             format!("can't write {}: {} ({})", p.tmp.display(), e, cleanup)
         }
+        // Threads, and what only verify_file and stage_delta report.
+        e => format!("{} ({})", e, cleanup),
     };
     Failure::Error(msg)
 }

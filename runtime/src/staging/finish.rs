@@ -118,26 +118,6 @@ fn rollback_paths(p: &Paths, host: &mut dyn Host) -> u32 {
             }
         }
     }
-    if has("unkept") && ok {
-        // The old version's disk goes back to its second name; the old version's
-        // own rollback restores `<vhd>`.
-        match fsx::rename_noreplace(&p.vhd, &p.keep) {
-            Ok(()) => host.log(&format!(
-                "StageVhdRollback: renamed {} back to {}",
-                p.vhd.display(),
-                p.keep.display()
-            )),
-            Err(e) => {
-                ok = false;
-                host.error(&format!(
-                    "StageVhdRollback: can't rename {} back to {}: {}",
-                    p.vhd.display(),
-                    p.keep.display(),
-                    e
-                ))
-            }
-        }
-    }
     if !ok {
         // Keep the journal: an admin can see what is left.
         return ERROR_INSTALL_FAILURE;

@@ -27,7 +27,7 @@ use wspack_contract::plan;
 
 /// What [`decide`] found.
 #[derive(Debug)]
-pub enum Plan {
+pub(super) enum Plan {
     /// The disk in place is this package's disk.
     Keep,
     /// New disk = the disk in place (moved aside first) + the delta file (its path).
@@ -38,7 +38,7 @@ pub enum Plan {
 
 impl Plan {
     /// The value of the `WspackPlan` property / the `plan=` field.
-    pub fn name(&self) -> &'static str {
+    pub(super) fn name(&self) -> &'static str {
         match self {
             Plan::Keep => plan::KEEP,
             Plan::Delta(..) => plan::DELTA,
@@ -63,7 +63,7 @@ pub(super) fn disk_in_place(p: &Paths) -> Result<Option<u64>, Failure> {
 
 /// Decides where the disk comes from (see the module doc). `table` is the package's
 /// chunk table (`None`: a package from before chunked sidecars, never kept).
-pub fn decide(
+pub(super) fn decide(
     d: &StageData,
     table: Option<&ChunkTable>,
     host: &mut dyn Host,
@@ -77,7 +77,7 @@ pub fn decide(
     }
     if in_place.is_some() && !d.overwrite && !d.upgrade {
         return Err(Failure::Error(format!(
-            "{} already exists and is not this package's disk; pass OVERWRITEVHD=1 to replace it (setup.exe OVERWRITEVHD=1 or msiexec /i <package>.msi OVERWRITEVHD=1)",
+            "{} already exists; pass OVERWRITEVHD=1 to replace it (setup.exe OVERWRITEVHD=1 or msiexec /i <package>.msi OVERWRITEVHD=1)",
             p.vhd.display()
         )));
     }
@@ -157,7 +157,11 @@ fn missing(d: &StageData, disk_in_place: bool) -> Failure {
 /// value for `WspackPlan`, or (CheckStageVhd only) the failure, already reported.
 /// For the pages a disk in place counts as replaceable (they ask first) and any
 /// failure other than a missing sidecar is left to CheckStageVhd.
-pub fn check(custom_action_data: &str, for_pages: bool, host: &mut dyn Host) -> Result<&'static str, u32> {
+pub fn check(
+    custom_action_data: &str,
+    for_pages: bool,
+    host: &mut dyn Host,
+) -> Result<&'static str, u32> {
     let action = if for_pages {
         wspack_contract::PLAN_STAGE_VHD
     } else {
@@ -195,7 +199,11 @@ pub fn check(custom_action_data: &str, for_pages: bool, host: &mut dyn Host) -> 
         }
         Err(f) if for_pages => {
             host.log(&format!("{}: {:?}", action, f));
-            Ok(if sidecar_opens(&d) { plan::FULL } else { plan::MISSING })
+            Ok(if sidecar_opens(&d) {
+                plan::FULL
+            } else {
+                plan::MISSING
+            })
         }
         Err(f) => Err(f.report_as(action, host)),
     }
@@ -213,7 +221,10 @@ fn keep_through_upgrade(
 ) -> Result<&'static str, u32> {
     let p = Paths::new(&d.vhd);
     if let Plan::Full = plan {
-        host.log(&format!("{}: full (upgrade; the disk in place is replaced)", action));
+        host.log(&format!(
+            "{}: full (upgrade; the disk in place is replaced)",
+            action
+        ));
         return Ok(plan::FULL);
     }
     let _ = fs::remove_file(&p.keep);

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use wspack_contract::chunks::ChunkTable;
 use wspack_contract::delta::DeltaTable;
+use wspack_contract::plan as names;
 use wspack_contract::stage::{copy_verified, to_hex, StageError};
 
 /// Appended to "can't open the workspace disk sidecar": StageVhd runs as LocalSystem,
@@ -110,9 +111,9 @@ fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
     let in_place = plan::disk_in_place(&p)?;
     let plan = match d.plan.as_deref() {
         // CheckStageVhd checked every chunk moments ago, in this same install.
-        Some(plan::KEEP) if in_place == Some(d.expected.size) => Plan::Keep,
+        Some(names::KEEP) if in_place == Some(d.expected.size) => Plan::Keep,
         // It found another disk: no need to read it all again.
-        Some(plan::DELTA) | Some(plan::FULL) => plan::decide(d, None, host)?,
+        Some(names::DELTA) | Some(names::FULL) => plan::decide(d, None, host)?,
         _ => plan::decide(d, table.as_ref(), host)?,
     };
     let source = match plan {
@@ -190,8 +191,9 @@ fn keep(d: &StageData, p: &Paths, host: &mut dyn Host) -> Result<(), Failure> {
 
 /// `<vhd>.wspack-keep` is there: CheckStageVhd linked the disk in place before the
 /// old version's removal. If that removal deleted `<vhd>`, the link is renamed
-/// back (journaled, so a rollback undoes it: the old version's rollback brings
-/// `<vhd>` back itself); otherwise it is dropped. Returns the journal if one began.
+/// back (journaled, for the log: a rollback leaves the old disk at `<vhd>`, where
+/// the old version's own rollback restores it as well); otherwise it is dropped.
+/// Returns the journal if one began.
 fn unkeep(p: &Paths, host: &mut dyn Host) -> Result<Option<Journal>, Failure> {
     if fsx::exists(&p.vhd) {
         let _ = fsx::remove_file(&p.keep);

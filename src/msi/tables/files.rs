@@ -5,7 +5,7 @@ use super::property::{COMMON_APP_DATA_FOLDER, INSTALLDIR, TARGETDIR};
 use super::registry::REMEMBER_DIR_ROW;
 use super::schema::{condition, key, opt, reference, s, TableData};
 use crate::msi::codes::{self, guid, Codes};
-use crate::msi::runtime::{JOURNAL_SUFFIX, KEEP_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
+use crate::msi::runtime::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
 use crate::msi::short_name::short_long;
 use crate::msi::PackageSpec;
 use msi::{Category, Column, Value};
@@ -192,9 +192,9 @@ fn remove_file_table(internal_name: &str) -> TableData {
     ];
     let rows = [
         ("RemoveFileVhd", Some(""), INSTALLDIR),
-        // The runtime's files beside the disk (see runtime/README.md).
+        // The runtime's files beside the disk (see runtime/README.md). Not
+        // `.wspack-keep`: it must outlive this version's removal by a newer one.
         ("RemoveFileVhdJournal", Some(JOURNAL_SUFFIX), INSTALLDIR),
-        ("RemoveFileVhdKeep", Some(KEEP_SUFFIX), INSTALLDIR),
         ("RemoveFileVhdOld", Some(OLD_SUFFIX), INSTALLDIR),
         ("RemoveFileVhdTmp", Some(TMP_SUFFIX), INSTALLDIR),
         // Folders last, innermost first (keys sort in this order).

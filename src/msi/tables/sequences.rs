@@ -30,12 +30,12 @@ pub const EXECUTE_ACTION: i32 = 1300;
 pub const INSTALL_VALIDATE: i32 = 1400;
 /// InstallInitialize: the transaction starts.
 pub const INSTALL_INITIALIZE: i32 = 1500;
-/// RemoveExistingProducts, soon after InstallInitialize: the old version's
+/// RemoveExistingProducts, right after InstallInitialize: the old version's
 /// removal is part of this transaction, so a failed upgrade rolls back to it.
-pub const REMOVE_EXISTING_PRODUCTS: i32 = INSTALL_INITIALIZE + 10;
-/// CheckStageVhd (the runtime's): after InstallInitialize, right before the old
-/// version's removal, which deletes the disk it may link to keep.
-pub const CHECK_STAGE_VHD_SEQUENCE: i32 = REMOVE_EXISTING_PRODUCTS - 6;
+pub const REMOVE_EXISTING_PRODUCTS: i32 = INSTALL_INITIALIZE + 1;
+/// CheckStageVhd (the runtime's): after InstallValidate, before the transaction
+/// and the old version's removal, which deletes the disk it may link to keep.
+pub const CHECK_STAGE_VHD_SEQUENCE: i32 = INSTALL_VALIDATE + 50;
 /// ProcessComponents.
 pub const PROCESS_COMPONENTS: i32 = 1600;
 /// UnpublishFeatures.
