@@ -53,7 +53,14 @@ impl Work {
 
     /// Builds `version` of the workspace with `disk` and policy variant `second`
     /// into `out`, with `--base` when given.
-    fn build(&self, version: &str, disk: &str, second: bool, out: &str, base: Option<&str>) -> PathBuf {
+    fn build(
+        &self,
+        version: &str,
+        disk: &str,
+        second: bool,
+        out: &str,
+        base: Option<&str>,
+    ) -> PathBuf {
         let toml = self.path(&format!("{out}.toml"));
         fs::write(&toml, policy(version, disk, second)).unwrap();
         let mut cmd = Command::new(WSPACK);
@@ -105,8 +112,9 @@ fn dd_random(file: &Path, seek_mib: u64, count_mib: u64) {
 }
 
 fn staged(wine: &Wine) -> PathBuf {
-    wine.drive_c()
-        .join(format!("ProgramData/Microsoft/Medv/Workspace/{INTERNAL}.vhd"))
+    wine.drive_c().join(format!(
+        "ProgramData/Microsoft/Medv/Workspace/{INTERNAL}.vhd"
+    ))
 }
 
 /// Every file in the workspace folder but the staged disk.
@@ -179,7 +187,10 @@ fn policy_only_and_delta_updates() {
     let v1 = work.build("1.0.0", "disk-a.vhd", false, "v1", None);
     let v2 = work.build("2.0.0", "disk-a.vhd", true, "v2", Some("v1"));
     let v3 = work.build("3.0.0", "disk-b.vhd", true, "v3", Some("v2"));
-    assert!(!v2.join(&delta).exists(), "a policy-only build has no delta");
+    assert!(
+        !v2.join(&delta).exists(),
+        "a policy-only build has no delta"
+    );
     let (full, delta_size) = (
         fs::metadata(v3.join(&medv)).unwrap().len(),
         fs::metadata(v3.join(&delta)).unwrap().len(),
@@ -203,7 +214,11 @@ fn policy_only_and_delta_updates() {
     assert!(run.log_says_success(), "{}", run.log);
     assert!(run.log.contains("StageVhd: kept"), "{}", run.log);
     assert_installed(&wine, "2.0.0", &work.policy("v2"), &disk_a);
-    assert_eq!(identity(&staged(&wine)), before, "the kept disk was rewritten");
+    assert_eq!(
+        identity(&staged(&wine)),
+        before,
+        "the kept disk was rewritten"
+    );
 
     // A policy-only upgrade that fails after its disk step leaves the disk as it
     // was. (Wine never reinstalls the version its RemoveExistingProducts removed,
@@ -212,7 +227,11 @@ fn policy_only_and_delta_updates() {
     assert!(!run.log_says_success(), "{}", run.log);
     assert!(run.log.contains("StageVhdRollback"), "{}", run.log);
     assert!(staged(&wine).is_file(), "{}", run.log);
-    assert_eq!(identity(&staged(&wine)), before, "the disk after a failed upgrade");
+    assert_eq!(
+        identity(&staged(&wine)),
+        before,
+        "the disk after a failed upgrade"
+    );
     assert_eq!(leftovers(&wine), Vec::<String>::new());
     reinstall_v2(&wine, &only_msi, &work, &disk_a, before);
 
@@ -222,7 +241,11 @@ fn policy_only_and_delta_updates() {
     let (run, _) = install(&wine, &damaged, "v3, damaged delta");
     assert!(!run.log_says_success(), "{}", run.log);
     assert!(run.log.contains("of the delta"), "{}", run.log);
-    assert_eq!(identity(&staged(&wine)), before, "the disk after a damaged delta");
+    assert_eq!(
+        identity(&staged(&wine)),
+        before,
+        "the disk after a damaged delta"
+    );
     assert_eq!(leftovers(&wine), Vec::<String>::new());
     reinstall_v2(&wine, &only_msi, &work, &disk_a, before);
 
@@ -251,7 +274,11 @@ fn policy_only_and_delta_updates() {
     // The delta alone where no earlier version is installed: refused, nothing left.
     let (run, _) = install(&wine, &with_delta, "v3 delta, no base");
     assert!(!run.log_says_success(), "{}", run.log);
-    assert!(run.log.contains(&medv), "names the missing sidecar: {}", run.log);
+    assert!(
+        run.log.contains(&medv),
+        "names the missing sidecar: {}",
+        run.log
+    );
     assert!(!staged(&wine).exists());
     assert_eq!(leftovers(&wine), Vec::<String>::new());
     assert_eq!(versions(&wine), Vec::<String>::new());
@@ -278,5 +305,8 @@ fn flip_middle_byte(path: &Path) {
 fn product_code(out: &Path) -> String {
     let manifest: serde_json::Value =
         serde_json::from_slice(&fs::read(out.join(format!("{INTERNAL}.json"))).unwrap()).unwrap();
-    manifest["msi"]["product_code"].as_str().unwrap().to_string()
+    manifest["msi"]["product_code"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }

@@ -342,12 +342,21 @@ mod tests {
         let ui: Vec<(&str, &str, i32)> = rows
             .ui_sequence
             .iter()
-            .map(|s| (s.action.as_str(), s.condition.as_deref().unwrap(), s.sequence))
+            .map(|s| {
+                (
+                    s.action.as_str(),
+                    s.condition.as_deref().unwrap(),
+                    s.sequence,
+                )
+            })
             .collect();
         let first = "NOT Installed";
         assert_eq!(
             ui,
-            [("SetCheckStageVhd", first, 1010), ("PlanStageVhd", first, 1011)]
+            [
+                ("SetCheckStageVhd", first, 1010),
+                ("PlanStageVhd", first, 1011)
+            ]
         );
     }
 
@@ -410,7 +419,6 @@ mod tests {
         ] {
             assert_eq!(row(&rows, setter).target.as_deref(), Some(expected));
         }
-
     }
 
     #[test]

@@ -9,13 +9,12 @@ use super::messages::DEFAULT_FONT;
 use crate::msi::runtime::{PROP_VHD_NAME, TYPE_SET_PROPERTY};
 use crate::msi::tables::property::{
     COMMON_APP_DATA_FOLDER, DEFAULT_UI_FONT, DELETEDIFFDISKS, DISK_SIZE_TEXT, INSTALLDIR,
-    INSTALLED, PACKAGE_NAME, START_MEDV, SUPPRESSMEDVLAUNCH, VHD_FOUND, VHD_TARGET,
-    WORKSPACE_NAME,
+    INSTALLED, PACKAGE_NAME, START_MEDV, SUPPRESSMEDVLAUNCH, VHD_FOUND, VHD_TARGET, WORKSPACE_NAME,
 };
 use crate::msi::tables::schema::{key, s};
 use crate::msi::tables::sequences::{
-    Sequences, UI_MAINTENANCE_WELCOME, UI_PROGRESS, UI_RESOLVE_SOURCE,
-    UI_SET_START_MEDV, UI_SIDECAR_MISSING, UI_WELCOME,
+    Sequences, UI_MAINTENANCE_WELCOME, UI_PROGRESS, UI_RESOLVE_SOURCE, UI_SET_START_MEDV,
+    UI_SIDECAR_MISSING, UI_WELCOME,
 };
 use crate::msi::tables::{
     app_search_columns, custom_action_columns, dr_locator_columns, property_columns,
