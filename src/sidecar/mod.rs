@@ -33,6 +33,7 @@
 
 mod chunks;
 mod compress;
+mod gunzip;
 mod inflate;
 mod parallel;
 #[cfg(test)]

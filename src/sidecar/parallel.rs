@@ -7,12 +7,13 @@
 //! disk's size.
 
 use super::chunks::{Chunk, ChunkTable};
+use super::gunzip::{Gunzip, MAX_RATIO};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
 use std::io::Write;
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -246,21 +247,32 @@ impl Shared {
 }
 
 fn worker(file: &File, table: &ChunkTable, shared: &Shared) {
+    match Gunzip::new() {
+        Some(mut gunzip) => check_chunks(file, table, shared, &mut gunzip),
+        None => {
+            let e = io::Error::from(io::ErrorKind::OutOfMemory);
+            shared.fail(usize::MAX - 1, ChunkError::Read(e));
+        }
+    }
+    shared.finished.fetch_add(1, Ordering::Release);
+    shared.changed.notify_all();
+}
+
+/// Takes the next unclaimed chunk until none is left or everything stops.
+fn check_chunks(file: &File, table: &ChunkTable, shared: &Shared, gunzip: &mut Gunzip) {
     let (mut packed, mut disk) = (Vec::new(), Vec::new());
     while !shared.stop.load(Ordering::Relaxed) {
         let index = shared.next.fetch_add(1, Ordering::Relaxed);
         let Some(chunk) = table.chunks.get(index) else {
             break;
         };
-        match check_chunk(file, chunk, &mut packed, &mut disk) {
+        match check_chunk(file, chunk, gunzip, &mut packed, &mut disk) {
             Ok(()) => {
                 disk = shared.hand_over(index, disk);
             }
             Err(reason) => shared.fail(index, reason.into_error(index, chunk)),
         }
     }
-    shared.finished.fetch_add(1, Ordering::Release);
-    shared.changed.notify_all();
 }
 
 /// What is wrong with one chunk.
@@ -286,32 +298,27 @@ impl Problem {
 }
 
 /// Reads, inflates and hashes one chunk; its member must hold exactly its bytes.
+/// `disk` is resized to the chunk (recycled buffers already have its size, so
+/// nothing is cleared) and inflated into whole.
 fn check_chunk(
     file: &File,
     chunk: &Chunk,
+    gunzip: &mut Gunzip,
     packed: &mut Vec<u8>,
     disk: &mut Vec<u8>,
 ) -> Result<(), Problem> {
+    // The table is the MSI's: never allocate more than the member could hold.
+    if chunk.disk_len > chunk.sidecar_len.saturating_mul(MAX_RATIO) {
+        return Err(Problem::Damaged(format!(
+            "its {} bytes of gzip can't inflate to {} bytes",
+            chunk.sidecar_len, chunk.disk_len
+        )));
+    }
     packed.resize(chunk.sidecar_len as usize, 0);
     file.read_exact_at(packed, chunk.sidecar_offset)
         .map_err(Problem::Read)?;
-    disk.clear();
-    let mut decoder = flate2::bufread::GzDecoder::new(&packed[..]);
-    decoder
-        .by_ref()
-        .take(chunk.disk_len + 1)
-        .read_to_end(disk)
-        .map_err(|e| Problem::Damaged(e.to_string()))?;
-    if disk.len() as u64 != chunk.disk_len {
-        return Err(Problem::Damaged(format!(
-            "it inflates to {} bytes instead of {}",
-            disk.len(),
-            chunk.disk_len
-        )));
-    }
-    if !decoder.into_inner().is_empty() {
-        return Err(Problem::Damaged("bytes follow its gzip member".into()));
-    }
+    disk.resize(chunk.disk_len as usize, 0);
+    gunzip.member(packed, disk).map_err(Problem::Damaged)?;
     if <[u8; 32]>::from(Sha256::digest(&disk[..])) != chunk.sha256 {
         return Err(Problem::Mismatch);
     }
