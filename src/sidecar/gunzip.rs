@@ -112,7 +112,9 @@ mod tests {
         let err = g.member(&bad_crc, &mut out).unwrap_err();
         assert!(err.contains("corrupt"), "{err}");
         for cut in [1, 5, 9, member.len() / 2] {
-            let err = g.member(&member[..member.len() - cut], &mut out).unwrap_err();
+            let err = g
+                .member(&member[..member.len() - cut], &mut out)
+                .unwrap_err();
             assert!(err.contains("corrupt"), "{err}");
         }
     }

@@ -2,9 +2,9 @@
 //! chunk's gzip member at its offset, inflates it alone and compares its SHA-256
 //! with the chunk table's; the calling thread takes the checked chunks in disk
 //! order, hashes the whole disk and hands the bytes to a sink; one more thread
-//! hashes the file itself. Workers stay at most [`WINDOW`] chunks ahead of the
-//! calling thread, so memory is about `(2 × jobs + WINDOW)` chunks whatever the
-//! disk's size.
+//! hashes the file itself. Workers stay less than [`WINDOW_PER_JOB`] × `jobs`
+//! chunks ahead of the calling thread, so memory is about `3 × jobs + 1` chunks
+//! (plus one member per worker) whatever the disk's size.
 
 use super::chunks::{Chunk, ChunkTable};
 use super::gunzip::{Gunzip, MAX_RATIO};
@@ -12,16 +12,17 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
-use std::io::Write;
 use std::io;
+use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 use wspack_contract::stage::Digested;
 
-/// How many checked chunks may wait for the calling thread.
-const WINDOW: usize = 8;
+/// How many checked chunks may wait for the calling thread, per worker: enough
+/// that workers finishing out of order don't wait for each other.
+const WINDOW_PER_JOB: usize = 2;
 
 /// What a successful check saw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +113,10 @@ pub fn verify_chunks(
         });
     }
     let jobs = jobs.clamp(1, table.chunks.len().max(1));
-    let shared = &Shared::default();
+    let shared = &Shared {
+        window: WINDOW_PER_JOB * jobs,
+        ..Shared::default()
+    };
     let (sidecar, disk) = std::thread::scope(|scope| {
         let whole = scope.spawn(move || hash_file(file, found, &shared.stop));
         for _ in 0..jobs {
@@ -174,6 +178,8 @@ fn hash_in_order(
 /// What the workers and the calling thread share.
 #[derive(Default)]
 struct Shared {
+    /// How far ahead of the calling thread workers may be, in chunks.
+    window: usize,
     next: AtomicUsize,
     finished: AtomicUsize,
     stop: AtomicBool,
@@ -209,7 +215,7 @@ impl Shared {
     /// returns a buffer for its next chunk.
     fn hand_over(&self, index: usize, bytes: Vec<u8>) -> Vec<u8> {
         let mut order = self.order();
-        while index >= order.hashed + WINDOW && !self.stop.load(Ordering::Relaxed) {
+        while index >= order.hashed + self.window && !self.stop.load(Ordering::Relaxed) {
             order = self
                 .changed
                 .wait_timeout(order, Duration::from_millis(100))
@@ -407,5 +413,22 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, ChunkError::Cancelled), "{err}");
+    }
+
+    #[test]
+    fn a_table_promising_more_than_a_member_holds_is_refused_before_allocating() {
+        let input = sample(1_000_000);
+        let (out, facts) = gz_chunked(&input, 2, 6, DEFAULT_BLOCK_SIZE, 1 << 19);
+        let mut table = facts.chunks.clone();
+        table.chunk_size = u64::MAX / 2;
+        let last = table.chunks.len() - 1;
+        table.chunks[last].disk_len = u64::MAX / 4;
+        match check(&out, &table).unwrap_err() {
+            ChunkError::Damaged { index, reason, .. } => {
+                assert_eq!(index, last);
+                assert!(reason.contains("can't inflate"), "{reason}");
+            }
+            e => panic!("unexpected {e}"),
+        }
     }
 }
