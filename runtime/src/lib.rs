@@ -16,6 +16,7 @@ pub mod diffdisks;
 pub mod fsx;
 pub mod gzip;
 pub mod parallel;
+pub mod shown;
 pub mod staging;
 
 #[cfg(windows)]
@@ -23,6 +24,7 @@ pub mod win;
 
 #[cfg(windows)]
 mod exports {
+    use crate::shown::Shown;
     use crate::staging::{self, Host, ERROR_INSTALL_FAILURE, ERROR_SUCCESS};
     use crate::win::{MsiHandle, Session};
     use wspack_contract as contract;
@@ -46,10 +48,10 @@ mod exports {
                 ERROR_SUCCESS
             }
             Err(e) => {
-                s.error(&format!(
-                    "{}: can't read CustomActionData (error {})",
-                    action, e
-                ));
+                s.fail(
+                    &Shown::package_damaged(""),
+                    &format!("{}: can't read CustomActionData (error {})", action, e),
+                );
                 ERROR_INSTALL_FAILURE
             }
         }

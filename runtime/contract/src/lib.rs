@@ -12,6 +12,7 @@
 
 pub mod chunks;
 pub mod data;
+pub mod messages;
 pub mod stage;
 pub mod window;
 

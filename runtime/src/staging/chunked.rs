@@ -7,11 +7,12 @@
 //! the table must add up to the disk size the MSI states, so the disk that passes is
 //! the one the package describes.
 
-use super::stage_vhd::{mib, Failure, Progress};
+use super::stage_vhd::{damaged, io_shown, mib, unreadable, Failure, Progress};
 use super::{Host, Paths};
 use crate::data::StageData;
 use crate::fsx;
 use crate::parallel::{self, ChunkFailure};
+use crate::shown::Shown;
 use std::fs::File;
 use std::path::Path;
 use wspack_contract::chunks::{ChunkTable, CHUNK_TABLE_BINARY};
@@ -49,7 +50,7 @@ pub(super) fn read_table(
         .map_err(|e| e.to_string())
         .and_then(|t| parallel::check_table(&t, d.expected.size).map(|()| t))
         .map_err(|e| {
-            Failure::Error(format!(
+            Failure::Error(Shown::package_damaged(&d.msi), format!(
                 "the chunk table in {} (Binary row {}) does not fit this package: {}; the package is damaged, build it again",
                 d.msi, CHUNK_TABLE_BINARY, e
             ))
@@ -106,7 +107,7 @@ fn failure(e: ChunkFailure, d: &StageData, p: &Paths, reported_ticks: u64) -> Fa
         Err(re) => format!("could not remove {}: {}", p.tmp.display(), re),
     };
     let again = "the sidecar is damaged or from another build: copy it again from the build output";
-    let msg = match e {
+    let (shown, msg) = match e {
         ChunkFailure::Cancelled => {
             return Failure::Cancelled(format!(
                 "cancelled by the user after {} MiB; {}",
@@ -118,26 +119,44 @@ fn failure(e: ChunkFailure, d: &StageData, p: &Paths, reported_ticks: u64) -> Fa
             index,
             disk_offset,
             reason,
-        } => format!(
-            "chunk {} (disk bytes from {}) of {} is damaged: {}; {} ({})",
-            index, disk_offset, d.sidecar, reason, again, cleanup
+        } => (
+            damaged(d),
+            format!(
+                "chunk {} (disk bytes from {}) of {} is damaged: {}; {} ({})",
+                index, disk_offset, d.sidecar, reason, again, cleanup
+            ),
         ),
-        ChunkFailure::Mismatch { index, disk_offset } => format!(
-            "chunk {} (disk bytes from {}) of {} does not match this package (its SHA-256 differs from the package's chunk table); {} ({})",
-            index, disk_offset, d.sidecar, again, cleanup
+        ChunkFailure::Mismatch { index, disk_offset } => (
+            damaged(d),
+            format!(
+                "chunk {} (disk bytes from {}) of {} does not match this package (its SHA-256 differs from the package's chunk table); {} ({})",
+                index, disk_offset, d.sidecar, again, cleanup
+            ),
         ),
-        e @ ChunkFailure::Trailing { .. } => format!(
-            "the workspace disk sidecar {} does not match this package: {}; {} ({})",
-            d.sidecar, e, again, cleanup
+        e @ ChunkFailure::Trailing { .. } => (
+            damaged(d),
+            format!(
+                "the workspace disk sidecar {} does not match this package: {}; {} ({})",
+                d.sidecar, e, again, cleanup
+            ),
         ),
-        ChunkFailure::Read(e) => format!(
-            "can't read the workspace disk sidecar {}: {} ({})",
-            d.sidecar, e, cleanup
+        ChunkFailure::Read(e) => (
+            unreadable(d),
+            format!(
+                "can't read the workspace disk sidecar {}: {} ({})",
+                d.sidecar, e, cleanup
+            ),
         ),
-        e @ ChunkFailure::Threads(_) => format!("{} ({})", e, cleanup),
-        ChunkFailure::Write(e) => {
-            format!("can't write {}: {} ({})", p.tmp.display(), e, cleanup)
-        }
+        e @ ChunkFailure::Threads(_) => (
+            Shown::WriteFailed {
+                file: p.tmp.display().to_string(),
+            },
+            format!("{} ({})", e, cleanup),
+        ),
+        ChunkFailure::Write(e) => (
+            io_shown(&e, &p.tmp, d.expected.size),
+            format!("can't write {}: {} ({})", p.tmp.display(), e, cleanup),
+        ),
     };
-    Failure::Error(msg)
+    Failure::Error(shown, msg)
 }

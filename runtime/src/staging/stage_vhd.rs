@@ -7,10 +7,12 @@ use super::{ERROR_INSTALL_FAILURE, ERROR_INSTALL_USEREXIT, ERROR_SUCCESS};
 use crate::data::StageData;
 use crate::fsx;
 use crate::gzip::GzReader;
+use crate::shown::{folder_of, name_of, Shown};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use wspack_contract::data::stage_key;
 use wspack_contract::stage::{copy_verified, to_hex, StageError};
 
 /// Appended to "can't open the workspace disk sidecar": StageVhd runs as LocalSystem,
@@ -23,8 +25,9 @@ to a local disk and install from there (as SCCM does), or make the share readabl
 /// the message is reported once, prefixed with `StageVhd: `.
 #[derive(Debug)]
 pub(super) enum Failure {
-    /// An error (shown to the user): the install fails and rolls back.
-    Error(String),
+    /// An error: what the person sees, and the technical line for the log. The
+    /// install fails and rolls back.
+    Error(Shown, String),
     /// The user cancelled (a log line).
     Cancelled(String),
 }
@@ -33,8 +36,8 @@ impl Failure {
     /// Reports the failure and returns the custom action's exit code.
     fn report(self, host: &mut dyn Host) -> u32 {
         match self {
-            Failure::Error(msg) => {
-                host.error(&format!("StageVhd: {}", msg));
+            Failure::Error(shown, msg) => {
+                host.fail(&shown, &format!("StageVhd: {}", msg));
                 ERROR_INSTALL_FAILURE
             }
             Failure::Cancelled(msg) => {
@@ -46,23 +49,37 @@ impl Failure {
 }
 
 fn journal_failure(p: &Paths, e: io::Error) -> Failure {
-    Failure::Error(format!(
-        "can't write the journal {}: {}",
-        p.journal.display(),
-        e
-    ))
+    Failure::Error(
+        io_shown(&e, &p.journal, 0),
+        format!("can't write the journal {}: {}", p.journal.display(), e),
+    )
 }
 
 /// StageVhd: inflates the sidecar into place. Returns the custom action's exit code.
 pub fn stage(custom_action_data: &str, host: &mut dyn Host) -> u32 {
     match StageData::parse(custom_action_data) {
         Ok(d) => stage_parsed(&d, host),
-        Err(e) => Failure::Error(format!(
-            "{} (CustomActionData was \"{}\")",
-            e, custom_action_data
-        ))
+        Err(e) => Failure::Error(
+            Shown::package_damaged(&msi_in(custom_action_data)),
+            format!("{} (CustomActionData was \"{}\")", e, custom_action_data),
+        )
         .report(host),
     }
+}
+
+/// The package's path from CustomActionData that did not parse, if it names one.
+fn msi_in(custom_action_data: &str) -> String {
+    let prefix = format!("{}=", stage_key::MSI);
+    custom_action_data
+        .split('|')
+        .find_map(|f| f.strip_prefix(prefix.as_str()))
+        .unwrap_or("")
+        .to_string()
+}
+
+/// What an I/O error on one of StageVhd's files means to a person.
+pub(super) fn io_shown(e: &io::Error, path: &Path, size: u64) -> Shown {
+    Shown::from_io(e, &path.display().to_string(), size)
 }
 
 /// StageVhd with parsed data.
@@ -143,11 +160,19 @@ fn refuse_a_disk_set_aside(p: &Paths) -> Result<(), Failure> {
             vhd
         )
     };
-    Err(Failure::Error(format!(
-        "{} holds a disk that an earlier install set aside and did not delete; {}",
-        p.old.display(),
-        what_to_do
-    )))
+    let shown = Shown::DiskSetAside {
+        set_aside: name_of(&p.old.display().to_string()).to_string(),
+        disk: name_of(&d_vhd(p)).to_string(),
+        folder: folder_of(&d_vhd(p)).to_string(),
+    };
+    Err(Failure::Error(
+        shown,
+        format!(
+            "{} holds a disk that an earlier install set aside and did not delete; {}",
+            p.old.display(),
+            what_to_do
+        ),
+    ))
 }
 
 /// Whether `<vhd>` exists (then it is replaced only with OVERWRITEVHD=1).
@@ -155,17 +180,26 @@ fn existing_disk(p: &Paths, overwrite: bool) -> Result<bool, Failure> {
     let vhd = p.vhd.display();
     let existing = match fs::symlink_metadata(&p.vhd) {
         Ok(m) if m.is_dir() => {
-            return Err(Failure::Error(format!(
-                "{} is a folder, not a disk; remove it and retry",
-                vhd
-            )))
+            return Err(Failure::Error(
+                Shown::WriteFailed { file: d_vhd(p) },
+                format!("{} is a folder, not a disk; remove it and retry", vhd),
+            ))
         }
         Ok(_) => true,
         Err(e) if e.kind() == io::ErrorKind::NotFound => false,
-        Err(e) => return Err(Failure::Error(format!("can't check {}: {}", vhd, e))),
+        Err(e) => {
+            return Err(Failure::Error(
+                io_shown(&e, &p.vhd, 0),
+                format!("can't check {}: {}", vhd, e),
+            ))
+        }
     };
     if existing && !overwrite {
-        return Err(Failure::Error(format!(
+        let shown = Shown::DiskExists {
+            disk: name_of(&d_vhd(p)).to_string(),
+            folder: folder_of(&d_vhd(p)).to_string(),
+        };
+        return Err(Failure::Error(shown, format!(
             "{} already exists; pass OVERWRITEVHD=1 to replace it (setup.exe OVERWRITEVHD=1 or msiexec /i <package>.msi OVERWRITEVHD=1)",
             vhd
         )));
@@ -180,11 +214,27 @@ fn open_sidecar(d: &StageData) -> Result<File, Failure> {
         } else {
             format!(" It must be in the same folder as the package {}.", d.msi)
         };
-        Failure::Error(format!(
-            "can't open the workspace disk sidecar {}: {}.{} {}",
-            d.sidecar, e, beside, SIDECAR_ACCESS_HINT
-        ))
+        Failure::Error(
+            unreadable(d),
+            format!(
+                "can't open the workspace disk sidecar {}: {}.{} {}",
+                d.sidecar, e, beside, SIDECAR_ACCESS_HINT
+            ),
+        )
     })
+}
+
+/// The sidecar can't be read where the package says it is.
+pub(super) fn unreadable(d: &StageData) -> Shown {
+    Shown::SidecarMissing {
+        sidecar: name_of(&d.sidecar).to_string(),
+        package: if d.msi.is_empty() {
+            "the package".to_string()
+        } else {
+            name_of(&d.msi).to_string()
+        },
+        folder: folder_of(&d.sidecar).to_string(),
+    }
 }
 
 /// Folders above `file` that do not exist yet, outermost first.
@@ -209,11 +259,10 @@ fn begin_journal(p: &Paths, existing: bool) -> Result<Journal, Failure> {
     for dir in &dirs {
         if let Err(e) = fs::create_dir(dir) {
             if e.kind() != io::ErrorKind::AlreadyExists {
-                return Err(Failure::Error(format!(
-                    "can't create the folder {}: {}",
-                    dir.display(),
-                    e
-                )));
+                return Err(Failure::Error(
+                    io_shown(&e, dir, 0),
+                    format!("can't create the folder {}: {}", dir.display(), e),
+                ));
             }
         }
     }
@@ -237,12 +286,15 @@ fn move_existing_aside(
     host: &mut dyn Host,
 ) -> Result<(), Failure> {
     if let Err(e) = fsx::rename_noreplace(&p.vhd, &p.old) {
-        return Err(Failure::Error(format!(
-            "can't move the existing disk {} aside to {}: {} (is the workspace running?)",
-            p.vhd.display(),
-            p.old.display(),
-            e
-        )));
+        return Err(Failure::Error(
+            io_shown(&e, &p.vhd, 0),
+            format!(
+                "can't move the existing disk {} aside to {}: {} (is the workspace running?)",
+                p.vhd.display(),
+                p.old.display(),
+                e
+            ),
+        ));
     }
     if let Err(e) = journal.note("moved-old") {
         // Undo now: without the note, rollback would not put it back.
@@ -264,16 +316,24 @@ fn create_tmp(p: &Paths, size: u64) -> Result<File, Failure> {
         .write(true)
         .create_new(true)
         .open(&p.tmp)
-        .map_err(|e| Failure::Error(format!("can't create {}: {}", p.tmp.display(), e)))?;
+        .map_err(|e| {
+            Failure::Error(
+                io_shown(&e, &p.tmp, size),
+                format!("can't create {}: {}", p.tmp.display(), e),
+            )
+        })?;
     if let Err(e) = file.set_len(size) {
         drop(file);
         let _ = fsx::remove_file(&p.tmp);
-        return Err(Failure::Error(format!(
-            "can't reserve {} bytes for {}: {}",
-            size,
-            p.tmp.display(),
-            e
-        )));
+        return Err(Failure::Error(
+            io_shown(&e, &p.tmp, size),
+            format!(
+                "can't reserve {} bytes for {}: {}",
+                size,
+                p.tmp.display(),
+                e
+            ),
+        ));
     }
     Ok(file)
 }
@@ -440,18 +500,18 @@ fn copy_failure(
             mib(reported_ticks * 1024),
             cleanup
         )),
-        StageError::Io(e) if write_failed => Failure::Error(format!(
+        StageError::Io(e) if write_failed => Failure::Error(io_shown(&e, &p.tmp, d.expected.size), format!(
             "can't write {}: {} ({})",
             p.tmp.display(),
             e,
             cleanup
         )),
-        StageError::Io(e) => Failure::Error(format!(
+        StageError::Io(e) => Failure::Error(damaged(d), format!(
             "the workspace disk sidecar {} is damaged or truncated: {}; copy it again from the build output ({})",
             d.sidecar, e, cleanup
         )),
         e @ StageError::SizeMismatch { .. } | e @ StageError::HashMismatch { .. } => {
-            Failure::Error(format!(
+            Failure::Error(damaged(d), format!(
                 "the workspace disk from {} does not match this package: {}; the sidecar is damaged or from another build ({})",
                 d.sidecar, e, cleanup
             ))
@@ -459,16 +519,32 @@ fn copy_failure(
     }
 }
 
+/// The sidecar (or the file that holds it) is damaged or from another build.
+pub(super) fn damaged(d: &StageData) -> Shown {
+    Shown::Damaged {
+        sidecar: name_of(&d.sidecar).to_string(),
+        folder: folder_of(&d.sidecar).to_string(),
+    }
+}
+
+/// `<vhd>` as a string, for messages.
+fn d_vhd(p: &Paths) -> String {
+    p.vhd.display().to_string()
+}
+
 /// Renames the verified temp file to `<vhd>` (never replacing) and notes `placed`.
 fn place(p: &Paths, journal: &mut Journal) -> Result<(), Failure> {
     if let Err(e) = fsx::rename_noreplace(&p.tmp, &p.vhd) {
         let _ = fsx::remove_file(&p.tmp);
-        return Err(Failure::Error(format!(
-            "can't rename {} to {}: {}",
-            p.tmp.display(),
-            p.vhd.display(),
-            e
-        )));
+        return Err(Failure::Error(
+            io_shown(&e, &p.vhd, 0),
+            format!(
+                "can't rename {} to {}: {}",
+                p.tmp.display(),
+                p.vhd.display(),
+                e
+            ),
+        ));
     }
     if let Err(e) = journal.note("placed") {
         // The disk is in place but rollback would not know: undo and fail.
@@ -518,7 +594,7 @@ fn clear_leftover_journal(p: &Paths, host: &mut dyn Host) -> Result<(), Failure>
             .open(&p.journal)
             .is_ok();
         if !emptied {
-            return Err(Failure::Error(format!(
+            return Err(Failure::Error(io_shown(&e, &p.journal, 0), format!(
                     "can't delete {}, left by an earlier install: {}; delete it (keep {}) and run the install again",
                     p.journal.display(),
                     e,
