@@ -126,7 +126,11 @@ fn reg_locator_table(ws: &Workspace) -> TableData {
     };
     let rows = vec![
         locate(SAVED_DIR_SIGNATURE, SAVED_DIR_VALUE, LOCATE_FOLDER_64BIT),
-        locate(SAVED_VERSION_SIGNATURE, SAVED_VERSION_VALUE, LOCATE_RAW_64BIT),
+        locate(
+            SAVED_VERSION_SIGNATURE,
+            SAVED_VERSION_VALUE,
+            LOCATE_RAW_64BIT,
+        ),
     ];
     TableData::new("RegLocator", columns, rows)
 }
