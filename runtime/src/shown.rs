@@ -104,6 +104,17 @@ impl Shown {
         }
     }
 
+    /// Fills in the disk's size where a no-space message did not know it.
+    pub fn with_disk_size(self, bytes: u64) -> Shown {
+        match self {
+            Shown::NoSpace { folder, size } if size.is_empty() => Shown::NoSpace {
+                folder,
+                size: size_text(bytes),
+            },
+            other => other,
+        }
+    }
+
     /// A damaged package; `msi` is its path, empty when not even that is known.
     pub fn package_damaged(msi: &str) -> Shown {
         let package = if msi.is_empty() {
@@ -116,7 +127,7 @@ impl Shown {
 
     /// What an I/O error on `path` means to a person: in use, no space, access
     /// denied, or (anything else) a write that failed. `size`: the disk's size,
-    /// for the no-space message.
+    /// for the no-space message (0: not known here, see [`Shown::with_disk_size`]).
     pub fn from_io(e: &io::Error, path: &str, size: u64) -> Shown {
         let file = name_of(path).to_string();
         let folder = folder_of(path).to_string();
@@ -126,7 +137,11 @@ impl Shown {
         } else if NO_SPACE.contains(&code) {
             Shown::NoSpace {
                 folder,
-                size: size_text(size),
+                size: if size == 0 {
+                    String::new()
+                } else {
+                    size_text(size)
+                },
             }
         } else if e.kind() == io::ErrorKind::PermissionDenied {
             Shown::AccessDenied { file, folder }
@@ -259,6 +274,13 @@ mod tests {
             Shown::NoSpace {
                 folder: r"C:\ProgramData\Medv".into(),
                 size: "3.0 GB".into()
+            }
+        );
+        assert_eq!(
+            Shown::from_io(&os(NO_SPACE[0]), path, 0).with_disk_size(12 << 20),
+            Shown::NoSpace {
+                folder: r"C:\ProgramData\Medv".into(),
+                size: "12 MB".into()
             }
         );
         let denied = io::Error::from(io::ErrorKind::PermissionDenied);

@@ -50,7 +50,7 @@ pub(super) fn read_table(
         .map_err(|e| e.to_string())
         .and_then(|t| parallel::check_table(&t, d.expected.size).map(|()| t))
         .map_err(|e| {
-            Failure::Error(Shown::package_damaged(&d.msi), format!(
+            Failure::error(Shown::package_damaged(&d.msi), format!(
                 "the chunk table in {} (Binary row {}) does not fit this package: {}; the package is damaged, build it again",
                 d.msi, CHUNK_TABLE_BINARY, e
             ))
@@ -158,5 +158,5 @@ fn failure(e: ChunkFailure, d: &StageData, p: &Paths, reported_ticks: u64) -> Fa
             format!("can't write {}: {} ({})", p.tmp.display(), e, cleanup),
         ),
     };
-    Failure::Error(shown, msg)
+    Failure::error(shown, msg)
 }

@@ -27,12 +27,17 @@ to a local disk and install from there (as SCCM does), or make the share readabl
 pub(super) enum Failure {
     /// An error: what the person sees, and the technical line for the log. The
     /// install fails and rolls back.
-    Error(Shown, String),
+    Error(Box<Shown>, String),
     /// The user cancelled (a log line).
     Cancelled(String),
 }
 
 impl Failure {
+    /// An error: `shown` to the person, `detail` to the log.
+    pub(super) fn error(shown: Shown, detail: String) -> Failure {
+        Failure::Error(Box::new(shown), detail)
+    }
+
     /// Reports the failure and returns the custom action's exit code.
     fn report(self, host: &mut dyn Host) -> u32 {
         match self {
@@ -49,7 +54,7 @@ impl Failure {
 }
 
 fn journal_failure(p: &Paths, e: io::Error) -> Failure {
-    Failure::Error(
+    Failure::error(
         io_shown(&e, &p.journal, 0),
         format!("can't write the journal {}: {}", p.journal.display(), e),
     )
@@ -59,7 +64,7 @@ fn journal_failure(p: &Paths, e: io::Error) -> Failure {
 pub fn stage(custom_action_data: &str, host: &mut dyn Host) -> u32 {
     match StageData::parse(custom_action_data) {
         Ok(d) => stage_parsed(&d, host),
-        Err(e) => Failure::Error(
+        Err(e) => Failure::error(
             Shown::package_damaged(&msi_in(custom_action_data)),
             format!("{} (CustomActionData was \"{}\")", e, custom_action_data),
         )
@@ -86,6 +91,9 @@ pub(super) fn io_shown(e: &io::Error, path: &Path, size: u64) -> Shown {
 pub fn stage_parsed(d: &StageData, host: &mut dyn Host) -> u32 {
     match stage_steps(d, host) {
         Ok(()) => ERROR_SUCCESS,
+        Err(Failure::Error(shown, msg)) => {
+            Failure::error(shown.with_disk_size(d.expected.size), msg).report(host)
+        }
         Err(f) => f.report(host),
     }
 }
@@ -165,7 +173,7 @@ fn refuse_a_disk_set_aside(p: &Paths) -> Result<(), Failure> {
         disk: name_of(&d_vhd(p)).to_string(),
         folder: folder_of(&d_vhd(p)).to_string(),
     };
-    Err(Failure::Error(
+    Err(Failure::error(
         shown,
         format!(
             "{} holds a disk that an earlier install set aside and did not delete; {}",
@@ -180,7 +188,7 @@ fn existing_disk(p: &Paths, overwrite: bool) -> Result<bool, Failure> {
     let vhd = p.vhd.display();
     let existing = match fs::symlink_metadata(&p.vhd) {
         Ok(m) if m.is_dir() => {
-            return Err(Failure::Error(
+            return Err(Failure::error(
                 Shown::WriteFailed { file: d_vhd(p) },
                 format!("{} is a folder, not a disk; remove it and retry", vhd),
             ))
@@ -188,7 +196,7 @@ fn existing_disk(p: &Paths, overwrite: bool) -> Result<bool, Failure> {
         Ok(_) => true,
         Err(e) if e.kind() == io::ErrorKind::NotFound => false,
         Err(e) => {
-            return Err(Failure::Error(
+            return Err(Failure::error(
                 io_shown(&e, &p.vhd, 0),
                 format!("can't check {}: {}", vhd, e),
             ))
@@ -199,7 +207,7 @@ fn existing_disk(p: &Paths, overwrite: bool) -> Result<bool, Failure> {
             disk: name_of(&d_vhd(p)).to_string(),
             folder: folder_of(&d_vhd(p)).to_string(),
         };
-        return Err(Failure::Error(shown, format!(
+        return Err(Failure::error(shown, format!(
             "{} already exists; pass OVERWRITEVHD=1 to replace it (setup.exe OVERWRITEVHD=1 or msiexec /i <package>.msi OVERWRITEVHD=1)",
             vhd
         )));
@@ -214,7 +222,7 @@ fn open_sidecar(d: &StageData) -> Result<File, Failure> {
         } else {
             format!(" It must be in the same folder as the package {}.", d.msi)
         };
-        Failure::Error(
+        Failure::error(
             unreadable(d),
             format!(
                 "can't open the workspace disk sidecar {}: {}.{} {}",
@@ -259,7 +267,7 @@ fn begin_journal(p: &Paths, existing: bool) -> Result<Journal, Failure> {
     for dir in &dirs {
         if let Err(e) = fs::create_dir(dir) {
             if e.kind() != io::ErrorKind::AlreadyExists {
-                return Err(Failure::Error(
+                return Err(Failure::error(
                     io_shown(&e, dir, 0),
                     format!("can't create the folder {}: {}", dir.display(), e),
                 ));
@@ -286,7 +294,7 @@ fn move_existing_aside(
     host: &mut dyn Host,
 ) -> Result<(), Failure> {
     if let Err(e) = fsx::rename_noreplace(&p.vhd, &p.old) {
-        return Err(Failure::Error(
+        return Err(Failure::error(
             io_shown(&e, &p.vhd, 0),
             format!(
                 "can't move the existing disk {} aside to {}: {} (is the workspace running?)",
@@ -317,7 +325,7 @@ fn create_tmp(p: &Paths, size: u64) -> Result<File, Failure> {
         .create_new(true)
         .open(&p.tmp)
         .map_err(|e| {
-            Failure::Error(
+            Failure::error(
                 io_shown(&e, &p.tmp, size),
                 format!("can't create {}: {}", p.tmp.display(), e),
             )
@@ -325,7 +333,7 @@ fn create_tmp(p: &Paths, size: u64) -> Result<File, Failure> {
     if let Err(e) = file.set_len(size) {
         drop(file);
         let _ = fsx::remove_file(&p.tmp);
-        return Err(Failure::Error(
+        return Err(Failure::error(
             io_shown(&e, &p.tmp, size),
             format!(
                 "can't reserve {} bytes for {}: {}",
@@ -500,18 +508,18 @@ fn copy_failure(
             mib(reported_ticks * 1024),
             cleanup
         )),
-        StageError::Io(e) if write_failed => Failure::Error(io_shown(&e, &p.tmp, d.expected.size), format!(
+        StageError::Io(e) if write_failed => Failure::error(io_shown(&e, &p.tmp, d.expected.size), format!(
             "can't write {}: {} ({})",
             p.tmp.display(),
             e,
             cleanup
         )),
-        StageError::Io(e) => Failure::Error(damaged(d), format!(
+        StageError::Io(e) => Failure::error(damaged(d), format!(
             "the workspace disk sidecar {} is damaged or truncated: {}; copy it again from the build output ({})",
             d.sidecar, e, cleanup
         )),
         e @ StageError::SizeMismatch { .. } | e @ StageError::HashMismatch { .. } => {
-            Failure::Error(damaged(d), format!(
+            Failure::error(damaged(d), format!(
                 "the workspace disk from {} does not match this package: {}; the sidecar is damaged or from another build ({})",
                 d.sidecar, e, cleanup
             ))
@@ -536,7 +544,7 @@ fn d_vhd(p: &Paths) -> String {
 fn place(p: &Paths, journal: &mut Journal) -> Result<(), Failure> {
     if let Err(e) = fsx::rename_noreplace(&p.tmp, &p.vhd) {
         let _ = fsx::remove_file(&p.tmp);
-        return Err(Failure::Error(
+        return Err(Failure::error(
             io_shown(&e, &p.vhd, 0),
             format!(
                 "can't rename {} to {}: {}",
@@ -594,7 +602,7 @@ fn clear_leftover_journal(p: &Paths, host: &mut dyn Host) -> Result<(), Failure>
             .open(&p.journal)
             .is_ok();
         if !emptied {
-            return Err(Failure::Error(io_shown(&e, &p.journal, 0), format!(
+            return Err(Failure::error(io_shown(&e, &p.journal, 0), format!(
                     "can't delete {}, left by an earlier install: {}; delete it (keep {}) and run the install again",
                     p.journal.display(),
                     e,
