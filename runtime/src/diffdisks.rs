@@ -120,7 +120,7 @@ mod tests {
         fn status(&mut self, _: &str) -> bool {
             true
         }
-        fn chunk_table(&mut self, _: &str) -> Result<Option<Vec<u8>>, String> {
+        fn binary(&mut self, _: &str, _: &str) -> Result<Option<Vec<u8>>, String> {
             Ok(None)
         }
     }

@@ -1,24 +1,35 @@
-//! Staging a chunked sidecar on every core. Each worker thread takes the next chunk
-//! of the MSI's chunk table, reads its gzip member at its offset in the sidecar,
-//! inflates it (CRC-32 and ISIZE checked), compares its SHA-256 with the table's and
-//! writes it at its offset in the (preallocated) disk file. The calling thread only
-//! collects what the workers did: it reports progress and asks for cancel, because
-//! the installer takes messages only from the thread it called.
+//! Disks chunk by chunk on every core. Each worker thread takes the next chunk,
+//! reads its bytes (a gzip member of the sidecar or of the delta file, inflated with
+//! CRC-32 and ISIZE checked; or raw bytes of a disk at an offset), compares their
+//! SHA-256 with the package's table and writes them at their offset in the
+//! (preallocated) disk file, or only checks them. The calling thread collects what
+//! the workers did: it reports progress and asks for cancel, because the installer
+//! takes messages only from the thread it called.
 //!
-//! Memory: each worker holds one gzip member and one chunk (plus an 11 KiB
-//! inflater), about `2 × chunk size` per thread:
-//! 16 MiB on 2 cores, at most 128 MiB with [`MAX_THREADS`], whatever the disk size.
+//! - [`stage_chunks`]: a new disk from the chunked sidecar (the MSI's chunk table).
+//! - [`verify_file`]: whether a disk already in place is the chunk table's disk.
+//! - [`stage_delta`]: a new disk from the staged base disk plus the delta file (the
+//!   MSI's delta table), and the whole new disk's SHA-256.
+//!
+//! Memory, whatever the disk size: without the whole-disk hash each worker holds
+//! one gzip member and one chunk (plus an 11 KiB inflater), about `2 × chunk size`
+//! per thread: 16 MiB on 2 cores with 4 MiB chunks, at most 128 MiB with
+//! [`MAX_THREADS`]. [`stage_delta`] also hashes the new disk in order on the calling
+//! thread: workers may run at most `2 × jobs` chunks ahead of the next chunk to
+//! hash, so at most `2 × jobs` chunk buffers are out (being filled, or waiting
+//! their turn) plus one gzip member per worker: at most `3 × jobs × chunk size`
+//! (24 MiB on 2 cores with 4 MiB chunks, 192 MiB with [`MAX_THREADS`]).
 
-use crate::fsx;
-use crate::gzip;
-use sha2::{Digest, Sha256};
+mod engine;
+mod order;
+
+use engine::{Job, Origin, Plan};
 use std::fmt;
-use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
-use wspack_contract::chunks::{Chunk, ChunkTable};
+use wspack_contract::chunks::ChunkTable;
+use wspack_contract::delta::{DeltaTable, Source};
+use wspack_contract::stage::to_hex;
 
 /// At most this many worker threads, whatever the machine has.
 pub const MAX_THREADS: usize = 16;
@@ -76,6 +87,31 @@ pub enum ChunkFailure {
     Write(io::Error),
     /// No worker thread could be started.
     Threads(io::Error),
+    /// A chunk copied from the base disk holds other bytes than the delta table
+    /// says (the base disk was changed, or is another version's), or the base
+    /// disk ends inside it.
+    BaseMismatch {
+        /// The chunk's number, from 0.
+        index: usize,
+        /// Where it starts in the new disk.
+        disk_offset: u64,
+    },
+    /// Reading the base disk failed (the system, not its content).
+    ReadBase(io::Error),
+    /// A disk is not as long as the table says.
+    Size {
+        /// Its length by the table.
+        expected: u64,
+        /// Its length on disk.
+        found: u64,
+    },
+    /// Every chunk is good but the whole disk's SHA-256 is not the package's.
+    WholeMismatch {
+        /// The package's.
+        expected: [u8; 32],
+        /// The disk's.
+        found: [u8; 32],
+    },
     /// The progress callback asked to stop.
     Cancelled,
 }
@@ -105,6 +141,23 @@ impl fmt::Display for ChunkFailure {
             ChunkFailure::Read(e) => write!(f, "{}", e),
             ChunkFailure::Write(e) => write!(f, "{}", e),
             ChunkFailure::Threads(e) => write!(f, "can't start a worker thread: {}", e),
+            ChunkFailure::BaseMismatch { index, disk_offset } => write!(
+                f,
+                "chunk {} (disk bytes from {}) comes from the base disk, whose bytes there are not the base version's (SHA-256 differs from the delta table)",
+                index, disk_offset
+            ),
+            ChunkFailure::ReadBase(e) => write!(f, "{}", e),
+            ChunkFailure::Size { expected, found } => write!(
+                f,
+                "it is {} bytes long, but this package's table says {}",
+                found, expected
+            ),
+            ChunkFailure::WholeMismatch { expected, found } => write!(
+                f,
+                "every chunk matches, but the whole disk's SHA-256 is {} instead of {}",
+                to_hex(found),
+                to_hex(expected)
+            ),
             ChunkFailure::Cancelled => write!(f, "cancelled by the user"),
         }
     }
@@ -126,9 +179,7 @@ pub fn check_table(table: &ChunkTable, size: u64) -> Result<(), String> {
             table.chunk_size, MAX_CHUNK_SIZE
         ));
     }
-    // A deflate stream is never much larger than its input: stored blocks add 5
-    // bytes per 64 KiB, the gzip header and trailer 18 or a few more.
-    let most = table.chunk_size + table.chunk_size / 64 + 4096;
+    let most = engine::most_packed(table.chunk_size);
     match table.chunks.iter().position(|c| c.sidecar_len > most) {
         Some(i) => Err(format!(
             "chunk {} is {} bytes in the sidecar, more than deflate ever makes of {} bytes",
@@ -138,20 +189,48 @@ pub fn check_table(table: &ChunkTable, size: u64) -> Result<(), String> {
     }
 }
 
-/// What a worker tells the calling thread.
-enum Done {
-    /// A chunk of this many bytes is checked and written.
-    Chunk(u64),
-    /// Chunk `.0` failed.
-    Failed(usize, ChunkFailure),
+/// Checks that the delta `table` makes the disk the package promises (`size`
+/// bytes) in chunks this runtime can hold in memory.
+pub fn check_delta(table: &DeltaTable, size: u64) -> Result<(), String> {
+    if table.disk_size() != size {
+        return Err(format!(
+            "its chunks make {} bytes, but the package's disk is {} bytes",
+            table.disk_size(),
+            size
+        ));
+    }
+    for (i, c) in table.chunks.iter().enumerate() {
+        if c.disk_len > MAX_CHUNK_SIZE {
+            return Err(format!(
+                "chunk {} is {} bytes, over the {} bytes this runtime accepts",
+                i, c.disk_len, MAX_CHUNK_SIZE
+            ));
+        }
+        if let Source::Delta { len, .. } = c.source {
+            if len > engine::most_packed(c.disk_len) {
+                return Err(format!(
+                    "chunk {} is {} bytes in the delta file, more than deflate ever makes of {} bytes",
+                    i, len, c.disk_len
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The length of `path`, or of its window inside it.
+fn length(file: &Sidecar) -> io::Result<u64> {
+    match file.window {
+        Some((_, length)) => Ok(length),
+        None => std::fs::metadata(file.path).map(|m| m.len()),
+    }
 }
 
 /// Stages every chunk of `table` from the file `sidecar` into the file `out`
-/// (already `table`'s disk size long) on `jobs` threads. Each worker opens both
-/// files itself: Windows serializes the reads and writes of threads that share
-/// one synchronous handle. `progress` gets the disk bytes written so far and
-/// returns false to cancel. Of several damaged chunks the lowest-numbered one seen
-/// is reported. Then checks that nothing follows the last chunk.
+/// (already `table`'s disk size long) on `jobs` threads. `progress` gets the disk
+/// bytes written so far and returns false to cancel. Of several damaged chunks the
+/// lowest-numbered one seen is reported. Then checks that nothing follows the last
+/// chunk. Call [`check_table`] first.
 pub fn stage_chunks(
     sidecar: &Sidecar,
     table: &ChunkTable,
@@ -159,39 +238,29 @@ pub fn stage_chunks(
     jobs: usize,
     progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<(), ChunkFailure> {
-    let jobs = jobs.clamp(1, table.chunks.len().max(1));
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let (tx, rx) = mpsc::channel();
-    let failure = std::thread::scope(|scope| {
-        let mut started = 0;
-        let mut spawn_error = None;
-        for _ in 0..jobs {
-            let tx = tx.clone();
-            let (next, stop) = (&next, &stop);
-            match std::thread::Builder::new()
-                .spawn_scoped(scope, move || worker(sidecar, table, out, next, stop, tx))
-            {
-                Ok(_) => started += 1,
-                Err(e) => spawn_error = Some(e),
-            }
+    let job = |i: usize| {
+        let c = &table.chunks[i];
+        Job {
+            disk_offset: c.disk_offset,
+            disk_len: c.disk_len,
+            from: Origin::Member {
+                offset: c.sidecar_offset,
+                len: c.sidecar_len,
+            },
+            sha256: c.sha256,
         }
-        drop(tx);
-        match spawn_error {
-            // Fewer threads than cores is fine; none is not.
-            Some(e) if started == 0 => Some(ChunkFailure::Threads(e)),
-            _ => collect(rx, &stop, progress),
-        }
-    });
-    if let Some(f) = failure {
-        return Err(f);
-    }
-    let found = match sidecar.window {
-        Some((_, length)) => length,
-        None => std::fs::metadata(sidecar.path)
-            .map_err(ChunkFailure::Read)?
-            .len(),
     };
+    let plan = Plan {
+        count: table.chunks.len(),
+        job: &job,
+        members: Some(sidecar),
+        raw: None,
+        raw_is_base: false,
+        out: Some(out),
+        whole: None,
+    };
+    engine::run(&plan, jobs, progress)?;
+    let found = length(sidecar).map_err(ChunkFailure::Read)?;
     if found != table.sidecar_size() {
         return Err(ChunkFailure::Trailing {
             expected: table.sidecar_size(),
@@ -201,136 +270,111 @@ pub fn stage_chunks(
     Ok(())
 }
 
-/// The calling thread's part: progress after each chunk, until every worker ended.
-/// Returns the failure to report: a cancel, else the lowest-numbered bad chunk.
-fn collect(
-    rx: mpsc::Receiver<Done>,
-    stop: &AtomicBool,
-    progress: &mut dyn FnMut(u64) -> bool,
-) -> Option<ChunkFailure> {
-    let mut done = 0u64;
-    let mut cancelled = false;
-    let mut failure: Option<(usize, ChunkFailure)> = None;
-    // Ends when every worker has dropped its sender.
-    for msg in rx.iter() {
-        match msg {
-            Done::Chunk(len) => {
-                done += len;
-                if !cancelled && failure.is_none() && !progress(done) {
-                    cancelled = true;
-                    stop.store(true, Ordering::Relaxed);
-                }
-            }
-            Done::Failed(index, f) => {
-                stop.store(true, Ordering::Relaxed);
-                if failure.as_ref().map_or(true, |(i, _)| index < *i) {
-                    failure = Some((index, f));
-                }
-            }
-        }
-    }
-    if cancelled {
-        return Some(ChunkFailure::Cancelled);
-    }
-    failure.map(|(_, f)| f)
-}
-
-fn worker(
-    sidecar: &Sidecar,
+/// Checks the existing disk file `path` against `table` on `jobs` threads,
+/// writing nothing: its length must be the table's disk size
+/// ([`ChunkFailure::Size`]) and every chunk's SHA-256 the table's (else
+/// [`ChunkFailure::Mismatch`] for the lowest-numbered other chunk seen; the check
+/// stops there). `progress` gets the bytes checked so far and returns false to
+/// cancel.
+pub fn verify_file(
+    path: &Path,
     table: &ChunkTable,
-    out: &Path,
-    next: &AtomicUsize,
-    stop: &AtomicBool,
-    tx: mpsc::Sender<Done>,
-) {
-    let base = sidecar.window.map_or(0, |(offset, _)| offset);
-    let files = File::open(sidecar.path)
-        .map_err(ChunkFailure::Read)
-        .and_then(|s| {
-            let o = OpenOptions::new().write(true).open(out);
-            o.map(|o| (s, o)).map_err(ChunkFailure::Write)
+    jobs: usize,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Result<(), ChunkFailure> {
+    let found = std::fs::metadata(path).map_err(ChunkFailure::Read)?.len();
+    if found != table.disk_size() {
+        return Err(ChunkFailure::Size {
+            expected: table.disk_size(),
+            found,
         });
-    let (sidecar, out) = match files {
-        Ok(f) => f,
-        Err(f) => {
-            // After any chunk's own failure: a bad chunk is the better news.
-            let _ = tx.send(Done::Failed(usize::MAX, f));
-            return;
+    }
+    let job = |i: usize| {
+        let c = &table.chunks[i];
+        Job {
+            disk_offset: c.disk_offset,
+            disk_len: c.disk_len,
+            from: Origin::Raw {
+                offset: c.disk_offset,
+            },
+            sha256: c.sha256,
         }
     };
-    let (sidecar, out) = (&sidecar, &out);
-    let (mut packed, mut disk) = (Vec::new(), Vec::new());
-    while !stop.load(Ordering::Relaxed) {
-        let index = next.fetch_add(1, Ordering::Relaxed);
-        let chunk = match table.chunks.get(index) {
-            Some(c) => c,
-            None => break,
-        };
-        let msg = match stage_chunk(sidecar, base, chunk, out, &mut packed, &mut disk) {
-            Ok(()) => Done::Chunk(chunk.disk_len),
-            Err(f) => Done::Failed(index, f.at(index, chunk)),
-        };
-        if tx.send(msg).is_err() {
-            break;
-        }
+    let plan = Plan {
+        count: table.chunks.len(),
+        job: &job,
+        members: None,
+        raw: Some(path),
+        raw_is_base: false,
+        out: None,
+        whole: None,
+    };
+    engine::run(&plan, jobs, progress)
+}
+
+/// Stages the new disk of the delta `table` into the file `out` (already the
+/// table's disk size long) on `jobs` threads: each chunk from the base disk `base`
+/// (raw bytes, [`ChunkFailure::BaseMismatch`] / [`ChunkFailure::ReadBase`] if
+/// wrong) or from its gzip member in `delta` ([`ChunkFailure::Damaged`] /
+/// [`ChunkFailure::Mismatch`] / [`ChunkFailure::Read`]), its SHA-256 checked, and
+/// the whole new disk's SHA-256 compared with `whole_sha256`
+/// ([`ChunkFailure::WholeMismatch`]). First the base disk must be the table's
+/// base size, last the delta file the table's delta size ([`ChunkFailure::Size`],
+/// [`ChunkFailure::Trailing`]). `progress` as in [`stage_chunks`]. Call
+/// [`check_delta`] first.
+pub fn stage_delta(
+    base: &Path,
+    delta: &Sidecar,
+    table: &DeltaTable,
+    out: &Path,
+    whole_sha256: &[u8; 32],
+    jobs: usize,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Result<(), ChunkFailure> {
+    let found = std::fs::metadata(base)
+        .map_err(ChunkFailure::ReadBase)?
+        .len();
+    if found != table.base_size {
+        return Err(ChunkFailure::Size {
+            expected: table.base_size,
+            found,
+        });
     }
-}
-
-/// What went wrong with one chunk, before it is numbered.
-enum Problem {
-    Damaged(String),
-    Mismatch,
-    Read(io::Error),
-    Write(io::Error),
-}
-
-impl Problem {
-    fn at(self, index: usize, chunk: &Chunk) -> ChunkFailure {
-        let disk_offset = chunk.disk_offset;
-        match self {
-            Problem::Damaged(reason) => ChunkFailure::Damaged {
-                index,
-                disk_offset,
-                reason,
+    let job = |i: usize| {
+        let c = &table.chunks[i];
+        Job {
+            disk_offset: c.disk_offset,
+            disk_len: c.disk_len,
+            from: match c.source {
+                Source::Base { offset } => Origin::Raw { offset },
+                Source::Delta { offset, len } => Origin::Member { offset, len },
             },
-            Problem::Mismatch => ChunkFailure::Mismatch { index, disk_offset },
-            Problem::Read(e) => ChunkFailure::Read(e),
-            Problem::Write(e) => ChunkFailure::Write(e),
+            sha256: c.sha256,
         }
+    };
+    let plan = Plan {
+        count: table.chunks.len(),
+        job: &job,
+        members: Some(delta),
+        raw: Some(base),
+        raw_is_base: true,
+        out: Some(out),
+        whole: Some(whole_sha256),
+    };
+    engine::run(&plan, jobs, progress)?;
+    // No delta chunk: the delta file is not needed, and may be absent.
+    if table.delta_size == 0 && !crate::fsx::exists(delta.path) {
+        return Ok(());
     }
+    let found = length(delta).map_err(ChunkFailure::Read)?;
+    if found != table.delta_size {
+        return Err(ChunkFailure::Trailing {
+            expected: table.delta_size,
+            found,
+        });
+    }
+    Ok(())
 }
 
-/// Reads, inflates, checks and writes one chunk.
-fn stage_chunk(
-    sidecar: &File,
-    base: u64,
-    chunk: &Chunk,
-    out: &File,
-    packed: &mut Vec<u8>,
-    disk: &mut Vec<u8>,
-) -> Result<(), Problem> {
-    packed.resize(chunk.sidecar_len as usize, 0);
-    fsx::read_exact_at(sidecar, packed, base + chunk.sidecar_offset).map_err(|e| {
-        if e.kind() == io::ErrorKind::UnexpectedEof {
-            Problem::Damaged("the sidecar ends inside it (truncated)".into())
-        } else {
-            Problem::Read(e)
-        }
-    })?;
-    let want = chunk.disk_len as usize;
-    // One byte more than the chunk: a member that inflates to more shows.
-    disk.resize(want + 1, 0);
-    let got = gzip::inflate_member(packed, disk).map_err(|e| Problem::Damaged(e.to_string()))?;
-    if got != want {
-        return Err(Problem::Damaged(format!(
-            "its gzip member inflates to {}{} bytes instead of {}",
-            if got > want { "more than " } else { "" },
-            got.min(want),
-            want
-        )));
-    }
-    if <[u8; 32]>::from(Sha256::digest(&disk[..want])) != chunk.sha256 {
-        return Err(Problem::Mismatch);
-    }
-    fsx::write_all_at(out, &disk[..want], chunk.disk_offset).map_err(Problem::Write)
-}
+#[cfg(test)]
+pub(crate) mod tests;

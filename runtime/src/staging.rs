@@ -30,6 +30,12 @@ use wspack_contract::data::{stage_key, Fields};
 use wspack_contract::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
 
 mod chunked;
+// Called by stage_steps once it chooses between keeping the disk, the delta and
+// the full sidecar.
+#[allow(dead_code)]
+mod delta;
+#[allow(dead_code)]
+mod existing;
 mod finish;
 mod stage_vhd;
 
@@ -54,10 +60,10 @@ pub trait Host {
     fn tick(&mut self, ticks: u64) -> bool;
     /// Shows a status line for the current action; false if the user cancelled.
     fn status(&mut self, text: &str) -> bool;
-    /// The chunk table (Binary row `WspackChunks`) of the package at `msi`, or
-    /// `None` if it has none (built before chunked sidecars). Err: the package
-    /// can't be read.
-    fn chunk_table(&mut self, msi: &str) -> Result<Option<Vec<u8>>, String>;
+    /// The data of the Binary row `name` (such as the chunk table `WspackChunks`)
+    /// of the package at `msi`, or `None` if it has no such row (built before that
+    /// row existed). Err: the package can't be read.
+    fn binary(&mut self, msi: &str, name: &str) -> Result<Option<Vec<u8>>, String>;
 }
 
 /// Progress ticks for a disk of `size` bytes: one per KiB (so up to 2 TiB fits the

@@ -185,8 +185,8 @@ impl Host for Session {
         self.record_text(INSTALLMESSAGE_ACTIONDATA, text) != IDCANCEL
     }
 
-    fn chunk_table(&mut self, msi: &str) -> Result<Option<Vec<u8>>, String> {
-        binary_row(msi, wspack_contract::chunks::CHUNK_TABLE_BINARY)
+    fn binary(&mut self, msi: &str, name: &str) -> Result<Option<Vec<u8>>, String> {
+        binary_row(msi, name)
     }
 }
 

@@ -2,16 +2,17 @@
 //! packager (`src/msi/runtime.rs`) writes the custom actions, their
 //! CustomActionData and the RemoveFile rows from these names; the runtime
 //! (`runtime/`) reads the same data and names its files with them. The chunk
-//! table ([`chunks`]) the packager writes into the MSI is decoded by the runtime
-//! with the same code. Both depend on
-//! this crate, so a name changed here changes on both sides, and a name removed or
-//! renamed here fails to compile on both.
+//! table ([`chunks`]) and the delta table ([`delta`]) the packager writes into the
+//! MSI are decoded by the runtime with the same code. Both depend on this crate,
+//! so a name changed here changes on both sides, and a name removed or renamed
+//! here fails to compile on both.
 //!
 //! It builds with Rust 1.63 (Debian's, which builds the runtime) and depends only on
 //! what the runtime pins (`sha2 =0.10.9`).
 
 pub mod chunks;
 pub mod data;
+pub mod delta;
 pub mod messages;
 pub mod stage;
 pub mod window;

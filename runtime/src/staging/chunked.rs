@@ -29,7 +29,7 @@ pub(super) fn read_table(
         host.log("StageVhd: no msi= in CustomActionData, so no chunk table: staging sequentially");
         return Ok(None);
     }
-    let bytes = match host.chunk_table(&d.msi) {
+    let bytes = match host.binary(&d.msi, CHUNK_TABLE_BINARY) {
         Ok(Some(b)) => b,
         Ok(None) => {
             host.log(&format!(
@@ -147,15 +147,16 @@ fn failure(e: ChunkFailure, d: &StageData, p: &Paths, reported_ticks: u64) -> Fa
                 d.sidecar, e, cleanup
             ),
         ),
-        e @ ChunkFailure::Threads(_) => (
+        ChunkFailure::Write(e) => (
+            io_shown(&e, &p.tmp, d.expected.size),
+            format!("can't write {}: {} ({})", p.tmp.display(), e, cleanup),
+        ),
+        // Threads, and what only verify_file and stage_delta report.
+        e => (
             Shown::WriteFailed {
                 file: p.tmp.display().to_string(),
             },
             format!("{} ({})", e, cleanup),
-        ),
-        ChunkFailure::Write(e) => (
-            io_shown(&e, &p.tmp, d.expected.size),
-            format!("can't write {}: {} ({})", p.tmp.display(), e, cleanup),
         ),
     };
     Failure::error(shown, msg)

@@ -18,10 +18,14 @@ struct Rec {
     statuses: usize,
     /// Cancel once this many ticks were reported.
     cancel_after: Option<u64>,
-    /// What `chunk_table` returns (the package's Binary row WspackChunks).
+    /// What `binary` returns for the package's Binary row WspackChunks.
     table: Option<Vec<u8>>,
-    /// The package asked for in `chunk_table`.
+    /// The package asked for the chunk table.
     table_asked: Option<String>,
+    /// What `binary` returns for the package's Binary row WspackDelta.
+    delta: Option<Vec<u8>>,
+    /// Cancel at the first status line that holds this text.
+    cancel_status: Option<&'static str>,
 }
 
 impl Host for Rec {
@@ -39,13 +43,20 @@ impl Host for Rec {
             None => true,
         }
     }
-    fn status(&mut self, _t: &str) -> bool {
+    fn status(&mut self, t: &str) -> bool {
         self.statuses += 1;
-        true
+        self.logs.push(format!("status: {}", t));
+        self.cancel_status.map_or(true, |c| !t.contains(c))
     }
-    fn chunk_table(&mut self, msi: &str) -> Result<Option<Vec<u8>>, String> {
-        self.table_asked = Some(msi.to_string());
-        Ok(self.table.clone())
+    fn binary(&mut self, msi: &str, name: &str) -> Result<Option<Vec<u8>>, String> {
+        match name {
+            "WspackChunks" => {
+                self.table_asked = Some(msi.to_string());
+                Ok(self.table.clone())
+            }
+            "WspackDelta" => Ok(self.delta.clone()),
+            _ => Ok(None),
+        }
     }
 }
 
@@ -648,3 +659,5 @@ fn bench_stage_a_real_sidecar() {
 }
 
 mod chunked;
+mod delta;
+mod existing;

@@ -1,0 +1,225 @@
+//! StageVhd's delta path, for a package that carries a delta table: the new disk
+//! from the staged base disk plus the delta file `<name>.delta.medv`, on every core
+//! (`crate::parallel::stage_delta`), with progress and Cancel. Every chunk's SHA-256
+//! is checked against the delta table the MSI holds, and the whole new disk's
+//! against the SHA-256 the MSI states. A failure says which file is wrong: the
+//! staged disk (changed since it was installed: the full sidecar is needed) or
+//! the delta file (damaged: copy it again).
+
+use super::stage_vhd::{io_shown, mib, Failure, Progress};
+use super::{Host, Paths};
+use crate::data::StageData;
+use crate::fsx;
+use crate::parallel::{self, ChunkFailure, Sidecar};
+use crate::shown::{folder_of, name_of, Shown};
+use std::fs::File;
+use std::path::Path;
+use wspack_contract::delta::{DeltaTable, DELTA_TABLE_BINARY};
+
+/// The package's delta table, checked against the disk it promises; `None` for a
+/// package without one (built without `--base`), or when the package can't be
+/// opened (logged; the full sidecar can still stage the disk).
+pub(super) fn read_table(
+    d: &StageData,
+    host: &mut dyn Host,
+) -> Result<Option<DeltaTable>, Failure> {
+    if d.msi.is_empty() {
+        host.log("StageVhd: no msi= in CustomActionData, so no delta table");
+        return Ok(None);
+    }
+    let bytes = match host.binary(&d.msi, DELTA_TABLE_BINARY) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            host.log(&format!(
+                "StageVhd: {} has no {} row (built without --base): no delta",
+                d.msi, DELTA_TABLE_BINARY
+            ));
+            return Ok(None);
+        }
+        Err(e) => {
+            host.log(&format!(
+                "StageVhd: can't read the delta table from {}: {}; not using a delta",
+                d.msi, e
+            ));
+            return Ok(None);
+        }
+    };
+    let table = DeltaTable::decode(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|t| parallel::check_delta(&t, d.expected.size).map(|()| t))
+        .map_err(|e| {
+            Failure::error(Shown::package_damaged(&d.msi), format!(
+                "the delta table in {} (Binary row {}) does not fit this package: {}; the package is damaged, build it again",
+                d.msi, DELTA_TABLE_BINARY, e
+            ))
+        })?;
+    Ok(Some(table))
+}
+
+/// Stages the new disk of `table` into `file` (`<vhd>.wspack-tmp`, already sized
+/// and kept open meanwhile; the workers open it again) from the base disk at
+/// `base` and the delta file `delta`, with progress; on any failure deletes the
+/// temp file. Returns what was verified, for the log.
+pub(super) fn write_disk(
+    d: &StageData,
+    p: &Paths,
+    base: &Path,
+    delta: Sidecar,
+    file: File,
+    table: &DeltaTable,
+    host: &mut dyn Host,
+) -> Result<String, Failure> {
+    let mut progress = Progress::new(host, &p.vhd, d.expected.size);
+    if !progress.start() {
+        drop(file);
+        let _ = fsx::remove_file(&p.tmp);
+        return Err(Failure::Cancelled(
+            "cancelled by the user before staging began".to_string(),
+        ));
+    }
+    let threads = parallel::threads();
+    let result = parallel::stage_delta(
+        base,
+        &delta,
+        table,
+        &p.tmp,
+        &d.expected.sha256,
+        threads,
+        &mut |b| progress.update(b),
+    );
+    drop(file);
+    match result {
+        Ok(()) => Ok(format!(
+            "{} of {} chunks from the delta {}, the others from the staged disk {}, every chunk and the whole disk verified, {} threads",
+            table.delta_chunks(),
+            table.chunks.len(),
+            delta.path.display(),
+            base.display(),
+            threads
+        )),
+        Err(e) => {
+            let files = Files { base, delta: delta.path, d, p };
+            Err(files.failure(e, progress.reported_ticks))
+        }
+    }
+}
+
+/// The files a failure names.
+struct Files<'a> {
+    base: &'a Path,
+    delta: &'a Path,
+    d: &'a StageData,
+    p: &'a Paths,
+}
+
+impl Files<'_> {
+    /// Deletes the temp file and says what went wrong, and with which file.
+    fn failure(&self, e: ChunkFailure, reported_ticks: u64) -> Failure {
+        let p = self.p;
+        let cleanup = match fsx::remove_file(&p.tmp) {
+            Ok(_) => format!("removed {}", p.tmp.display()),
+            Err(re) => format!("could not remove {}: {}", p.tmp.display(), re),
+        };
+        let (shown, msg) = match e {
+            ChunkFailure::Cancelled => {
+                return Failure::Cancelled(format!(
+                    "cancelled by the user after {} MiB; {}",
+                    mib(reported_ticks * 1024),
+                    cleanup
+                ))
+            }
+            e @ ChunkFailure::BaseMismatch { .. } | e @ ChunkFailure::Size { .. } => {
+                (self.base_changed_shown(), self.base_changed(&e))
+            }
+            ChunkFailure::ReadBase(e) => (
+                io_shown(&e, self.base, 0),
+                format!("can't read the staged disk {}: {}", self.base.display(), e),
+            ),
+            ChunkFailure::Write(e) => (
+                io_shown(&e, &p.tmp, self.d.expected.size),
+                format!("can't write {}: {}", p.tmp.display(), e),
+            ),
+            ChunkFailure::WholeMismatch { .. } => (Shown::package_damaged(&self.d.msi), format!(
+                "the disk made from the staged disk {} and the delta {} does not match this package: {}; the package is damaged, build it again",
+                self.base.display(),
+                self.delta.display(),
+                e
+            )),
+            ChunkFailure::Threads(_) => (
+                Shown::WriteFailed {
+                    file: p.tmp.display().to_string(),
+                },
+                e.to_string(),
+            ),
+            e => (self.delta_damaged_shown(), self.delta_damaged(e)),
+        };
+        Failure::error(shown, format!("{} ({})", msg, cleanup))
+    }
+
+    /// The staged disk changed since it was installed: the full sidecar is needed.
+    fn base_changed_shown(&self) -> Shown {
+        let vhd = self.p.vhd.display().to_string();
+        Shown::BaseChanged {
+            disk: name_of(&vhd).to_string(),
+            folder: folder_of(&vhd).to_string(),
+            package: name_of(&self.d.msi).to_string(),
+            full_sidecar: name_of(&self.d.sidecar).to_string(),
+        }
+    }
+
+    /// The delta file is damaged or another build's: copy it again.
+    fn delta_damaged_shown(&self) -> Shown {
+        let delta = self.delta.display().to_string();
+        Shown::Damaged {
+            sidecar: name_of(&delta).to_string(),
+            folder: folder_of(&delta).to_string(),
+        }
+    }
+
+    /// The staged disk is not the base version's: only the full sidecar helps.
+    fn base_changed(&self, e: &ChunkFailure) -> String {
+        let what = match e {
+            ChunkFailure::Size { expected, found } => format!(
+                "it is {} bytes, but the disk this delta applies to is {}",
+                found, expected
+            ),
+            e => e.to_string(),
+        };
+        format!(
+            "the staged disk {} is not the disk this delta applies to ({}): it was changed since it was installed, or is another version's; install this version with the full sidecar {} beside the package instead of the delta",
+            self.base.display(),
+            what,
+            self.d.sidecar
+        )
+    }
+
+    /// The delta file is damaged, truncated, longer, unreadable or another build's.
+    fn delta_damaged(&self, e: ChunkFailure) -> String {
+        let delta = self.delta.display();
+        let again =
+            "the delta file is damaged or from another build: copy it again from the build output";
+        match e {
+            ChunkFailure::Damaged {
+                index,
+                disk_offset,
+                reason,
+            } => format!(
+                "chunk {} (disk bytes from {}) of the delta {} is damaged: {}; {}",
+                index, disk_offset, delta, reason, again
+            ),
+            ChunkFailure::Mismatch { index, disk_offset } => format!(
+                "chunk {} (disk bytes from {}) of the delta {} does not match this package (its SHA-256 differs from the package's delta table); {}",
+                index, disk_offset, delta, again
+            ),
+            ChunkFailure::Read(e) => format!("can't read the delta {}: {}", delta, e),
+            ChunkFailure::Trailing { expected, found } => format!(
+                "the delta {} is {} bytes long, but this package's delta table ends at {}; {}",
+                delta, found, expected, again
+            ),
+            e => format!(
+                "the delta {} does not match this package: {}; {}",
+                delta, e, again
+            ),
+        }
+    }
+}
