@@ -481,10 +481,11 @@ fn sequences_searches_and_custom_actions() {
                 RESTORE_ROW,
                 "CostFinalize\tNOT Installed\t1000",
                 "ResolveSource\tNOT Installed\t810",
-                "WspackNoteSourceDir\tNOT Installed\t49",
                 "WspackSetStartMedv\tSUPPRESSMEDVLAUNCH<>\"1\"\t52",
-                "SidecarMissingDlg\tNOT Installed AND WspackSearchedSourceDir AND NOT WSPACK_SIDECAR_FOUND\t1296",
-                "WelcomeDlg\tNOT Installed AND NOT (WspackSearchedSourceDir AND NOT WSPACK_SIDECAR_FOUND)\t1297",
+                "SetCheckStageVhd\tNOT Installed\t1010",
+                "PlanStageVhd\tNOT Installed\t1011",
+                "SidecarMissingDlg\tNOT Installed AND WspackPlan = \"missing\"\t1296",
+                "WelcomeDlg\tNOT Installed AND NOT (WspackPlan = \"missing\")\t1297",
                 "MaintenanceWelcomeDlg\tInstalled\t1298",
             ]),
         ]
@@ -503,7 +504,6 @@ fn sequences_searches_and_custom_actions() {
             "MEDVHOSTEXE\tMedvHostExe",
             "WSPACK_INSTALLED_VERSION\tSavedVersion",
             "WSPACK_SAVEDDIR\tSavedInstallDir",
-            "WSPACK_SIDECAR_FOUND\tWspackSidecar",
             "WSPACK_VHD_FOUND\tWspackExistingVhd",
         ]),
     );

@@ -650,7 +650,7 @@ fn upgrade_stages_the_new_disk_and_keeps_diff_disks(p: &Packages) -> (Vec<PathBu
         .wine
         .msiexec(&["/i", &p.msi_b_win, "/qn", "DELETEDIFFDISKS=1"]);
     assert!(run.log_says_success(), "{}", run.log);
-    assert!(run.log.contains("OVERWRITEVHD=0)"), "{}", run.log);
+    assert!(run.log.contains("OVERWRITEVHD=0, upgrade=1"), "{}", run.log);
     assert_staged(&p.wine, &p.disk_b);
     assert_eq!(leftovers_except_diff(&p.wine), Vec::<String>::new());
     support::wine::assert_policy_in_registry(&p.wine, &p.v11);
@@ -750,7 +750,7 @@ fn a_good_overwrite_replaces_the_disk(p: &Packages) {
         .wine
         .msiexec(&["/i", &p.msi_a_win, "/qn", "OVERWRITEVHD=1"]);
     assert!(run.log_says_success(), "{}", run.log);
-    assert!(run.log.contains("OVERWRITEVHD=1)"), "{}", run.log);
+    assert!(run.log.contains("OVERWRITEVHD=1, upgrade=0"), "{}", run.log);
     assert_staged(&p.wine, &p.disk_a);
     assert_eq!(leftovers_except_diff(&p.wine), Vec::<String>::new());
     support::wine::assert_policy_in_registry(&p.wine, &p.v1);

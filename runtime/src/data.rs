@@ -21,6 +21,13 @@ pub struct StageData {
     pub expected: Expected,
     /// `OVERWRITEVHD=1` was given.
     pub overwrite: bool,
+    /// An older version of this workspace is being upgraded: the disk in place is
+    /// its disk, so it may be replaced (or kept, or updated by the delta).
+    pub upgrade: bool,
+    /// What CheckStageVhd decided (`wspack_contract::plan`), if it ran.
+    pub plan: Option<String>,
+    /// The delta sidecar's full path (beside the package), when the package has one.
+    pub delta: Option<String>,
 }
 
 /// Joins a folder and a file name with exactly one backslash.
@@ -85,6 +92,12 @@ impl StageData {
             .get(stage_key::OVERWRITE)
             .map(|v| v.trim() == "1")
             .unwrap_or(false);
+        let not_empty = |key: &str| f.get(key).map(str::trim).filter(|v| !v.is_empty());
+        let delta = match not_empty(stage_key::DELTA) {
+            Some(name) if is_absolute(name) => Some(name.to_string()),
+            Some(name) if !msi.is_empty() => Some(join(parent(&msi), name)),
+            _ => None,
+        };
         Ok(StageData {
             sidecar,
             window: window.map(|w| (w.offset, w.length)),
@@ -92,6 +105,9 @@ impl StageData {
             vhd,
             expected: Expected { size, sha256 },
             overwrite,
+            upgrade: not_empty(stage_key::UPGRADE).is_some(),
+            plan: not_empty(stage_key::PLAN).map(String::from),
+            delta,
         })
     }
 }
@@ -144,6 +160,9 @@ mod tests {
             sha256: SHA,
             size: "4096",
             overwrite: "1",
+            upgrade: "{0A}",
+            plan: "delta",
+            delta: "ws.delta.medv",
         };
         let d = StageData::parse(&written.to_data()).unwrap();
         assert_eq!(d.msi, written.msi);
@@ -151,6 +170,9 @@ mod tests {
         assert_eq!(d.vhd, written.vhd);
         assert_eq!(d.expected.size, 4096);
         assert!(d.overwrite);
+        assert!(d.upgrade);
+        assert_eq!(d.plan.as_deref(), Some("delta"));
+        assert_eq!(d.delta.as_deref(), Some("Z:\\out\\ws.delta.medv"));
         let written = RemoveDiffDisksData {
             name: "Legacy (IE8)",
             allusers: "C:\\all\\",
@@ -172,6 +194,8 @@ mod tests {
         assert_eq!(d.expected.size, 4096);
         assert_eq!(wspack_contract::stage::to_hex(&d.expected.sha256), SHA);
         assert!(!d.overwrite);
+        assert!(!d.upgrade);
+        assert_eq!((d.plan, d.delta), (None, None));
         let d = StageData::parse(&format!(
             "medvdir=\\\\srv\\share=x\\|medv=ws.medv|vhd=C:\\a.vhd|sha256={}|size=1|overwrite=1",
             SHA

@@ -6,6 +6,10 @@
 //! - `StageVhd`        deferred, no impersonation: inflate, verify, rename into place
 //! - `StageVhdRollback` rollback: undo what the journal says StageVhd did
 //! - `StageVhdCommit`  commit: delete the replaced disk kept aside, and the journal (never fails)
+//! - `CheckStageVhd`   immediate, before the old version's removal and before
+//!   anything is written: where the disk comes from (kept, delta, full); links a
+//!   disk an upgrade keeps to `<vhd>.wspack-keep`; fails naming the missing file
+//! - `PlanStageVhd`    immediate, for the pages: the same, never fails
 //! - `RemoveDiffDisks` deferred, on uninstall with DELETEDIFFDISKS=1 (never fails)
 //!
 //! The CustomActionData contract is in README.md. Everything but the msi.dll glue
@@ -77,6 +81,51 @@ mod exports {
             None => s.log("StageVhdTicks: the StageVhd property has no size=; no ticks added"),
         }
         ERROR_SUCCESS
+    }
+
+    /// Immediate, with the property CheckStageVhd holding StageVhd's data: sets
+    /// WspackPlan, or fails (before anything is written) naming the missing file.
+    #[no_mangle]
+    pub extern "system" fn CheckStageVhd(h: MsiHandle) -> u32 {
+        plan_into_property(h, false)
+    }
+
+    /// Immediate, for the pages: sets WspackPlan (`missing` shows the
+    /// missing-sidecar page); never fails.
+    #[no_mangle]
+    pub extern "system" fn PlanStageVhd(h: MsiHandle) -> u32 {
+        plan_into_property(h, true)
+    }
+
+    fn plan_into_property(h: MsiHandle, for_pages: bool) -> u32 {
+        let mut s = Session::new(h);
+        let data = match s.property(contract::CHECK_STAGE_VHD) {
+            Ok(d) => d,
+            Err(e) if for_pages => {
+                s.log(&format!("PlanStageVhd: can't read its data (error {})", e));
+                return ERROR_SUCCESS;
+            }
+            Err(e) => {
+                s.fail(
+                    &Shown::package_damaged(""),
+                    &format!("CheckStageVhd: can't read its data (error {})", e),
+                );
+                return ERROR_INSTALL_FAILURE;
+            }
+        };
+        match staging::plan::check(&data, for_pages, &mut s) {
+            Ok(plan) => {
+                if let Err(e) = s.set_property(contract::PLAN_PROPERTY, plan) {
+                    s.log(&format!(
+                        "can't set {} (error {})",
+                        contract::PLAN_PROPERTY,
+                        e
+                    ));
+                }
+                ERROR_SUCCESS
+            }
+            Err(code) => code,
+        }
     }
 
     /// Deferred: stages the disk.

@@ -9,6 +9,7 @@
 //! | `mkdir <folder>` | after creating a missing folder of the disk's path | removes it if empty (last first) | – |
 //! | `created` / `replaced` | before anything else | – | – |
 //! | `moved-old` | after renaming the existing disk to `<vhd>.wspack-old` | renames it back (after removing the new disk) | deletes `<vhd>.wspack-old` |
+//! | `unkept` | after renaming `<vhd>.wspack-keep` (the old version's disk, which its removal deleted as `<vhd>`) back to `<vhd>` | – (the old disk stays at `<vhd>`; Windows' rollback of the old version's removal puts its own copy of the same file there too) | – |
 //! | `placed` | after renaming `<vhd>.wspack-tmp` to `<vhd>` | deletes `<vhd>` | – |
 //!
 //! Rollback also deletes `<vhd>.wspack-tmp` (ours by name); both remove the journal.
@@ -27,16 +28,13 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use wspack_contract::data::{stage_key, Fields};
-use wspack_contract::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
+use wspack_contract::{JOURNAL_SUFFIX, KEEP_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
 
 mod chunked;
-// Called by stage_steps once it chooses between keeping the disk, the delta and
-// the full sidecar.
-#[allow(dead_code)]
 mod delta;
-#[allow(dead_code)]
 mod existing;
 mod finish;
+pub mod plan;
 mod stage_vhd;
 
 pub use finish::{commit, rollback};
@@ -83,6 +81,9 @@ pub struct Paths {
     pub old: PathBuf,
     /// `<vhd>.wspack-journal`
     pub journal: PathBuf,
+    /// `<vhd>.wspack-keep`: the disk in place, linked by CheckStageVhd before the
+    /// old version's removal deletes `<vhd>`.
+    pub keep: PathBuf,
 }
 
 impl Paths {
@@ -94,6 +95,7 @@ impl Paths {
             tmp: with(TMP_SUFFIX),
             old: with(OLD_SUFFIX),
             journal: with(JOURNAL_SUFFIX),
+            keep: with(KEEP_SUFFIX),
         }
     }
 }

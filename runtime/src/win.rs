@@ -23,6 +23,7 @@ const MB_ICONERROR: i32 = 0x10;
 #[link(name = "msi")]
 extern "system" {
     fn MsiGetPropertyW(h: MsiHandle, name: *const u16, value: *mut u16, len: *mut u32) -> u32;
+    fn MsiSetPropertyW(h: MsiHandle, name: *const u16, value: *const u16) -> u32;
     fn MsiProcessMessage(h: MsiHandle, kind: i32, record: MsiHandle) -> i32;
     fn MsiCreateRecord(fields: u32) -> MsiHandle;
     fn MsiRecordSetStringW(record: MsiHandle, field: u32, value: *const u16) -> u32;
@@ -96,6 +97,15 @@ impl Session {
             return Err(r);
         }
         Ok(from_wide(&buf[..len as usize]))
+    }
+
+    /// Sets a property (from an immediate action).
+    pub fn set_property(&mut self, name: &str, value: &str) -> Result<(), u32> {
+        let (name, value) = (wide(name), wide(value));
+        match unsafe { MsiSetPropertyW(self.h, name.as_ptr(), value.as_ptr()) } {
+            0 => Ok(()),
+            e => Err(e),
+        }
     }
 
     fn record_text(&self, kind: i32, text: &str) -> i32 {

@@ -18,10 +18,12 @@
 //! elevated part): `INSTALLDIR`, `OVERWRITEVHD`, `SUPPRESSMEDVLAUNCH`, `DELETEDIFFDISKS`.
 //! Treat `OVERWRITEVHD="1"` (not merely "set") as on.
 //!
-//! Uninstall removes (RemoveFile rows) `INSTALLDIR\<internal_name>.vhd` and the
-//! runtime's files beside it, `<internal_name>.vhd` + [`TMP_SUFFIX`], [`OLD_SUFFIX`]
-//! and [`JOURNAL_SUFFIX`]: the runtime names them exactly so (Wine's msiexec does not
-//! expand wildcards in RemoveFile, so there is no `*` row).
+//! Uninstall removes (RemoveFile rows) the runtime's files beside the disk,
+//! `<internal_name>.vhd` + [`TMP_SUFFIX`], [`OLD_SUFFIX`] and [`JOURNAL_SUFFIX`]: the
+//! runtime names them exactly so (Wine's msiexec does not expand wildcards in
+//! RemoveFile, so there is no `*` row). The disk itself is removed by RemoveVhd
+//! (set aside as [`OLD_SUFFIX`], deleted by that row and by the commit), only on a
+//! real uninstall: a major upgrade leaves it to the new version.
 //!
 //! Standard sequence numbers used by the MSI (pick free numbers between them):
 //! InstallInitialize 1500, RemoveExistingProducts 1501, ProcessComponents 1600,
@@ -30,8 +32,10 @@
 //! PublishFeatures 6300, PublishProduct 6400, InstallFinalize 6600.
 
 use super::tables::property::{
-    COMMON_APP_DATA_FOLDER, INSTALLDIR, ORIGINAL_DATABASE, OVERWRITEVHD,
+    COMMON_APP_DATA_FOLDER, INSTALLDIR, INSTALLED, ORIGINAL_DATABASE, OVERWRITEVHD,
+    UPGRADE_PROPERTY,
 };
+use super::tables::sequences::CHECK_STAGE_VHD_SEQUENCE;
 use wspack_contract as contract;
 use wspack_contract::data::{RemoveDiffDisksData, StageVhdData};
 
@@ -105,8 +109,10 @@ pub const TYPE_SET_PROPERTY: i32 = 51;
 /// so also the new product of a major upgrade), never in maintenance mode
 /// (repair, modify, reinstall) nor in a removal.
 ///
-/// In a major upgrade RemoveExistingProducts (1501) removes the old product first,
-/// whose RemoveFile row deletes the old disk, so the new disk finds the place free.
+/// In a major upgrade RemoveExistingProducts removes the old product, whose
+/// RemoveFile row deletes `<vhd>`; when the new version keeps that disk or updates
+/// it by its delta, CheckStageVhd (right before) has given it a second name,
+/// `<vhd>.wspack-keep`, which StageVhd renames back.
 pub const STAGE_CONDITION: &str = "NOT Installed AND NOT REMOVE";
 
 /// When the agent's diff disks are deleted: a full uninstall with `DELETEDIFFDISKS=1`,
@@ -115,21 +121,35 @@ pub const STAGE_CONDITION: &str = "NOT Installed AND NOT REMOVE";
 pub const DIFF_DISKS_CONDITION: &str =
     r#"REMOVE~="ALL" AND DELETEDIFFDISKS="1" AND NOT UPGRADINGPRODUCTCODE"#;
 
-/// CustomActionData of StageVhd, StageVhdRollback and StageVhdCommit (see
-/// `runtime/README.md`): every fact comes from a property of the package, so the
-/// rows do not depend on the disk. The window field is empty unless the one-file
-/// setup EXE passes where the sidecar sits inside it.
-pub fn stage_data() -> String {
+/// CustomActionData of StageVhd, StageVhdRollback, StageVhdCommit and CheckStageVhd
+/// (see `runtime/README.md`): every fact comes from a property of the package, so
+/// the rows do not depend on the disk; the delta's file name is the workspace's
+/// (used only when the package has a delta table). The window field is empty
+/// unless the one-file setup EXE passes where the sidecar sits inside it.
+pub fn stage_data(policy: &crate::policy::Policy) -> String {
+    let delta = format!(
+        "{}{}",
+        policy.workspace.internal_name,
+        crate::update::delta::DELTA_SUFFIX
+    );
     StageVhdData {
         msi: &format!("[{ORIGINAL_DATABASE}]"),
         medv: &format!("[{PROP_SIDECAR}]"),
-        vhd: &format!("[{INSTALLDIR}][{PROP_VHD_NAME}]"),
+        vhd: &vhd_path(),
         sha256: &format!("[{PROP_DISK_SHA256}]"),
         size: &format!("[{PROP_DISK_SIZE}]"),
         overwrite: &format!("[{OVERWRITEVHD}]"),
+        upgrade: &format!("[{UPGRADE_PROPERTY}]"),
+        plan: &format!("[{}]", contract::PLAN_PROPERTY),
+        delta: &super::format::escape_formatted(&delta),
     }
     .to_data()
         + &contract::window::setter_field()
+}
+
+/// The staged disk's full path, formatted.
+fn vhd_path() -> String {
+    format!("[{INSTALLDIR}][{PROP_VHD_NAME}]")
 }
 
 /// CustomActionData of RemoveDiffDisks: the workspace name (the agent's file names)
@@ -142,14 +162,16 @@ pub fn diff_disks_data(policy: &crate::policy::Policy) -> String {
     .to_data()
 }
 
-/// Returns the rows that stage the disk at install time: the runtime DLL in the
-/// Binary table, its custom actions and their place in the sequences.
+/// Returns the rows that stage the disk at install time and set it aside at
+/// uninstall: the runtime DLL in the Binary table, its custom actions and their
+/// place in the sequences.
 ///
-/// InstallExecuteSequence (between WriteRegistryValues 5000 and RegisterUser 6000,
-/// so a failure rolls back the registry values too):
+/// InstallExecuteSequence:
 ///
 /// | seq | action | type | condition |
 /// |---|---|---|---|
+/// | 1449 | SetCheckStageVhd | 51 | [`STAGE_CONDITION`] |
+/// | 1450 | CheckStageVhd | 1 | [`STAGE_CONDITION`] |
 /// | 5001 | SetStageVhdRollback | 51 | [`STAGE_CONDITION`] |
 /// | 5002 | SetStageVhd | 51 | [`STAGE_CONDITION`] |
 /// | 5003 | SetStageVhdCommit | 51 | [`STAGE_CONDITION`] |
@@ -160,14 +182,23 @@ pub fn diff_disks_data(policy: &crate::policy::Policy) -> String {
 /// | 6500 | SetRemoveDiffDisks | 51 | [`DIFF_DISKS_CONDITION`] |
 /// | 6501 | RemoveDiffDisks | 3073 | [`DIFF_DISKS_CONDITION`] |
 ///
-/// RemoveDiffDisks runs last before InstallFinalize: its deletions are final, so
-/// nothing that could still fail and roll the uninstall back comes after it.
+/// CheckStageVhd runs after InstallValidate and before InstallInitialize (1500) and
+/// the old version's removal (RemoveExistingProducts, 1501), so nothing is written
+/// when it fails and the disk it links is still there. StageVhd runs between WriteRegistryValues
+/// 5000 and RegisterUser 6000, so a failure rolls back the registry values too.
+/// RemoveDiffDisks
+/// runs last before InstallFinalize: its deletions are final, so nothing that could
+/// still fail and roll the uninstall back comes after it.
+///
+/// InstallUISequence: SetCheckStageVhd (1010) and PlanStageVhd (1011) after
+/// CostFinalize on a first install, for the pages' missing-sidecar and
+/// disk-already-there decisions.
 pub fn staging_rows(policy: &crate::policy::Policy) -> RuntimeRows {
-    let dll = |action: &str, type_: i32| CustomActionRow {
+    let dll = |action: &str, entry: &str, type_: i32| CustomActionRow {
         action: action.into(),
         type_,
         source: Some(RUNTIME_BINARY.into()),
-        target: Some(action.into()),
+        target: Some(entry.into()),
     };
     let set = |action: &str, data: String| CustomActionRow {
         action: format!("Set{action}"),
@@ -180,33 +211,47 @@ pub fn staging_rows(policy: &crate::policy::Policy) -> RuntimeRows {
         condition: Some(condition.into()),
         sequence,
     };
+    let set_seq = |action: &str, condition: &str, sequence: i32| {
+        seq(&format!("Set{action}"), condition, sequence)
+    };
     let (rollback, commit) = (contract::STAGE_VHD_ROLLBACK, contract::STAGE_VHD_COMMIT);
     let (ticks, diff) = (contract::STAGE_VHD_TICKS, contract::REMOVE_DIFF_DISKS);
+    let (check, plan) = (contract::CHECK_STAGE_VHD, contract::PLAN_STAGE_VHD);
+    let data = stage_data(policy);
+    let first_install = format!("NOT {INSTALLED}");
     RuntimeRows {
         binaries: vec![(RUNTIME_BINARY.into(), RUNTIME_DLL.to_vec())],
         custom_actions: vec![
-            set(rollback, stage_data()),
-            set(STAGE_ACTION, stage_data()),
-            set(commit, stage_data()),
-            dll(ticks, TYPE_DLL_IMMEDIATE),
-            dll(rollback, TYPE_DLL_ROLLBACK),
-            dll(STAGE_ACTION, TYPE_DLL_DEFERRED),
-            dll(commit, TYPE_DLL_COMMIT),
+            set(check, data.clone()),
+            dll(check, check, TYPE_DLL_IMMEDIATE),
+            dll(plan, plan, TYPE_DLL_IMMEDIATE),
+            set(rollback, data.clone()),
+            set(STAGE_ACTION, data.clone()),
+            set(commit, data),
+            dll(ticks, ticks, TYPE_DLL_IMMEDIATE),
+            dll(rollback, rollback, TYPE_DLL_ROLLBACK),
+            dll(STAGE_ACTION, STAGE_ACTION, TYPE_DLL_DEFERRED),
+            dll(commit, commit, TYPE_DLL_COMMIT),
             set(diff, diff_disks_data(policy)),
-            dll(diff, TYPE_DLL_DEFERRED),
+            dll(diff, diff, TYPE_DLL_DEFERRED),
         ],
         execute_sequence: vec![
-            seq(&format!("Set{rollback}"), STAGE_CONDITION, 5001),
-            seq(&format!("Set{STAGE_ACTION}"), STAGE_CONDITION, 5002),
-            seq(&format!("Set{commit}"), STAGE_CONDITION, 5003),
+            set_seq(check, STAGE_CONDITION, CHECK_STAGE_VHD_SEQUENCE - 1),
+            seq(check, STAGE_CONDITION, CHECK_STAGE_VHD_SEQUENCE),
+            set_seq(rollback, STAGE_CONDITION, 5001),
+            set_seq(STAGE_ACTION, STAGE_CONDITION, 5002),
+            set_seq(commit, STAGE_CONDITION, 5003),
             seq(ticks, STAGE_CONDITION, 5004),
             seq(rollback, STAGE_CONDITION, 5010),
             seq(STAGE_ACTION, STAGE_CONDITION, 5011),
             seq(commit, STAGE_CONDITION, 5012),
-            seq(&format!("Set{diff}"), DIFF_DISKS_CONDITION, 6500),
+            set_seq(diff, DIFF_DISKS_CONDITION, 6500),
             seq(diff, DIFF_DISKS_CONDITION, 6501),
         ],
-        ui_sequence: Vec::new(),
+        ui_sequence: vec![
+            set_seq(check, &first_install, 1010),
+            seq(plan, &first_install, 1011),
+        ],
     }
 }
 
@@ -279,6 +324,8 @@ mod tests {
         assert_eq!(
             table,
             [
+                ("SetCheckStageVhd", 51, stage, 1449),
+                ("CheckStageVhd", 1, stage, 1450),
                 ("SetStageVhdRollback", 51, stage, 5001),
                 ("SetStageVhd", 51, stage, 5002),
                 ("SetStageVhdCommit", 51, stage, 5003),
@@ -290,8 +337,27 @@ mod tests {
                 ("RemoveDiffDisks", 3073, diff, 6501),
             ]
         );
-        assert_eq!(rows.custom_actions.len(), rows.execute_sequence.len());
-        assert!(rows.ui_sequence.is_empty());
+        // Every action is in the execute sequence but PlanStageVhd, which is the pages'.
+        assert_eq!(rows.custom_actions.len(), rows.execute_sequence.len() + 1);
+        let ui: Vec<(&str, &str, i32)> = rows
+            .ui_sequence
+            .iter()
+            .map(|s| {
+                (
+                    s.action.as_str(),
+                    s.condition.as_deref().unwrap(),
+                    s.sequence,
+                )
+            })
+            .collect();
+        let first = "NOT Installed";
+        assert_eq!(
+            ui,
+            [
+                ("SetCheckStageVhd", first, 1010),
+                ("PlanStageVhd", first, 1011)
+            ]
+        );
     }
 
     #[test]
@@ -343,8 +409,14 @@ mod tests {
         let expected =
             "msi=[OriginalDatabase]|medv=[WspackSidecar]|vhd=[INSTALLDIR][WspackVhdName]\
                         |sha256=[WspackDiskSha256]|size=[WspackDiskSize]|overwrite=[OVERWRITEVHD]\
+                        |upgrade=[WSPACK_UPGRADE]|plan=[WspackPlan]|delta=contoso.delta.medv\
                         |medvwindow=[WSPACK_SIDECAR]";
-        for setter in ["SetStageVhd", "SetStageVhdRollback", "SetStageVhdCommit"] {
+        for setter in [
+            "SetStageVhd",
+            "SetStageVhdRollback",
+            "SetStageVhdCommit",
+            "SetCheckStageVhd",
+        ] {
             assert_eq!(row(&rows, setter).target.as_deref(), Some(expected));
         }
     }
@@ -415,8 +487,8 @@ mod tests {
                 ca.action
             );
         }
-        // Besides the runtime's rows: the agent's launch, the INSTALLDIR restore, the pages' three setters.
-        assert_eq!(actions.len(), rows.custom_actions.len() + 5, "{actions:?}");
+        // Besides the runtime's rows: the agent's launch, the INSTALLDIR restore, the pages' two setters.
+        assert_eq!(actions.len(), rows.custom_actions.len() + 4, "{actions:?}");
         assert!(actions
             .iter()
             .any(|a| a == crate::msi::tables::LAUNCH_ACTION));

@@ -26,6 +26,15 @@ pub mod stage_key {
     pub const SIZE: &str = "size";
     /// `1` replaces an existing disk; anything else refuses.
     pub const OVERWRITE: &str = "overwrite";
+    /// Not empty: an older version of this workspace is being upgraded, so the disk
+    /// in place is its disk and may be replaced (or kept, or updated by a delta).
+    pub const UPGRADE: &str = "upgrade";
+    /// What [`crate::CHECK_STAGE_VHD`] decided (one of [`crate::plan`]); empty if
+    /// it did not run.
+    pub const PLAN: &str = "plan";
+    /// Optional: the delta sidecar's file name (beside the package), in a package
+    /// built with `--base`.
+    pub const DELTA: &str = "delta";
 }
 
 /// Keys of RemoveDiffDisks' data.
@@ -57,6 +66,12 @@ pub struct StageVhdData<'a> {
     pub size: &'a str,
     /// [`stage_key::OVERWRITE`]
     pub overwrite: &'a str,
+    /// [`stage_key::UPGRADE`]
+    pub upgrade: &'a str,
+    /// [`stage_key::PLAN`]
+    pub plan: &'a str,
+    /// [`stage_key::DELTA`]
+    pub delta: &'a str,
 }
 
 impl StageVhdData<'_> {
@@ -69,6 +84,9 @@ impl StageVhdData<'_> {
             (stage_key::SHA256, self.sha256),
             (stage_key::SIZE, self.size),
             (stage_key::OVERWRITE, self.overwrite),
+            (stage_key::UPGRADE, self.upgrade),
+            (stage_key::PLAN, self.plan),
+            (stage_key::DELTA, self.delta),
         ])
     }
 }
@@ -161,11 +179,15 @@ mod tests {
             sha256: "ab",
             size: "42",
             overwrite: "",
+            upgrade: "{X}",
+            plan: "keep",
+            delta: "",
         }
         .to_data();
         assert_eq!(
             text,
-            "msi=C:\\p\\ws.msi|medv=ws.medv|vhd=C:\\d=1\\ws.vhd|sha256=ab|size=42|overwrite="
+            "msi=C:\\p\\ws.msi|medv=ws.medv|vhd=C:\\d=1\\ws.vhd|sha256=ab|size=42|overwrite=\
+             |upgrade={X}|plan=keep|delta="
         );
         let f = Fields::parse(&text).unwrap();
         assert_eq!(f.get(stage_key::VHD), Some("C:\\d=1\\ws.vhd"));

@@ -26,6 +26,29 @@ pub const STAGE_VHD_ROLLBACK: &str = "StageVhdRollback";
 pub const STAGE_VHD_COMMIT: &str = "StageVhdCommit";
 /// The immediate custom action that adds the disk's ticks to the progress total.
 pub const STAGE_VHD_TICKS: &str = "StageVhdTicks";
+/// The immediate custom action (install, before anything is written) that decides
+/// where the disk comes from ([`plan`]), sets [`PLAN_PROPERTY`], and fails with a
+/// message naming the missing file when nothing can provide it. It reads the
+/// property of its own name (set by a type-51 action to StageVhd's data).
+pub const CHECK_STAGE_VHD: &str = "CheckStageVhd";
+/// The same decision for the pages (InstallUISequence): sets [`PLAN_PROPERTY`] and
+/// never fails, so the missing-sidecar page can show instead. Reads the property
+/// [`CHECK_STAGE_VHD`].
+pub const PLAN_STAGE_VHD: &str = "PlanStageVhd";
+/// The property [`CHECK_STAGE_VHD`] and [`PLAN_STAGE_VHD`] set to one of [`plan`].
+pub const PLAN_PROPERTY: &str = "WspackPlan";
+/// Where the disk comes from, as [`CHECK_STAGE_VHD`] decides.
+pub mod plan {
+    /// The disk in place already is this package's disk: kept as it is.
+    pub const KEEP: &str = "keep";
+    /// The disk in place is the base of this package's delta: new disk = it + delta.
+    pub const DELTA: &str = "delta";
+    /// From the full sidecar.
+    pub const FULL: &str = "full";
+    /// Nothing can provide the disk (only [`crate::PLAN_STAGE_VHD`] sets this).
+    pub const MISSING: &str = "missing";
+}
+
 /// The uninstall custom action that deletes the agent's differencing disks.
 pub const REMOVE_DIFF_DISKS: &str = "RemoveDiffDisks";
 
@@ -33,5 +56,9 @@ pub const REMOVE_DIFF_DISKS: &str = "RemoveDiffDisks";
 pub const TMP_SUFFIX: &str = ".wspack-tmp";
 /// Suffix of the replaced disk, kept aside until commit: `<name>.vhd.wspack-old`.
 pub const OLD_SUFFIX: &str = ".wspack-old";
+/// Suffix of a second name (hard link) CheckStageVhd gives the disk in place when
+/// an upgrade keeps it or updates it by a delta: the old version's removal deletes
+/// `<vhd>`, the disk's bytes stay under this name until StageVhd renames it back.
+pub const KEEP_SUFFIX: &str = ".wspack-keep";
 /// Suffix of the journal that tells rollback and commit what staging did.
 pub const JOURNAL_SUFFIX: &str = ".wspack-journal";

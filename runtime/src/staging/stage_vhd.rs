@@ -2,17 +2,22 @@
 //! into place, writing the journal ahead of each step. Each step returns a
 //! [`Failure`] to stop; [`stage_parsed`] reports it once.
 
-use super::{chunked, read_journal, ticks_for, Host, Journal, Paths};
+use super::plan::{self, Plan};
+use super::{chunked, delta, read_journal, ticks_for, Host, Journal, Paths};
 use super::{ERROR_INSTALL_FAILURE, ERROR_INSTALL_USEREXIT, ERROR_SUCCESS};
 use crate::data::StageData;
 use crate::fsx;
 use crate::gzip::GzReader;
+use crate::parallel::Sidecar;
 use crate::shown::{folder_of, name_of, Shown};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use wspack_contract::chunks::ChunkTable;
 use wspack_contract::data::stage_key;
+use wspack_contract::delta::DeltaTable;
+use wspack_contract::plan as names;
 use wspack_contract::stage::{copy_verified, to_hex, StageError};
 
 /// Appended to "can't open the workspace disk sidecar": StageVhd runs as LocalSystem,
@@ -40,13 +45,18 @@ impl Failure {
 
     /// Reports the failure and returns the custom action's exit code.
     fn report(self, host: &mut dyn Host) -> u32 {
+        self.report_as(wspack_contract::STAGE_VHD, host)
+    }
+
+    /// The same, for another action.
+    pub(super) fn report_as(self, action: &str, host: &mut dyn Host) -> u32 {
         match self {
             Failure::Error(shown, msg) => {
-                host.fail(&shown, &format!("StageVhd: {}", msg));
+                host.fail(&shown, &format!("{}: {}", action, msg));
                 ERROR_INSTALL_FAILURE
             }
             Failure::Cancelled(msg) => {
-                host.log(&format!("StageVhd: {}", msg));
+                host.log(&format!("{}: {}", action, msg));
                 ERROR_INSTALL_USEREXIT
             }
         }
@@ -73,7 +83,7 @@ pub fn stage(custom_action_data: &str, host: &mut dyn Host) -> u32 {
 }
 
 /// The package's path from CustomActionData that did not parse, if it names one.
-fn msi_in(custom_action_data: &str) -> String {
+pub(super) fn msi_in(custom_action_data: &str) -> String {
     let prefix = format!("{}=", stage_key::MSI);
     custom_action_data
         .split('|')
@@ -103,12 +113,14 @@ pub fn stage_parsed(d: &StageData, host: &mut dyn Host) -> u32 {
 fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
     let p = Paths::new(&d.vhd);
     host.log(&format!(
-        "StageVhd: staging {} from {} ({} bytes, SHA-256 {}, OVERWRITEVHD={})",
+        "StageVhd: staging {} from {} ({} bytes, SHA-256 {}, OVERWRITEVHD={}, upgrade={}, plan={})",
         p.vhd.display(),
         d.sidecar,
         d.expected.size,
         to_hex(&d.expected.sha256),
-        if d.overwrite { "1" } else { "0" }
+        if d.overwrite { "1" } else { "0" },
+        if d.upgrade { "1" } else { "0" },
+        d.plan.as_deref().unwrap_or("(none)")
     ));
     // Left over from an install whose commit did not run: its disk is good. Delete
     // only our working files; never touch <vhd>.
@@ -116,19 +128,48 @@ fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
         clear_leftover_journal(&p, host)?;
     }
     refuse_a_disk_set_aside(&p)?;
-    let existing = existing_disk(&p, d.overwrite)?;
-    let sidecar = open_sidecar(d)?;
     let table = chunked::read_table(d, host)?;
+    let mut journal = None;
+    if fsx::exists(&p.keep) {
+        journal = unkeep(&p, host)?;
+    }
+    let in_place = plan::disk_in_place(&p)?;
+    let plan = match d.plan.as_deref() {
+        // CheckStageVhd checked every chunk moments ago, in this same install.
+        Some(names::KEEP) if in_place == Some(d.expected.size) => Plan::Keep,
+        // It found another disk: no need to read it all again.
+        Some(names::DELTA) | Some(names::FULL) => plan::decide(d, None, host)?,
+        _ => plan::decide(d, table.as_ref(), host)?,
+    };
+    let source = match plan {
+        Plan::Keep => return keep(d, &p, host),
+        Plan::Delta(t, path) => Source::Delta(t, path),
+        Plan::Full => match (table, open_sidecar(d)?) {
+            (Some(t), _) => Source::Chunks(t),
+            (None, sidecar) => Source::Stream(sidecar),
+        },
+    };
     // From here on every step is journaled first.
-    let mut journal = begin_journal(&p, existing)?;
-    if existing {
+    let mut journal = match journal {
+        Some(j) => j,
+        None => begin_journal(&p, in_place.is_some())?,
+    };
+    if in_place.is_some() {
         move_existing_aside(&p, &mut journal, host)?;
     }
     let file = create_tmp(&p, d.expected.size)?;
     let started = Instant::now();
-    let how = match &table {
-        Some(t) => chunked::write_disk(d, &p, file, t, host)?,
-        None => {
+    let how = match source {
+        // The disk in place was the delta's base; it is at <vhd>.wspack-old now.
+        Source::Delta(t, path) => {
+            let delta = Sidecar {
+                path: Path::new(&path),
+                window: None,
+            };
+            delta::write_disk(d, &p, &p.old, delta, file, &t, host)?
+        }
+        Source::Chunks(t) => chunked::write_disk(d, &p, file, &t, host)?,
+        Source::Stream(sidecar) => {
             write_disk(d, &p, sidecar, file, host)?;
             "verified".to_string()
         }
@@ -146,6 +187,70 @@ fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
         size as f64 / 1048576.0 / secs.max(0.001)
     ));
     Ok(())
+}
+
+/// What the new disk is written from.
+enum Source {
+    /// The disk in place (the delta's base) plus the delta file (its path).
+    Delta(DeltaTable, String),
+    /// The full sidecar, chunk by chunk on every core.
+    Chunks(ChunkTable),
+    /// The full sidecar of a package without a chunk table, as one stream.
+    Stream(File),
+}
+
+/// The disk in place is this package's disk: nothing is written (no journal, so
+/// rollback leaves it too); the progress bar is filled at once.
+fn keep(d: &StageData, p: &Paths, host: &mut dyn Host) -> Result<(), Failure> {
+    let mut progress = Progress::new(host, &p.vhd, d.expected.size);
+    if !progress.update(d.expected.size) {
+        return Err(Failure::Cancelled("cancelled by the user".to_string()));
+    }
+    host.log(&format!(
+        "StageVhd: kept {}: it already is this package's disk ({} bytes, every chunk's SHA-256 as the package says); the sidecar was not read",
+        p.vhd.display(),
+        d.expected.size
+    ));
+    Ok(())
+}
+
+/// `<vhd>.wspack-keep` is there: CheckStageVhd linked the disk in place before the
+/// old version's removal. If that removal deleted `<vhd>`, the link is renamed
+/// back (journaled, for the log: a rollback leaves the old disk at `<vhd>`, where
+/// the old version's own rollback restores it as well); otherwise it is dropped.
+/// Returns the journal if one began.
+fn unkeep(p: &Paths, host: &mut dyn Host) -> Result<Option<Journal>, Failure> {
+    if fsx::exists(&p.vhd) {
+        let _ = fsx::remove_file(&p.keep);
+        host.log(&format!(
+            "StageVhd: {} is still there; dropped its second name {}",
+            p.vhd.display(),
+            p.keep.display()
+        ));
+        return Ok(None);
+    }
+    let mut journal = begin_journal(p, false)?;
+    fsx::rename_noreplace(&p.keep, &p.vhd).map_err(|e| {
+        Failure::error(
+            io_shown(&e, &p.vhd, 0),
+            format!(
+                "can't rename {} back to {}: {}",
+                p.keep.display(),
+                p.vhd.display(),
+                e
+            ),
+        )
+    })?;
+    if let Err(e) = journal.note("unkept") {
+        let _ = fsx::rename_noreplace(&p.vhd, &p.keep);
+        return Err(journal_failure(p, e));
+    }
+    host.log(&format!(
+        "StageVhd: the old version's removal deleted {}; renamed {} (the same disk) back to it",
+        p.vhd.display(),
+        p.keep.display()
+    ));
+    Ok(Some(journal))
 }
 
 /// Refuses while `<vhd>.wspack-old` exists: a disk set aside by an install that was
@@ -181,38 +286,6 @@ fn refuse_a_disk_set_aside(p: &Paths) -> Result<(), Failure> {
             what_to_do
         ),
     ))
-}
-
-/// Whether `<vhd>` exists (then it is replaced only with OVERWRITEVHD=1).
-fn existing_disk(p: &Paths, overwrite: bool) -> Result<bool, Failure> {
-    let vhd = p.vhd.display();
-    let existing = match fs::symlink_metadata(&p.vhd) {
-        Ok(m) if m.is_dir() => {
-            return Err(Failure::error(
-                Shown::WriteFailed { file: d_vhd(p) },
-                format!("{} is a folder, not a disk; remove it and retry", vhd),
-            ))
-        }
-        Ok(_) => true,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
-        Err(e) => {
-            return Err(Failure::error(
-                io_shown(&e, &p.vhd, 0),
-                format!("can't check {}: {}", vhd, e),
-            ))
-        }
-    };
-    if existing && !overwrite {
-        let shown = Shown::DiskExists {
-            disk: name_of(&d_vhd(p)).to_string(),
-            folder: folder_of(&d_vhd(p)).to_string(),
-        };
-        return Err(Failure::error(shown, format!(
-            "{} already exists; pass OVERWRITEVHD=1 to replace it (setup.exe OVERWRITEVHD=1 or msiexec /i <package>.msi OVERWRITEVHD=1)",
-            vhd
-        )));
-    }
-    Ok(existing)
 }
 
 fn open_sidecar(d: &StageData) -> Result<File, Failure> {

@@ -661,3 +661,4 @@ fn bench_stage_a_real_sidecar() {
 mod chunked;
 mod delta;
 mod existing;
+mod plan;

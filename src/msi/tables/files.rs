@@ -192,7 +192,8 @@ fn remove_file_table(internal_name: &str) -> TableData {
     ];
     let rows = [
         ("RemoveFileVhd", Some(""), INSTALLDIR),
-        // The runtime's files beside the disk (see runtime/README.md).
+        // The runtime's files beside the disk (see runtime/README.md). Not
+        // `.wspack-keep`: it must outlive this version's removal by a newer one.
         ("RemoveFileVhdJournal", Some(JOURNAL_SUFFIX), INSTALLDIR),
         ("RemoveFileVhdOld", Some(OLD_SUFFIX), INSTALLDIR),
         ("RemoveFileVhdTmp", Some(TMP_SUFFIX), INSTALLDIR),

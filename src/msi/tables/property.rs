@@ -87,12 +87,6 @@ properties! {
     /// Windows Installer's: the time.
     TIME = "Time";
 
-    /// SourceDir as it was when AppSearch looked for the sidecar there (UI only):
-    /// empty where Windows Installer sets SourceDir later, and then the sidecar is
-    /// not judged missing by the pages (the staging step still reports it).
-    SEARCHED_SOURCE_DIR = "WspackSearchedSourceDir";
-    /// Set by AppSearch (UI) to the sidecar's path when it is beside the package.
-    SIDECAR_FOUND = "WSPACK_SIDECAR_FOUND";
     /// Set by AppSearch (UI) to the path of a disk already in the default folder.
     VHD_FOUND = "WSPACK_VHD_FOUND";
     /// Where the disk will go (`[INSTALLDIR][WspackVhdName]`), set when Destination's Next is pressed.

@@ -33,6 +33,9 @@ pub const INSTALL_INITIALIZE: i32 = 1500;
 /// RemoveExistingProducts, right after InstallInitialize: the old version's
 /// removal is part of this transaction, so a failed upgrade rolls back to it.
 pub const REMOVE_EXISTING_PRODUCTS: i32 = INSTALL_INITIALIZE + 1;
+/// CheckStageVhd (the runtime's): after InstallValidate, before the transaction
+/// and the old version's removal, which deletes the disk it may link to keep.
+pub const CHECK_STAGE_VHD_SEQUENCE: i32 = INSTALL_VALIDATE + 50;
 /// ProcessComponents.
 pub const PROCESS_COMPONENTS: i32 = 1600;
 /// UnpublishFeatures.
@@ -66,8 +69,6 @@ pub const INSTALL_FINALIZE: i32 = 6600;
 /// CostFinalize resolves INSTALLDIR.
 pub const RESTORE_INSTALL_DIR: i32 = APP_SEARCH + 1;
 
-/// Notes whether SourceDir is known when AppSearch runs (UI only), right before it.
-pub const UI_NOTE_SOURCE_DIR: i32 = APP_SEARCH - 1;
 /// Ticks "Start MED-V now" (UI only), after AppSearch.
 pub const UI_SET_START_MEDV: i32 = RESTORE_INSTALL_DIR + 1;
 /// ResolveSource (UI only): SourceDir for the missing-sidecar page's text.
@@ -81,7 +82,6 @@ pub const UI_MAINTENANCE_WELCOME: i32 = EXECUTE_ACTION - 2;
 /// Progress: modeless, up while ExecuteAction runs.
 pub const UI_PROGRESS: i32 = EXECUTE_ACTION - 1;
 
-const _: () = assert!(FIND_RELATED_PRODUCTS < UI_NOTE_SOURCE_DIR);
 const _: () = assert!(UI_SET_START_MEDV < LAUNCH_CONDITIONS && UI_RESOLVE_SOURCE < FILE_COST);
 const _: () = assert!(MIGRATE_FEATURE_STATES < UI_SIDECAR_MISSING);
 

@@ -70,6 +70,7 @@ fn every_property_a_condition_or_text_names_is_known() {
         runtime::PROP_DISK_SHA256,
         runtime::PROP_SIDECAR,
         runtime::PROP_VHD_NAME,
+        wspack_contract::PLAN_PROPERTY,
     ];
     let known = |name: &str| {
         property::ALL.contains(&name)
@@ -147,7 +148,7 @@ fn without_the_runtime_there_is_no_binary_nor_staging_step() {
     let actions = &table(&with, "CustomAction").rows;
     assert_eq!(
         actions.len(),
-        runtime::staging_rows(&policy).custom_actions.len() + 5
+        runtime::staging_rows(&policy).custom_actions.len() + 4
     );
 }
 

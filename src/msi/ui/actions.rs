@@ -9,13 +9,12 @@ use super::messages::DEFAULT_FONT;
 use crate::msi::runtime::{PROP_VHD_NAME, TYPE_SET_PROPERTY};
 use crate::msi::tables::property::{
     COMMON_APP_DATA_FOLDER, DEFAULT_UI_FONT, DELETEDIFFDISKS, DISK_SIZE_TEXT, INSTALLDIR,
-    INSTALLED, PACKAGE_NAME, SEARCHED_SOURCE_DIR, SIDECAR_FOUND, SOURCE_DIR, START_MEDV,
-    SUPPRESSMEDVLAUNCH, VHD_FOUND, VHD_TARGET, WORKSPACE_NAME,
+    INSTALLED, PACKAGE_NAME, START_MEDV, SUPPRESSMEDVLAUNCH, VHD_FOUND, VHD_TARGET, WORKSPACE_NAME,
 };
 use crate::msi::tables::schema::{key, s};
 use crate::msi::tables::sequences::{
-    Sequences, UI_MAINTENANCE_WELCOME, UI_NOTE_SOURCE_DIR, UI_PROGRESS, UI_RESOLVE_SOURCE,
-    UI_SET_START_MEDV, UI_SIDECAR_MISSING, UI_WELCOME,
+    Sequences, UI_MAINTENANCE_WELCOME, UI_PROGRESS, UI_RESOLVE_SOURCE, UI_SET_START_MEDV,
+    UI_SIDECAR_MISSING, UI_WELCOME,
 };
 use crate::msi::tables::{
     app_search_columns, custom_action_columns, dr_locator_columns, property_columns,
@@ -23,14 +22,12 @@ use crate::msi::tables::{
 };
 use crate::msi::PackageSpec;
 use msi::{Column, Value};
+use wspack_contract::{plan, PLAN_PROPERTY};
 
 /// Sets [`VHD_TARGET`] to where the disk will go (Destination's Next).
 pub const SET_VHD_TARGET: &str = "WspackSetVhdTarget";
 /// Ticks "Start MED-V now" unless SUPPRESSMEDVLAUNCH=1.
 const SET_START_MEDV: &str = "WspackSetStartMedv";
-/// Notes SourceDir before AppSearch looks for the sidecar there.
-const NOTE_SOURCE_DIR: &str = "WspackNoteSourceDir";
-const SIDECAR_SIGNATURE: &str = "WspackSidecar";
 const VHD_SIGNATURE: &str = "WspackExistingVhd";
 
 /// Property, AppSearch, Signature, DrLocator, CustomAction and CheckBox rows.
@@ -38,15 +35,7 @@ pub fn action_tables(spec: &PackageSpec) -> Vec<TableData> {
     let ws = &spec.policy.workspace;
     let vhd = crate::msi::tables::vhd_name(spec);
     let default_dir = format!("[{COMMON_APP_DATA_FOLDER}]Microsoft\\Medv\\Workspace");
-    let searches = [
-        (
-            SIDECAR_FOUND,
-            SIDECAR_SIGNATURE,
-            spec.medv_file_name.as_str(),
-            format!("[{SOURCE_DIR}]"),
-        ),
-        (VHD_FOUND, VHD_SIGNATURE, vhd.as_str(), default_dir),
-    ];
+    let searches = [(VHD_FOUND, VHD_SIGNATURE, vhd.as_str(), default_dir)];
     let mut signature = Vec::new();
     let mut locator = Vec::new();
     for (_, sig, file, dir) in &searches {
@@ -98,11 +87,6 @@ fn custom_actions() -> TableData {
             format!("[{INSTALLDIR}][{PROP_VHD_NAME}]"),
         ),
         set(SET_START_MEDV, START_MEDV, "1".into()),
-        set(
-            NOTE_SOURCE_DIR,
-            SEARCHED_SOURCE_DIR,
-            format!("[{SOURCE_DIR}]"),
-        ),
     ];
     TableData::new("CustomAction", custom_action_columns(), rows)
 }
@@ -147,10 +131,9 @@ pub fn schedule(sequences: &mut Sequences) {
     sequences.install_ui_condition("CostFinalize", &first);
     let no_suppress = format!("{SUPPRESSMEDVLAUNCH}<>\"1\"");
     sequences.install_ui(SET_START_MEDV, Some(&no_suppress), UI_SET_START_MEDV);
-    // AppSearch must come before CostInitialize; where SourceDir is not known yet
-    // then, the sidecar is not judged missing here.
-    sequences.install_ui(NOTE_SOURCE_DIR, Some(&first), UI_NOTE_SOURCE_DIR);
-    let missing = format!("{SEARCHED_SOURCE_DIR} AND NOT {SIDECAR_FOUND}");
+    // PlanStageVhd (the runtime's, after CostFinalize) judges the sidecar missing
+    // only when no disk in place or delta can stand in for it.
+    let missing = format!("{PLAN_PROPERTY} = \"{}\"", plan::MISSING);
     let sidecar_missing = format!("{first} AND {missing}");
     sequences.install_ui(SIDECAR_MISSING, Some(&sidecar_missing), UI_SIDECAR_MISSING);
     let welcome = format!("{first} AND NOT ({missing})");

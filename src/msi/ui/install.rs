@@ -83,7 +83,12 @@ fn welcome() -> Dialog {
 }
 
 fn destination() -> Dialog {
-    let exists = format!("{VHD_FOUND} ~= {VHD_TARGET} AND NOT {UPGRADE_PROPERTY}");
+    // A disk that is this package's own is kept without asking.
+    let exists = format!(
+        "{VHD_FOUND} ~= {VHD_TARGET} AND NOT {UPGRADE_PROPERTY} AND {} <> \"{}\"",
+        wspack_contract::PLAN_PROPERTY,
+        wspack_contract::plan::KEEP
+    );
     let d = Dialog::new(DESTINATION)
         .header(t("destination.title"), t("destination.description"))
         .text("Label", [20, 60, 330, 15], t("destination.label"))

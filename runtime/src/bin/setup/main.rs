@@ -4,7 +4,10 @@
 //! means what it means to msiexec. With no .msi, or several, it says so in a
 //! message box (unless a quiet switch /q... /quiet /passive was given) and on
 //! stderr, and exits with 1603. The same happens when the sidecar `<stem>.medv` is not
-//! beside `<stem>.msi`: the install would fail on it after asking its questions.
+//! beside `<stem>.msi` and nothing can stand in for it: no update `<stem>.delta.medv`
+//! beside it and no workspace disk `<stem>.vhd` staged in the default folder (a
+//! version that changes only the policy installs from the `.msi` alone; the
+//! package's own check then decides, before it writes anything).
 //!
 //! A one-file setup EXE (`<internal_name>-setup.exe`) carries the package after its
 //! own bytes (see `bundle`): it extracts only the `.msi` into a temporary folder,
@@ -71,12 +74,16 @@ pub fn pick_msi(dir: &str, names: &[String]) -> Result<String, String> {
 
 /// The sidecar the package `msi` (a file name) reads: `<stem>.medv`.
 pub fn sidecar_name(msi: &str) -> String {
-    let stem = if msi.to_ascii_lowercase().ends_with(".msi") {
+    format!("{}.medv", stem(msi))
+}
+
+/// The package's file name without `.msi`: the workspace's internal name.
+fn stem(msi: &str) -> &str {
+    if msi.to_ascii_lowercase().ends_with(".msi") {
         &msi[..msi.len() - 4]
     } else {
         msi
-    };
-    format!("{}.medv", stem)
+    }
 }
 
 /// The message for a sidecar that is not beside its package in `dir`.
@@ -85,6 +92,15 @@ pub fn missing_sidecar(medv: &str, msi: &str, dir: &str) -> String {
         "{} must be in the same folder as {} ({}).\n\nCopy both files together and run setup again.",
         medv, msi, dir
     )
+}
+
+/// Whether the install needs the sidecar for sure: it is not in `dir`, no delta
+/// is, and `staged` (the disk in the default folder, if known) does not exist.
+pub fn sidecar_needed(dir: &std::path::Path, msi: &str, staged: Option<&std::path::Path>) -> bool {
+    let beside = |name: String| dir.join(name).is_file();
+    !beside(sidecar_name(msi))
+        && !beside(format!("{}.delta.medv", stem(msi)))
+        && !staged.map_or(false, |p| p.is_file())
 }
 
 /// The property that tells the install where the sidecar is inside this EXE
@@ -223,8 +239,12 @@ fn msi_beside(dir: &std::path::Path, q: bool) -> std::path::PathBuf {
         Ok(m) => m,
         Err(e) => fail(&e, q),
     };
-    let medv = sidecar_name(&msi);
-    if !dir.join(&medv).is_file() {
+    let staged = std::env::var_os("ProgramData").map(|d| {
+        let vhd = format!("Microsoft\\Medv\\Workspace\\{}.vhd", stem(&msi));
+        std::path::Path::new(&d).join(vhd)
+    });
+    if sidecar_needed(dir, &msi, staged.as_deref()) {
+        let medv = sidecar_name(&msi);
         fail(&missing_sidecar(&medv, &msi, &dir.display().to_string()), q);
     }
     dir.join(msi)
@@ -315,6 +335,23 @@ mod tests {
         assert!(pick_msi("C:\\d", &v(&["a.msi", "b.msi"]))
             .unwrap_err()
             .contains("2 installer packages"));
+    }
+
+    #[test]
+    fn the_sidecar_is_needed_only_when_nothing_stands_in_for_it() {
+        let dir = std::env::temp_dir().join(format!("wspack-setup-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let staged = dir.join("staged.vhd");
+        assert!(sidecar_needed(&dir, "ws.msi", None));
+        assert!(sidecar_needed(&dir, "ws.msi", Some(&staged)));
+        std::fs::write(&staged, b"disk").unwrap();
+        assert!(!sidecar_needed(&dir, "ws.msi", Some(&staged)));
+        std::fs::write(dir.join("ws.delta.medv"), b"delta").unwrap();
+        assert!(!sidecar_needed(&dir, "ws.MSI", None));
+        std::fs::remove_file(dir.join("ws.delta.medv")).unwrap();
+        std::fs::write(dir.join("ws.medv"), b"sidecar").unwrap();
+        assert!(!sidecar_needed(&dir, "ws.msi", None));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -7,7 +7,7 @@ use wspack_contract::chunks::{Chunk, ChunkTable};
 const CHUNK: usize = 256 * 1024;
 
 /// A chunked sidecar of `data` (one gzip member per chunk) and its table.
-fn chunked(data: &[u8], chunk: usize) -> (Vec<u8>, ChunkTable) {
+pub(super) fn chunked(data: &[u8], chunk: usize) -> (Vec<u8>, ChunkTable) {
     let mut out = Vec::new();
     let mut chunks = Vec::new();
     for (i, piece) in data.chunks(chunk).enumerate() {
