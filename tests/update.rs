@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{ok, require_tool as require, run, sha256_hex};
+use support::{dd_random, ok, random_fixed_vhd, require_tool as require, run, sha256_hex};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -43,25 +43,9 @@ fn policy(version: &str, second: bool) -> String {
 
 /// A folder with `disk.vhd`: a fixed VHD of `mib` MiB, all but its last MiB random.
 fn workspace(mib: u64) -> tempfile::TempDir {
-    require("qemu-img", "qemu-utils");
     let dir = tempfile::tempdir().unwrap();
-    let disk = dir.path().join("disk.vhd");
-    ok(Command::new("qemu-img")
-        .args(["create", "-q", "-f", "vpc", "-o", "subformat=fixed"])
-        .arg(&disk)
-        .arg(format!("{mib}M")));
-    dd_random(&disk, 0, mib - 1);
+    random_fixed_vhd(&dir.path().join("disk.vhd"), mib);
     dir
-}
-
-/// Overwrites `count` MiB of `file` at MiB `seek` with random bytes, in place.
-fn dd_random(file: &Path, seek: u64, count: u64) {
-    ok(Command::new("dd")
-        .arg("if=/dev/urandom")
-        .arg(format!("of={}", file.display()))
-        .args(["bs=1M", "conv=notrunc", "status=none"])
-        .arg(format!("seek={seek}"))
-        .arg(format!("count={count}")));
 }
 
 fn manifest(out: &Path) -> Value {

@@ -559,6 +559,7 @@ fn msiexec_install_upgrade_overwrite_and_uninstall() {
     the_same_package_again_stages_nothing(&p);
     let planted = upgrade_stages_the_new_disk_and_keeps_diff_disks(&p);
     uninstall_removes_all_but_diff_disks(&p, &planted);
+    the_package_s_own_disk_in_place_is_kept(&p);
     a_disk_in_place_is_refused_and_kept(&p);
     a_damaged_overwrite_restores_the_old_disk(&p);
     a_good_overwrite_replaces_the_disk(&p);
@@ -688,6 +689,39 @@ fn uninstall_removes_all_but_diff_disks(p: &Packages, planted: &(Vec<PathBuf>, V
             f.display()
         );
     }
+}
+
+/// The package's own disk copied into place in advance (by an admin, or left by an
+/// earlier install): kept as it is (the same file), without OVERWRITEVHD and
+/// without the sidecar; the uninstall then removes it.
+fn the_package_s_own_disk_in_place_is_kept(p: &Packages) {
+    use std::os::unix::fs::MetadataExt;
+    let vhd = staged_vhd(&p.wine);
+    fs::create_dir_all(vhd.parent().unwrap()).unwrap();
+    fs::copy(&p.disk_a, &vhd).unwrap();
+    let inode = fs::metadata(&vhd).unwrap().ino();
+    let only_msi = p.ws.path("msi-only");
+    fs::create_dir_all(&only_msi).unwrap();
+    fs::copy(
+        p.pkg_a.join(format!("{INTERNAL}.msi")),
+        only_msi.join(format!("{INTERNAL}.msi")),
+    )
+    .unwrap();
+    let msi = p.wine.win_path(&only_msi.join(format!("{INTERNAL}.msi")));
+    let run = p.wine.msiexec(&["/i", &msi, "/qn"]);
+    assert!(run.log_says_success(), "{}", run.log);
+    assert!(run.log.contains("StageVhd: kept"), "{}", run.log);
+    assert_eq!(
+        fs::metadata(&vhd).unwrap().ino(),
+        inode,
+        "the disk was rewritten"
+    );
+    assert_staged(&p.wine, &p.disk_a);
+    support::wine::assert_policy_in_registry(&p.wine, &p.v1);
+    let run = p.wine.msiexec(&["/x", &product_code(&p.pkg_a), "/qn"]);
+    assert!(run.log_says_success(), "{}", run.log);
+    assert!(!vhd.exists());
+    assert_eq!(leftovers_except_diff(&p.wine), Vec::<String>::new());
 }
 
 /// A disk already in place (left by an earlier install, or copied by hand):

@@ -10,7 +10,7 @@
 mod support;
 
 use support::wine::{MsiRun, Wine};
-use support::{ok, require_tool as require, sha256_file};
+use support::{dd_random, ok, random_fixed_vhd, require_tool as require, sha256_file};
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -30,17 +30,12 @@ struct Work {
 
 impl Work {
     fn new() -> Work {
-        require("qemu-img", "qemu-utils");
         require("msibuild", "msitools");
         let w = Work {
             dir: tempfile::tempdir().unwrap(),
         };
         let disk = w.path("disk-a.vhd");
-        ok(Command::new("qemu-img")
-            .args(["create", "-q", "-f", "vpc", "-o", "subformat=fixed"])
-            .arg(&disk)
-            .arg(format!("{DISK_MIB}M")));
-        dd_random(&disk, 0, DISK_MIB - 1);
+        random_fixed_vhd(&disk, DISK_MIB);
         // Disk B: disk A with 1 MiB changed in the middle.
         fs::copy(&disk, w.path("disk-b.vhd")).unwrap();
         dd_random(&w.path("disk-b.vhd"), DISK_MIB / 2, 1);
@@ -100,15 +95,6 @@ fn policy(version: &str, disk: &str, second: bool) -> String {
         "[workspace]\nname = \"Update Test\"\ninternal_name = \"{INTERNAL}\"\nversion = \"{version}\"\n\
          manufacturer = \"Contoso\"\nvhd = \"{disk}\"\n\n[vm]\n{vm}"
     )
-}
-
-fn dd_random(file: &Path, seek_mib: u64, count_mib: u64) {
-    ok(Command::new("dd")
-        .arg("if=/dev/urandom")
-        .arg(format!("of={}", file.display()))
-        .args(["bs=1M", "conv=notrunc", "status=none"])
-        .arg(format!("seek={seek_mib}"))
-        .arg(format!("count={count_mib}")));
 }
 
 fn staged(wine: &Wine) -> PathBuf {

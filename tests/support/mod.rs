@@ -166,3 +166,24 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn sha256_file(path: &Path) -> String {
     sha256_hex(&std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display())))
 }
+
+/// A fixed VHD of `mib` MiB made by qemu-img, all but its last MiB (the footer's)
+/// random bytes written by dd.
+pub fn random_fixed_vhd(path: &Path, mib: u64) {
+    require_tool("qemu-img", "qemu-utils");
+    ok(std::process::Command::new("qemu-img")
+        .args(["create", "-q", "-f", "vpc", "-o", "subformat=fixed"])
+        .arg(path)
+        .arg(format!("{mib}M")));
+    dd_random(path, 0, mib - 1);
+}
+
+/// Overwrites `count` MiB of `file` at MiB `seek` with random bytes, in place.
+pub fn dd_random(file: &Path, seek: u64, count: u64) {
+    ok(std::process::Command::new("dd")
+        .arg("if=/dev/urandom")
+        .arg(format!("of={}", file.display()))
+        .args(["bs=1M", "conv=notrunc", "status=none"])
+        .arg(format!("seek={seek}"))
+        .arg(format!("count={count}")));
+}

@@ -89,22 +89,30 @@ pub(super) fn run(
         pool: &pool,
     };
     std::thread::scope(|scope| {
-        let mut started = 0;
+        let mut workers = Vec::new();
         let mut spawn_error = None;
         for _ in 0..jobs {
             let tx = tx.clone();
             let shared = &shared;
             match std::thread::Builder::new().spawn_scoped(scope, move || worker(shared, tx)) {
-                Ok(_) => started += 1,
+                Ok(w) => workers.push(w),
                 Err(e) => spawn_error = Some(e),
             }
         }
         drop(tx);
-        match spawn_error {
+        let result = match spawn_error {
             // Fewer threads than cores is fine; none is not.
-            Some(e) if started == 0 => Err(ChunkFailure::Threads(e)),
+            Some(e) if workers.is_empty() => Err(ChunkFailure::Threads(e)),
             _ => collect(plan, rx, &shared, progress),
+        };
+        // Join each thread by its handle: that waits until the system thread has
+        // ended. The scope alone waits only for the closures, and a thread still on
+        // its way out of this DLL when the installer unloads it crashes the
+        // custom-action host (seen under Wine: the rollback action then never ran).
+        for w in workers {
+            let _ = w.join();
         }
+        result
     })
 }
 
