@@ -482,8 +482,6 @@ fn sequences_searches_and_custom_actions() {
                 "CostFinalize\tNOT Installed\t1000",
                 "ResolveSource\tNOT Installed\t810",
                 "WspackSetStartMedv\tSUPPRESSMEDVLAUNCH<>\"1\"\t52",
-                "SetCheckStageVhd\tNOT Installed\t1010",
-                "PlanStageVhd\tNOT Installed\t1011",
                 "SidecarMissingDlg\tNOT Installed AND WspackPlan = \"missing\"\t1296",
                 "WelcomeDlg\tNOT Installed AND NOT (WspackPlan = \"missing\")\t1297",
                 "MaintenanceWelcomeDlg\tInstalled\t1298",
@@ -532,7 +530,6 @@ fn sequences_searches_and_custom_actions() {
         ],
         &rows(&[
             "MedvHostExe\t\t[ProgramFiles64Folder]Microsoft Enterprise Desktop Virtualization\t0",
-            "WspackSidecar\t\t[SourceDir]\t0",
             "WspackExistingVhd\t\t[CommonAppDataFolder]Microsoft\\Medv\\Workspace\t0",
         ]),
     );
@@ -546,7 +543,6 @@ fn sequences_searches_and_custom_actions() {
         ],
         &rows(&[
             "MedvHostExe\tMedvHost.exe\t\t\t\t\t\t\t",
-            "WspackSidecar\tCONT~5BB.MED|contoso-fin.medv\t\t\t\t\t\t\t",
             "WspackExistingVhd\tCONT~FDD.VHD|contoso-fin.vhd\t\t\t\t\t\t\t",
         ]),
     );
@@ -563,7 +559,6 @@ fn sequences_searches_and_custom_actions() {
             "RestoreInstallDir\t51\tINSTALLDIR\t[WSPACK_SAVEDDIR]",
             "WspackSetVhdTarget\t51\tWspackVhdTarget\t[INSTALLDIR][WspackVhdName]",
             "WspackSetStartMedv\t51\tWspackStartMedv\t1",
-            "WspackNoteSourceDir\t51\tWspackSearchedSourceDir\t[SourceDir]",
         ]),
     );
     expect_table(
@@ -747,7 +742,6 @@ fn runtime_rows_are_added() {
             "RestoreInstallDir\t51\tINSTALLDIR\t[WSPACK_SAVEDDIR]",
             "WspackSetVhdTarget\t51\tWspackVhdTarget\t[INSTALLDIR][WspackVhdName]",
             "WspackSetStartMedv\t51\tWspackStartMedv\t1",
-            "WspackNoteSourceDir\t51\tWspackSearchedSourceDir\t[SourceDir]",
             "StageVhd\t3073\tWspackRuntime\tStageVhd",
             "SetStageVhdData\t51\tStageVhd\tdst=[INSTALLDIR];src=[OriginalDatabase]",
         ]),
