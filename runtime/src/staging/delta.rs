@@ -6,6 +6,7 @@
 //! staged disk (changed since it was installed: the full sidecar is needed) or
 //! the delta file (damaged: copy it again).
 
+use super::chunked::TableRow;
 use super::stage_vhd::{io_shown, mib, Failure, Progress};
 use super::{Host, Paths};
 use crate::data::StageData;
@@ -23,37 +24,19 @@ pub(super) fn read_table(
     d: &StageData,
     host: &mut dyn Host,
 ) -> Result<Option<DeltaTable>, Failure> {
-    if d.msi.is_empty() {
-        host.log("StageVhd: no msi= in CustomActionData, so no delta table");
-        return Ok(None);
-    }
-    let bytes = match host.binary(&d.msi, DELTA_TABLE_BINARY) {
-        Ok(Some(b)) => b,
-        Ok(None) => {
-            host.log(&format!(
-                "StageVhd: {} has no {} row (built without --base): no delta",
-                d.msi, DELTA_TABLE_BINARY
-            ));
-            return Ok(None);
-        }
-        Err(e) => {
-            host.log(&format!(
-                "StageVhd: can't read the delta table from {}: {}; not using a delta",
-                d.msi, e
-            ));
-            return Ok(None);
-        }
+    let row = TableRow {
+        name: DELTA_TABLE_BINARY,
+        what: "delta table",
+        absent: "built without --base",
+        otherwise: "no delta",
     };
-    let table = DeltaTable::decode(&bytes)
-        .map_err(|e| e.to_string())
-        .and_then(|t| parallel::check_delta(&t, d.expected.size).map(|()| t))
-        .map_err(|e| {
-            Failure::error(Shown::package_damaged(&d.msi), format!(
-                "the delta table in {} (Binary row {}) does not fit this package: {}; the package is damaged, build it again",
-                d.msi, DELTA_TABLE_BINARY, e
-            ))
-        })?;
-    Ok(Some(table))
+    match row.read(d, host) {
+        Some(bytes) => DeltaTable::decode(&bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|t| parallel::check_delta(&t, d.expected.size).map(|()| Some(t)))
+            .map_err(|e| row.damaged(d, e)),
+        None => Ok(None),
+    }
 }
 
 /// Stages the new disk of `table` into `file` (`<vhd>.wspack-tmp`, already sized
