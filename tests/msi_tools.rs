@@ -259,6 +259,8 @@ fn property_and_registry_tables() {
             format!("Reg013_Diagnostics_EventLogLevel\t2\t{k}\\Diagnostics\tEventLogLevel\t#4\t{c}"),
             // Not policy: where this install staged the disk, for uninstall and upgrades.
             format!("RegRememberInstallDir\t2\tSOFTWARE\\wspack\\Workspaces\\contoso-fin\tInstallDir\t[INSTALLDIR]\t{c}"),
+            // Not policy: the installed version, for an older package's refusal.
+            format!("RegRememberVersion\t2\tSOFTWARE\\wspack\\Workspaces\\contoso-fin\tVersion\t[ProductVersion]\t{c}"),
         ],
     );
 }
@@ -403,7 +405,8 @@ fn remove_file_reserve_cost_upgrade_and_launch_tables() {
             "VersionNT >= 601\t[ProductName] requires Windows 7 or later.",
             "VersionNT64\t[ProductName] requires 64-bit Windows.",
             "Privileged\t[ProductName] must be installed by an administrator.",
-            "NOT WSPACK_NEWER_FOUND\tA newer version of [ProductName] is already installed. Uninstall it first to install this version.",
+            "NOT WSPACK_NEWER_FOUND OR NOT WSPACK_INSTALLED_VERSION\t[ProductName] [WSPACK_INSTALLED_VERSION] is already installed, which is newer than this package ([ProductVersion]). To install [ProductVersion], uninstall [WSPACK_INSTALLED_VERSION] first in Programs and Features.",
+            "NOT WSPACK_NEWER_FOUND OR WSPACK_INSTALLED_VERSION\tA newer version of [ProductName] is already installed. To install [ProductVersion], uninstall it first in Programs and Features.",
         ]),
     );
 }
@@ -479,8 +482,6 @@ fn sequences_searches_and_custom_actions() {
                 "CostFinalize\tNOT Installed\t1000",
                 "ResolveSource\tNOT Installed\t810",
                 "WspackSetStartMedv\tSUPPRESSMEDVLAUNCH<>\"1\"\t52",
-                "SetCheckStageVhd\tNOT Installed\t1010",
-                "PlanStageVhd\tNOT Installed\t1011",
                 "SidecarMissingDlg\tNOT Installed AND WspackPlan = \"missing\"\t1296",
                 "WelcomeDlg\tNOT Installed AND NOT (WspackPlan = \"missing\")\t1297",
                 "MaintenanceWelcomeDlg\tInstalled\t1298",
@@ -499,6 +500,7 @@ fn sequences_searches_and_custom_actions() {
         ],
         &rows(&[
             "MEDVHOSTEXE\tMedvHostExe",
+            "WSPACK_INSTALLED_VERSION\tSavedVersion",
             "WSPACK_SAVEDDIR\tSavedInstallDir",
             "WSPACK_VHD_FOUND\tWspackExistingVhd",
         ]),
@@ -512,7 +514,11 @@ fn sequences_searches_and_custom_actions() {
             "s72\ti2\ts255\tS255\tI2",
             "RegLocator\tSignature_",
         ],
-        &rows(&["SavedInstallDir\t2\tSOFTWARE\\wspack\\Workspaces\\contoso-fin\tInstallDir\t16"]),
+        &rows(&[
+            "SavedInstallDir\t2\tSOFTWARE\\wspack\\Workspaces\\contoso-fin\tInstallDir\t16",
+            // The installed version, as it is (2), for the downgrade message.
+            "SavedVersion\t2\tSOFTWARE\\wspack\\Workspaces\\contoso-fin\tVersion\t18",
+        ]),
     );
     expect_table(
         p,
@@ -524,7 +530,6 @@ fn sequences_searches_and_custom_actions() {
         ],
         &rows(&[
             "MedvHostExe\t\t[ProgramFiles64Folder]Microsoft Enterprise Desktop Virtualization\t0",
-            "WspackSidecar\t\t[SourceDir]\t0",
             "WspackExistingVhd\t\t[CommonAppDataFolder]Microsoft\\Medv\\Workspace\t0",
         ]),
     );
@@ -538,7 +543,6 @@ fn sequences_searches_and_custom_actions() {
         ],
         &rows(&[
             "MedvHostExe\tMedvHost.exe\t\t\t\t\t\t\t",
-            "WspackSidecar\tCONT~5BB.MED|contoso-fin.medv\t\t\t\t\t\t\t",
             "WspackExistingVhd\tCONT~FDD.VHD|contoso-fin.vhd\t\t\t\t\t\t\t",
         ]),
     );
@@ -555,7 +559,6 @@ fn sequences_searches_and_custom_actions() {
             "RestoreInstallDir\t51\tINSTALLDIR\t[WSPACK_SAVEDDIR]",
             "WspackSetVhdTarget\t51\tWspackVhdTarget\t[INSTALLDIR][WspackVhdName]",
             "WspackSetStartMedv\t51\tWspackStartMedv\t1",
-            "WspackNoteSourceDir\t51\tWspackSearchedSourceDir\t[SourceDir]",
         ]),
     );
     expect_table(
@@ -739,7 +742,6 @@ fn runtime_rows_are_added() {
             "RestoreInstallDir\t51\tINSTALLDIR\t[WSPACK_SAVEDDIR]",
             "WspackSetVhdTarget\t51\tWspackVhdTarget\t[INSTALLDIR][WspackVhdName]",
             "WspackSetStartMedv\t51\tWspackStartMedv\t1",
-            "WspackNoteSourceDir\t51\tWspackSearchedSourceDir\t[SourceDir]",
             "StageVhd\t3073\tWspackRuntime\tStageVhd",
             "SetStageVhdData\t51\tStageVhd\tdst=[INSTALLDIR];src=[OriginalDatabase]",
         ]),
@@ -822,7 +824,7 @@ fn inspect_reads_back_what_was_written() {
         Some(r"[CommonAppDataFolder]Microsoft\Medv\Workspace")
     );
     assert!(inspection.install_properties.iter().all(|p| p.secure));
-    assert_eq!(inspection.launch_conditions.len(), 4);
+    assert_eq!(inspection.launch_conditions.len(), 5);
 
     // Text and JSON through the real binary.
     let out = Command::new(env!("CARGO_BIN_EXE_wspack"))

@@ -304,6 +304,20 @@ fn upgrade_then_downgrade(f: &Fixture) {
         run.log
     );
     assert_eq!(run.code, Some(1603 % 256), "msiexec exits 1603");
+    // The installed version, remembered by 1.1.0, for the refusal to name (Wine
+    // shows a launch condition's text only in a message box, never in the log:
+    // tests/wine_ui.rs reads it there).
+    assert_eq!(
+        f.wine
+            .reg_query(SAVED_DIR_KEY)
+            .expect("the version is remembered")[SAVED_DIR_KEY]
+            .get("Version"),
+        Some(&RegQueryData::Sz("1.1.0".into()))
+    );
+    assert_eq!(
+        run.property("WSPACK_INSTALLED_VERSION").as_deref(),
+        Some("1.1.0")
+    );
     f.assert_installed(&f.p110, "after refused downgrade");
 
     let run = f.uninstall(&product_code(&f.p110), "uninstall 1.1.0");

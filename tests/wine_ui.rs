@@ -5,12 +5,15 @@
 //! One prefix, scenarios in order:
 //! 1. install with Enter on every page (the agent is there: "Start MED-V now" is
 //!    ticked and starts it); the staged disk and the registry are checked;
-//! 2. maintenance → Remove, box not ticked: the users' differencing disks stay;
-//! 3. a disk already in place: the Replace page, then the new disk is staged;
-//! 4. maintenance → Remove with "also delete users' differencing disks";
-//! 5. no sidecar beside the package: the page that names it, nothing installed;
-//! 6. Cancel on the Ready page: the cancelled page, nothing written;
-//! 7. a 128 MiB disk: the progress page reads "contoso.vhd: n of 128 MiB".
+//! 2. an older version (0.9.0) opened: the refusal names both versions;
+//! 3. maintenance → Remove, box not ticked: the users' differencing disks stay;
+//! 4. a disk already in place: the Replace page, then the new disk is staged;
+//! 5. maintenance → Remove with "also delete users' differencing disks";
+//! 6. no sidecar beside the package: the page that names it, nothing installed;
+//! 7. Cancel on the Ready page: the cancelled page, nothing written;
+//! 8. a damaged sidecar: the message box says so in plain words, the log has the
+//!    technical line, nothing is installed;
+//! 9. a 128 MiB disk: the progress page reads "contoso.vhd: n of 128 MiB".
 //!
 //! `WSPACK_SCREENSHOTS=DIR` saves each page as DIR/<page>.png (scripts/screenshots.sh).
 
@@ -36,6 +39,10 @@ struct Package {
 }
 
 fn build_package(work: &Path, label: &str, mib: usize) -> Package {
+    build_version(work, label, mib, "1.0.0")
+}
+
+fn build_version(work: &Path, label: &str, mib: usize, version: &str) -> Package {
     let src = work.join(label);
     fs::create_dir_all(&src).unwrap();
     let disk = src.join("disk.vhd");
@@ -43,7 +50,8 @@ fn build_package(work: &Path, label: &str, mib: usize) -> Package {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/contoso/workspace.toml");
     let toml = fs::read_to_string(example)
         .unwrap()
-        .replace("vhd = \"guest.vhd\"", "vhd = \"disk.vhd\"");
+        .replace("vhd = \"guest.vhd\"", "vhd = \"disk.vhd\"")
+        .replace("version = \"1.0.0\"", &format!("version = \"{version}\""));
     fs::write(src.join("workspace.toml"), toml).unwrap();
     let dir = work.join(format!("{label}-out"));
     let run = Command::new(WSPACK)
@@ -174,7 +182,28 @@ fn wait_for(mut done: impl FnMut() -> bool, what: &str) {
     }
 }
 
-/// Scenarios 2 and 4: maintenance → Remove, with or without the diff-disk box.
+/// Scenario 2: the older 0.9.0 opened while 1.0.0 is installed: a message that
+/// names both versions and what to do; nothing changes.
+fn downgrade_refused(screen: &Screen, wine: &Wine, older: &Package) {
+    let msi = wine.win_path(&older.dir.join("contoso.msi"));
+    let run = screen.msiexec(wine, &["/i", &msi]);
+    screen.message_box(
+        &[
+            &format!("{NAME} 1.0.0 is already installed"),
+            "newer than this package (0.9.0)",
+            "To install 0.9.0, uninstall 1.0.0 first",
+        ],
+        "downgrade",
+    );
+    screen.key_in_message_box("Return");
+    screen.page(&["could not finish"], "");
+    screen.key("Return");
+    let result = run.finish();
+    assert!(!result.log_says_success(), "{}", result.log);
+    // 1.0.0 stays: the next scenario removes it through its maintenance pages.
+}
+
+/// Scenarios 3 and 5: maintenance → Remove, with or without the diff-disk box.
 fn remove_from_maintenance(screen: &Screen, wine: &Wine, msi: &str, delete_diff: bool) {
     let planted = plant_diff_disks(wine);
     let run = screen.msiexec(wine, &["/i", msi]);
@@ -230,7 +259,7 @@ fn plant_diff_disks(wine: &Wine) -> Vec<PathBuf> {
     planted
 }
 
-/// Scenario 3: a disk already in the folder: the Replace page; Replace stages ours.
+/// Scenario 4: a disk already in the folder: the Replace page; Replace stages ours.
 fn replace_a_disk_already_there(screen: &Screen, wine: &Wine, pkg: &Package, msi: &str) {
     fs::create_dir_all(workspace_dir(wine)).unwrap();
     fs::write(staged(wine), b"an older disk copied by hand").unwrap();
@@ -257,7 +286,7 @@ fn replace_a_disk_already_there(screen: &Screen, wine: &Wine, pkg: &Package, msi
     assert_eq!(files_in(&workspace_dir(wine)), [format!("{INTERNAL}.vhd")]);
 }
 
-/// Scenario 5: the package without its sidecar: a page that names the file and the
+/// Scenario 6: the package without its sidecar: a page that names the file and the
 /// folder, then the cancelled page; nothing is installed.
 fn missing_sidecar(screen: &Screen, wine: &Wine, pkg: &Package, work: &Path) {
     let lone = work.join("lone");
@@ -279,7 +308,7 @@ fn missing_sidecar(screen: &Screen, wine: &Wine, pkg: &Package, work: &Path) {
     assert_nothing_installed(wine, "without the sidecar");
 }
 
-/// Scenario 6: Cancel on the Ready page, then Yes: the cancelled page, nothing written.
+/// Scenario 7: Cancel on the Ready page, then Yes: the cancelled page, nothing written.
 /// (Under Wine a Cancel during staging is not seen: Wine's installer answers every
 /// progress message with "go on", so the staging action never gets IDCANCEL.)
 fn cancel_before_install(screen: &Screen, wine: &Wine, msi: &str) {
@@ -297,7 +326,55 @@ fn cancel_before_install(screen: &Screen, wine: &Wine, msi: &str) {
     assert_nothing_installed(wine, "after Cancel");
 }
 
-/// Scenario 7: a 128 MiB disk: the progress page shows the staging step's words.
+/// Scenario 8: a sidecar damaged in the middle: staging stops, the message box
+/// names the file and what to do, without the runtime's internal words; the log
+/// keeps the technical line; the install rolls back.
+fn damaged_sidecar(screen: &Screen, wine: &Wine, pkg: &Package, work: &Path) {
+    let folder = work.join("damaged");
+    fs::create_dir_all(&folder).unwrap();
+    fs::copy(pkg.dir.join("contoso.msi"), folder.join("contoso.msi")).unwrap();
+    let mut medv = fs::read(pkg.dir.join("contoso.medv")).unwrap();
+    let middle = medv.len() / 2;
+    medv[middle] ^= 0x55;
+    fs::write(folder.join("contoso.medv"), medv).unwrap();
+    let msi = wine.win_path(&folder.join("contoso.msi"));
+    let run = screen.msiexec(wine, &["/i", &msi]);
+    screen.page(&[NAME], "");
+    screen.press("Return");
+    screen.press("Return");
+    screen.key("Return");
+    let said = screen.message_box(
+        &["contoso.me", "damaged", "Copy the package folder again"],
+        "damaged-sidecar",
+    );
+    for internal in [
+        "StageVhd",
+        "os error",
+        "LocalSystem",
+        "CustomActionData",
+        "OVERWRITEVHD",
+        "25003",
+    ] {
+        assert!(
+            !said.contains(internal),
+            "the message box says {internal}: {said}"
+        );
+    }
+    screen.key_in_message_box("Return");
+    screen.page(&["could not finish", "not changed"], "");
+    screen.key("Return");
+    let result = run.finish();
+    assert!(!result.log_says_success(), "{}", result.log);
+    assert!(
+        result.log.contains("wspack StageVhd: chunk")
+            && result.log.contains(r"\damaged\contoso.medv"),
+        "the log keeps the technical line:\n{}",
+        result.log
+    );
+    assert_nothing_installed(wine, "after a damaged sidecar");
+}
+
+/// Scenario 9: a 128 MiB disk: the progress page shows the staging step's words.
 fn progress_of_a_big_disk(screen: &Screen, wine: &Wine, big: &Package) {
     let msi = wine.win_path(&big.dir.join("contoso.msi"));
     let run = screen.msiexec(wine, &["/i", &msi]);
@@ -354,11 +431,12 @@ fn the_pages_a_person_sees() {
         .tempdir()
         .unwrap();
     // The 128 MiB package is built while Wine boots.
-    let (pkg, big, wine) = std::thread::scope(|s| {
+    let (pkg, big, older, wine) = std::thread::scope(|s| {
         let big = s.spawn(|| build_package(work.path(), "big", 128));
         let wine = Wine::new();
         let pkg = build_package(work.path(), "small", 12);
-        (pkg, big.join().unwrap(), wine)
+        let older = build_version(work.path(), "older", 1, "0.9.0");
+        (pkg, big.join().unwrap(), older, wine)
     });
     let screen = Screen::start();
     screen.use_virtual_desktop(&wine);
@@ -367,11 +445,13 @@ fn the_pages_a_person_sees() {
 
     let msi = wine.win_path(&pkg.dir.join("contoso.msi"));
     install_with_enter(&screen, &wine, &pkg, &msi);
+    downgrade_refused(&screen, &wine, &older);
     remove_from_maintenance(&screen, &wine, &msi, false);
     replace_a_disk_already_there(&screen, &wine, &pkg, &msi);
     remove_from_maintenance(&screen, &wine, &msi, true);
     missing_sidecar(&screen, &wine, &pkg, work.path());
     cancel_before_install(&screen, &wine, &msi);
+    damaged_sidecar(&screen, &wine, &pkg, work.path());
     progress_of_a_big_disk(&screen, &wine, &big);
     eprintln!("total: {:.1} s", started.elapsed().as_secs_f64());
 }

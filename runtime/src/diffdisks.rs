@@ -111,7 +111,7 @@ mod tests {
         fn log(&mut self, m: &str) {
             self.0.push(m.to_string());
         }
-        fn error(&mut self, m: &str) {
+        fn fail(&mut self, _: &crate::shown::Shown, m: &str) {
             self.1.push(m.to_string());
         }
         fn tick(&mut self, _: u64) -> bool {

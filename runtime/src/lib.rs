@@ -20,6 +20,7 @@ pub mod diffdisks;
 pub mod fsx;
 pub mod gzip;
 pub mod parallel;
+pub mod shown;
 pub mod staging;
 
 #[cfg(windows)]
@@ -27,6 +28,7 @@ pub mod win;
 
 #[cfg(windows)]
 mod exports {
+    use crate::shown::Shown;
     use crate::staging::{self, Host, ERROR_INSTALL_FAILURE, ERROR_SUCCESS};
     use crate::win::{MsiHandle, Session};
     use wspack_contract as contract;
@@ -50,10 +52,10 @@ mod exports {
                 ERROR_SUCCESS
             }
             Err(e) => {
-                s.error(&format!(
-                    "{}: can't read CustomActionData (error {})",
-                    action, e
-                ));
+                s.fail(
+                    &Shown::package_damaged(""),
+                    &format!("{}: can't read CustomActionData (error {})", action, e),
+                );
                 ERROR_INSTALL_FAILURE
             }
         }
@@ -104,7 +106,10 @@ mod exports {
                 return ERROR_SUCCESS;
             }
             Err(e) => {
-                s.error(&format!("CheckStageVhd: can't read its data (error {})", e));
+                s.fail(
+                    &Shown::package_damaged(""),
+                    &format!("CheckStageVhd: can't read its data (error {})", e),
+                );
                 return ERROR_INSTALL_FAILURE;
             }
         };

@@ -23,6 +23,7 @@
 //! `<vhd>.wspack-tmp`, never `<vhd>`. (An interrupted install was already undone by
 //! the installer replaying StageVhdRollback.)
 
+use crate::shown::Shown;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -50,8 +51,9 @@ pub const ERROR_INSTALL_FAILURE: u32 = 1603;
 pub trait Host {
     /// A line for the installer log only.
     fn log(&mut self, msg: &str);
-    /// A failure: logged, and shown to the user when the installer has a UI.
-    fn error(&mut self, msg: &str);
+    /// A failure: `detail` (the technical line) to the log, and `shown` (the
+    /// package's message in plain words) to the person when the installer has a UI.
+    fn fail(&mut self, shown: &Shown, detail: &str);
     /// Advances the progress bar by `ticks`; false if the user cancelled.
     fn tick(&mut self, ticks: u64) -> bool;
     /// Shows a status line for the current action; false if the user cancelled.

@@ -1,5 +1,6 @@
 //! Windows glue: wide strings, the installer session (msi.dll) and the registry.
 
+use crate::shown::Shown;
 use crate::staging::Host;
 use std::ffi::OsStr;
 use std::os::windows::ffi::OsStrExt;
@@ -16,6 +17,7 @@ const INSTALLMESSAGE_ERROR: i32 = 0x0100_0000;
 const INSTALLMESSAGE_INFO: i32 = 0x0400_0000;
 const INSTALLMESSAGE_ACTIONDATA: i32 = 0x0900_0000;
 const INSTALLMESSAGE_PROGRESS: i32 = 0x0A00_0000;
+const MB_OK: i32 = 0;
 const MB_ICONERROR: i32 = 0x10;
 
 #[link(name = "msi")]
@@ -134,6 +136,25 @@ impl Session {
         }
     }
 
+    /// Shows one of the package's messages: field 1 its Error-table number, fields 2..
+    /// its arguments, field 0 left empty so that the installer formats the Error
+    /// table's template (with no UI, it only logs it).
+    fn show(&self, shown: &Shown) -> i32 {
+        let args = shown.args();
+        let rec = Record(unsafe { MsiCreateRecord(args.len() as u32 + 1) });
+        if rec.0 == 0 {
+            return -1;
+        }
+        unsafe {
+            MsiRecordSetInteger(rec.0, 1, shown.number());
+            for (i, a) in args.iter().enumerate() {
+                let v = wide(a);
+                MsiRecordSetStringW(rec.0, i as u32 + 2, v.as_ptr());
+            }
+            MsiProcessMessage(self.h, INSTALLMESSAGE_ERROR | MB_OK | MB_ICONERROR, rec.0)
+        }
+    }
+
     /// Adds ticks to the progress bar's total (from an immediate action).
     pub fn add_to_total(&mut self, ticks: u64) {
         self.record_ints(
@@ -153,11 +174,9 @@ impl Host for Session {
         self.record_text(INSTALLMESSAGE_INFO, &format!("wspack {}", msg));
     }
 
-    fn error(&mut self, msg: &str) {
-        self.record_text(
-            INSTALLMESSAGE_ERROR | MB_ICONERROR,
-            &format!("wspack {}", msg),
-        );
+    fn fail(&mut self, shown: &Shown, detail: &str) {
+        self.log(detail);
+        self.show(shown);
     }
 
     fn tick(&mut self, ticks: u64) -> bool {

@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 
 /// The title every page's window has (`[ProductName] Setup`).
 const TITLE_END: &str = "Setup$";
+/// The titles of the installer's message boxes (Wine's msi: a failure's message is
+/// "Windows Installer", a launch condition's "Install Failed").
+const MESSAGE_BOX: &str = "^(Windows Installer|Install Failed)$";
 /// How long a page may take to show.
 pub const PAGE_TIMEOUT: Duration = Duration::from_secs(40);
 
@@ -134,13 +137,29 @@ impl Screen {
 
     /// The id of the page's window, once there is one.
     fn window(&self) -> Option<String> {
-        let (ok, out) = self.xdotool(&["search", "--name", TITLE_END]);
+        self.window_titled(TITLE_END)
+    }
+
+    /// The id of the last window whose title matches `pattern` (a regex), if any.
+    fn window_titled(&self, pattern: &str) -> Option<String> {
+        let (ok, out) = self.xdotool(&["search", "--name", pattern]);
         ok.then(|| out.lines().last().map(str::to_string)).flatten()
     }
 
     /// Presses a key (xdotool's names: `Return`, `Escape`, `alt+m`) in the page on top.
     pub fn key(&self, key: &str) {
-        let window = self.window().expect("a page to press a key in");
+        self.key_in(TITLE_END, key);
+    }
+
+    /// Presses a key in the installer's message box.
+    pub fn key_in_message_box(&self, key: &str) {
+        self.key_in(MESSAGE_BOX, key);
+    }
+
+    fn key_in(&self, title: &str, key: &str) {
+        let window = self
+            .window_titled(title)
+            .expect("a window to press a key in");
         self.xdotool(&["windowfocus", &window]);
         std::thread::sleep(Duration::from_millis(200));
         let (ok, _) = self.xdotool(&["key", key]);
@@ -149,15 +168,23 @@ impl Screen {
 
     /// A screenshot of the page on top (PNG), or `None` while there is no page.
     fn shoot(&self, path: &Path) -> Option<()> {
-        let window = self.window()?;
+        self.shoot_titled(TITLE_END, path)
+    }
+
+    fn shoot_titled(&self, title: &str, path: &Path) -> Option<()> {
+        let window = self.window_titled(title)?;
         self.x("import", &["-window", &window, path.to_str().unwrap()])
             .map(|_| ())
     }
 
     /// What the page on top says, read by tesseract ("" while there is no page).
     pub fn read(&self) -> String {
+        self.read_titled(TITLE_END)
+    }
+
+    fn read_titled(&self, title: &str) -> String {
         let shot = self.work.path().join("page.png");
-        match self.shoot(&shot) {
+        match self.shoot_titled(title, &shot) {
             Some(()) => ocr(&shot, &self.work.path().join("page-ocr.png")),
             None => String::new(),
         }
@@ -203,9 +230,18 @@ impl Screen {
     /// words it reads well.) A blank or
     /// other page fails the test, with what it said.
     pub fn page(&self, words: &[&str], name: &str) -> String {
+        self.wait_for_words(TITLE_END, words, name)
+    }
+
+    /// [`Screen::page`] for the installer's message box (a failure's message).
+    pub fn message_box(&self, words: &[&str], name: &str) -> String {
+        self.wait_for_words(MESSAGE_BOX, words, name)
+    }
+
+    fn wait_for_words(&self, title: &str, words: &[&str], name: &str) -> String {
         let started = Instant::now();
         loop {
-            let text = self.read();
+            let text = self.read_titled(title);
             let lower = text.to_lowercase();
             if words.iter().all(|w| lower.contains(&w.to_lowercase())) {
                 eprintln!(
@@ -214,7 +250,7 @@ impl Screen {
                 );
                 if let Some(dir) = self.shots.as_ref().filter(|_| !name.is_empty()) {
                     std::fs::create_dir_all(dir).unwrap();
-                    self.shoot(&dir.join(format!("{name}.png")))
+                    self.shoot_titled(title, &dir.join(format!("{name}.png")))
                         .expect("screenshot");
                 }
                 return text;

@@ -13,6 +13,7 @@
 pub mod chunks;
 pub mod data;
 pub mod delta;
+pub mod messages;
 pub mod stage;
 pub mod window;
 

@@ -33,13 +33,17 @@ impl Gate {
     /// Waits until chunk `index` may start; false if `stop` was raised meanwhile.
     pub(super) fn wait_for(&self, index: usize, stop: &AtomicBool) -> bool {
         let mut hashed = lock(&self.hashed);
-        while index >= hashed.saturating_add(self.window) {
+        // Stop is checked first on every wake-up: chunks hashed after a cancel
+        // still open the gate, and must not let a waiting worker start.
+        loop {
             if stop.load(Ordering::Relaxed) {
                 return false;
             }
+            if index < hashed.saturating_add(self.window) {
+                return true;
+            }
             hashed = self.changed.wait(hashed).unwrap_or_else(|e| e.into_inner());
         }
-        true
     }
 
     fn advance(&self, hashed: usize) {

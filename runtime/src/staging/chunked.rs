@@ -7,11 +7,12 @@
 //! the table must add up to the disk size the MSI states, so the disk that passes is
 //! the one the package describes.
 
-use super::stage_vhd::{mib, Failure, Progress};
+use super::stage_vhd::{damaged, io_shown, mib, unreadable, Failure, Progress};
 use super::{Host, Paths};
 use crate::data::StageData;
 use crate::fsx;
 use crate::parallel::{self, ChunkFailure};
+use crate::shown::Shown;
 use std::fs::File;
 use std::path::Path;
 use wspack_contract::chunks::{ChunkTable, CHUNK_TABLE_BINARY};
@@ -24,37 +25,73 @@ pub(super) fn read_table(
     d: &StageData,
     host: &mut dyn Host,
 ) -> Result<Option<ChunkTable>, Failure> {
-    if d.msi.is_empty() {
-        host.log("StageVhd: no msi= in CustomActionData, so no chunk table: staging sequentially");
-        return Ok(None);
-    }
-    let bytes = match host.binary(&d.msi, CHUNK_TABLE_BINARY) {
-        Ok(Some(b)) => b,
-        Ok(None) => {
-            host.log(&format!(
-                "StageVhd: {} has no {} row (a package from before chunked sidecars): staging sequentially",
-                d.msi, CHUNK_TABLE_BINARY
-            ));
-            return Ok(None);
-        }
-        Err(e) => {
-            host.log(&format!(
-                "StageVhd: can't read the chunk table from {}: {}; staging sequentially",
-                d.msi, e
-            ));
-            return Ok(None);
-        }
+    let row = TableRow {
+        name: CHUNK_TABLE_BINARY,
+        what: "chunk table",
+        absent: "a package from before chunked sidecars",
+        otherwise: "staging sequentially",
     };
-    let table = ChunkTable::decode(&bytes)
-        .map_err(|e| e.to_string())
-        .and_then(|t| parallel::check_table(&t, d.expected.size).map(|()| t))
-        .map_err(|e| {
-            Failure::Error(format!(
-                "the chunk table in {} (Binary row {}) does not fit this package: {}; the package is damaged, build it again",
-                d.msi, CHUNK_TABLE_BINARY, e
-            ))
-        })?;
-    Ok(Some(table))
+    match row.read(d, host) {
+        Some(bytes) => ChunkTable::decode(&bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|t| parallel::check_table(&t, d.expected.size).map(|()| Some(t)))
+            .map_err(|e| row.damaged(d, e)),
+        None => Ok(None),
+    }
+}
+
+/// A table the package carries in a Binary row, read by StageVhd.
+pub(super) struct TableRow {
+    /// The Binary row's name.
+    pub name: &'static str,
+    /// What it is, for the log ("chunk table").
+    pub what: &'static str,
+    /// Why a package may have none, for the log.
+    pub absent: &'static str,
+    /// What StageVhd does without it, for the log.
+    pub otherwise: &'static str,
+}
+
+impl TableRow {
+    /// The row's bytes; `None` (logged) without a package path, without the row,
+    /// or when the package can't be read.
+    pub(super) fn read(&self, d: &StageData, host: &mut dyn Host) -> Option<Vec<u8>> {
+        if d.msi.is_empty() {
+            host.log(&format!(
+                "StageVhd: no msi= in CustomActionData, so no {}: {}",
+                self.what, self.otherwise
+            ));
+            return None;
+        }
+        match host.binary(&d.msi, self.name) {
+            Ok(Some(b)) => Some(b),
+            Ok(None) => {
+                host.log(&format!(
+                    "StageVhd: {} has no {} row ({}): {}",
+                    d.msi, self.name, self.absent, self.otherwise
+                ));
+                None
+            }
+            Err(e) => {
+                host.log(&format!(
+                    "StageVhd: can't read the {} from {}: {}; {}",
+                    self.what, d.msi, e, self.otherwise
+                ));
+                None
+            }
+        }
+    }
+
+    /// The table is there but does not decode or does not fit the package.
+    pub(super) fn damaged(&self, d: &StageData, e: String) -> Failure {
+        Failure::error(
+            Shown::package_damaged(&d.msi),
+            format!(
+                "the {} in {} (Binary row {}) does not fit this package: {}; the package is damaged, build it again",
+                self.what, d.msi, self.name, e
+            ),
+        )
+    }
 }
 
 /// Stages the chunks into `file` (`<vhd>.wspack-tmp`, already sized and kept open
@@ -106,7 +143,7 @@ fn failure(e: ChunkFailure, d: &StageData, p: &Paths, reported_ticks: u64) -> Fa
         Err(re) => format!("could not remove {}: {}", p.tmp.display(), re),
     };
     let again = "the sidecar is damaged or from another build: copy it again from the build output";
-    let msg = match e {
+    let (shown, msg) = match e {
         ChunkFailure::Cancelled => {
             return Failure::Cancelled(format!(
                 "cancelled by the user after {} MiB; {}",
@@ -118,27 +155,45 @@ fn failure(e: ChunkFailure, d: &StageData, p: &Paths, reported_ticks: u64) -> Fa
             index,
             disk_offset,
             reason,
-        } => format!(
-            "chunk {} (disk bytes from {}) of {} is damaged: {}; {} ({})",
-            index, disk_offset, d.sidecar, reason, again, cleanup
+        } => (
+            damaged(d),
+            format!(
+                "chunk {} (disk bytes from {}) of {} is damaged: {}; {} ({})",
+                index, disk_offset, d.sidecar, reason, again, cleanup
+            ),
         ),
-        ChunkFailure::Mismatch { index, disk_offset } => format!(
-            "chunk {} (disk bytes from {}) of {} does not match this package (its SHA-256 differs from the package's chunk table); {} ({})",
-            index, disk_offset, d.sidecar, again, cleanup
+        ChunkFailure::Mismatch { index, disk_offset } => (
+            damaged(d),
+            format!(
+                "chunk {} (disk bytes from {}) of {} does not match this package (its SHA-256 differs from the package's chunk table); {} ({})",
+                index, disk_offset, d.sidecar, again, cleanup
+            ),
         ),
-        e @ ChunkFailure::Trailing { .. } => format!(
-            "the workspace disk sidecar {} does not match this package: {}; {} ({})",
-            d.sidecar, e, again, cleanup
+        e @ ChunkFailure::Trailing { .. } => (
+            damaged(d),
+            format!(
+                "the workspace disk sidecar {} does not match this package: {}; {} ({})",
+                d.sidecar, e, again, cleanup
+            ),
         ),
-        ChunkFailure::Read(e) => format!(
-            "can't read the workspace disk sidecar {}: {} ({})",
-            d.sidecar, e, cleanup
+        ChunkFailure::Read(e) => (
+            unreadable(d),
+            format!(
+                "can't read the workspace disk sidecar {}: {} ({})",
+                d.sidecar, e, cleanup
+            ),
         ),
-        ChunkFailure::Write(e) => {
-            format!("can't write {}: {} ({})", p.tmp.display(), e, cleanup)
-        }
+        ChunkFailure::Write(e) => (
+            io_shown(&e, &p.tmp, d.expected.size),
+            format!("can't write {}: {} ({})", p.tmp.display(), e, cleanup),
+        ),
         // Threads, and what only verify_file and stage_delta report.
-        e => format!("{} ({})", e, cleanup),
+        e => (
+            Shown::WriteFailed {
+                file: p.tmp.display().to_string(),
+            },
+            format!("{} ({})", e, cleanup),
+        ),
     };
-    Failure::Error(msg)
+    Failure::error(shown, msg)
 }

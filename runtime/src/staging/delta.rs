@@ -6,11 +6,13 @@
 //! staged disk (changed since it was installed: the full sidecar is needed) or
 //! the delta file (damaged: copy it again).
 
-use super::stage_vhd::{mib, Failure, Progress};
+use super::chunked::TableRow;
+use super::stage_vhd::{io_shown, mib, Failure, Progress};
 use super::{Host, Paths};
 use crate::data::StageData;
 use crate::fsx;
 use crate::parallel::{self, ChunkFailure, Sidecar};
+use crate::shown::{folder_of, name_of, Shown};
 use std::fs::File;
 use std::path::Path;
 use wspack_contract::delta::{DeltaTable, DELTA_TABLE_BINARY};
@@ -22,37 +24,19 @@ pub(super) fn read_table(
     d: &StageData,
     host: &mut dyn Host,
 ) -> Result<Option<DeltaTable>, Failure> {
-    if d.msi.is_empty() {
-        host.log("StageVhd: no msi= in CustomActionData, so no delta table");
-        return Ok(None);
-    }
-    let bytes = match host.binary(&d.msi, DELTA_TABLE_BINARY) {
-        Ok(Some(b)) => b,
-        Ok(None) => {
-            host.log(&format!(
-                "StageVhd: {} has no {} row (built without --base): no delta",
-                d.msi, DELTA_TABLE_BINARY
-            ));
-            return Ok(None);
-        }
-        Err(e) => {
-            host.log(&format!(
-                "StageVhd: can't read the delta table from {}: {}; not using a delta",
-                d.msi, e
-            ));
-            return Ok(None);
-        }
+    let row = TableRow {
+        name: DELTA_TABLE_BINARY,
+        what: "delta table",
+        absent: "built without --base",
+        otherwise: "no delta",
     };
-    let table = DeltaTable::decode(&bytes)
-        .map_err(|e| e.to_string())
-        .and_then(|t| parallel::check_delta(&t, d.expected.size).map(|()| t))
-        .map_err(|e| {
-            Failure::Error(format!(
-                "the delta table in {} (Binary row {}) does not fit this package: {}; the package is damaged, build it again",
-                d.msi, DELTA_TABLE_BINARY, e
-            ))
-        })?;
-    Ok(Some(table))
+    match row.read(d, host) {
+        Some(bytes) => DeltaTable::decode(&bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|t| parallel::check_delta(&t, d.expected.size).map(|()| Some(t)))
+            .map_err(|e| row.damaged(d, e)),
+        None => Ok(None),
+    }
 }
 
 /// Stages the new disk of `table` into `file` (`<vhd>.wspack-tmp`, already sized
@@ -119,7 +103,7 @@ impl Files<'_> {
             Ok(_) => format!("removed {}", p.tmp.display()),
             Err(re) => format!("could not remove {}: {}", p.tmp.display(), re),
         };
-        let msg = match e {
+        let (shown, msg) = match e {
             ChunkFailure::Cancelled => {
                 return Failure::Cancelled(format!(
                     "cancelled by the user after {} MiB; {}",
@@ -128,22 +112,51 @@ impl Files<'_> {
                 ))
             }
             e @ ChunkFailure::BaseMismatch { .. } | e @ ChunkFailure::Size { .. } => {
-                self.base_changed(&e)
+                (self.base_changed_shown(), self.base_changed(&e))
             }
-            ChunkFailure::ReadBase(e) => {
-                format!("can't read the staged disk {}: {}", self.base.display(), e)
-            }
-            ChunkFailure::Write(e) => format!("can't write {}: {}", p.tmp.display(), e),
-            ChunkFailure::WholeMismatch { .. } => format!(
+            ChunkFailure::ReadBase(e) => (
+                io_shown(&e, self.base, 0),
+                format!("can't read the staged disk {}: {}", self.base.display(), e),
+            ),
+            ChunkFailure::Write(e) => (
+                io_shown(&e, &p.tmp, self.d.expected.size),
+                format!("can't write {}: {}", p.tmp.display(), e),
+            ),
+            ChunkFailure::WholeMismatch { .. } => (Shown::package_damaged(&self.d.msi), format!(
                 "the disk made from the staged disk {} and the delta {} does not match this package: {}; the package is damaged, build it again",
                 self.base.display(),
                 self.delta.display(),
                 e
+            )),
+            ChunkFailure::Threads(_) => (
+                Shown::WriteFailed {
+                    file: p.tmp.display().to_string(),
+                },
+                e.to_string(),
             ),
-            ChunkFailure::Threads(_) => e.to_string(),
-            e => self.delta_damaged(e),
+            e => (self.delta_damaged_shown(), self.delta_damaged(e)),
         };
-        Failure::Error(format!("{} ({})", msg, cleanup))
+        Failure::error(shown, format!("{} ({})", msg, cleanup))
+    }
+
+    /// The staged disk changed since it was installed: the full sidecar is needed.
+    fn base_changed_shown(&self) -> Shown {
+        let vhd = self.p.vhd.display().to_string();
+        Shown::BaseChanged {
+            disk: name_of(&vhd).to_string(),
+            folder: folder_of(&vhd).to_string(),
+            package: name_of(&self.d.msi).to_string(),
+            full_sidecar: name_of(&self.d.sidecar).to_string(),
+        }
+    }
+
+    /// The delta file is damaged or another build's: copy it again.
+    fn delta_damaged_shown(&self) -> Shown {
+        let delta = self.delta.display().to_string();
+        Shown::Damaged {
+            sidecar: name_of(&delta).to_string(),
+            folder: folder_of(&delta).to_string(),
+        }
     }
 
     /// The staged disk is not the base version's: only the full sidecar helps.

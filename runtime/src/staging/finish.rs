@@ -2,6 +2,7 @@
 
 use super::{read_journal, Host, Paths, ERROR_INSTALL_FAILURE, ERROR_SUCCESS};
 use crate::fsx;
+use crate::shown::Shown;
 use std::fs;
 use std::path::Path;
 use wspack_contract::data::{stage_key, Fields};
@@ -42,10 +43,18 @@ fn journal_for(
             if unreadable == ERROR_SUCCESS {
                 host.log(&msg);
             } else {
-                host.error(&msg);
+                host.fail(&not_undone(&p.journal), &msg);
             }
             Err(unreadable)
         }
+    }
+}
+
+/// A file rollback could not put right: the generic message (it does not claim
+/// that nothing was changed), the log has which step.
+fn not_undone(path: &Path) -> Shown {
+    Shown::WriteFailed {
+        file: path.display().to_string(),
     }
 }
 
@@ -59,7 +68,10 @@ pub fn rollback(custom_action_data: &str, host: &mut dyn Host) -> u32 {
     match vhd_from(custom_action_data) {
         Ok(p) => rollback_paths(&p, host),
         Err(e) => {
-            host.error(&format!("StageVhdRollback: {}", e));
+            host.fail(
+                &Shown::package_damaged(""),
+                &format!("StageVhdRollback: {}", e),
+            );
             ERROR_INSTALL_FAILURE
         }
     }
@@ -77,11 +89,10 @@ fn rollback_paths(p: &Paths, host: &mut dyn Host) -> u32 {
         Ok(false) => {}
         Err(e) => {
             ok = false;
-            host.error(&format!(
-                "StageVhdRollback: can't delete {}: {}",
-                p.tmp.display(),
-                e
-            ))
+            host.fail(
+                &not_undone(&p.tmp),
+                &format!("StageVhdRollback: can't delete {}: {}", p.tmp.display(), e),
+            )
         }
     }
     if has("placed") {
@@ -93,11 +104,10 @@ fn rollback_paths(p: &Paths, host: &mut dyn Host) -> u32 {
             Ok(false) => {}
             Err(e) => {
                 ok = false;
-                host.error(&format!(
-                    "StageVhdRollback: can't delete {}: {}",
-                    p.vhd.display(),
-                    e
-                ))
+                host.fail(
+                    &not_undone(&p.vhd),
+                    &format!("StageVhdRollback: can't delete {}: {}", p.vhd.display(), e),
+                )
             }
         }
     }
@@ -109,12 +119,15 @@ fn rollback_paths(p: &Paths, host: &mut dyn Host) -> u32 {
             )),
             Err(e) => {
                 ok = false;
-                host.error(&format!(
-                    "StageVhdRollback: can't move the previous disk {} back to {}: {}",
-                    p.old.display(),
-                    p.vhd.display(),
-                    e
-                ))
+                host.fail(
+                    &not_undone(&p.vhd),
+                    &format!(
+                        "StageVhdRollback: can't move the previous disk {} back to {}: {}",
+                        p.old.display(),
+                        p.vhd.display(),
+                        e
+                    ),
+                )
             }
         }
     }
@@ -123,11 +136,14 @@ fn rollback_paths(p: &Paths, host: &mut dyn Host) -> u32 {
         return ERROR_INSTALL_FAILURE;
     }
     if let Err(e) = fsx::remove_file(&p.journal) {
-        host.error(&format!(
-            "StageVhdRollback: can't delete {}: {}",
-            p.journal.display(),
-            e
-        ));
+        host.fail(
+            &not_undone(&p.journal),
+            &format!(
+                "StageVhdRollback: can't delete {}: {}",
+                p.journal.display(),
+                e
+            ),
+        );
         return ERROR_INSTALL_FAILURE;
     }
     for l in lines.iter().rev() {

@@ -15,9 +15,10 @@
 //! - otherwise nothing can provide the disk: the message names the file(s) to put
 //!   beside the package.
 
-use super::stage_vhd::Failure;
+use super::stage_vhd::{io_shown, msi_in, unreadable, Failure};
 use super::{delta, existing, Host, Paths};
 use crate::data::StageData;
+use crate::shown::{folder_of, name_of, Shown};
 use std::fs::{self, File};
 use std::io;
 use std::path::Path;
@@ -51,13 +52,18 @@ impl Plan {
 pub(super) fn disk_in_place(p: &Paths) -> Result<Option<u64>, Failure> {
     let vhd = p.vhd.display();
     match fs::symlink_metadata(&p.vhd) {
-        Ok(m) if m.is_dir() => Err(Failure::Error(format!(
-            "{} is a folder, not a disk; remove it and retry",
-            vhd
-        ))),
+        Ok(m) if m.is_dir() => Err(Failure::error(
+            Shown::WriteFailed {
+                file: vhd.to_string(),
+            },
+            format!("{} is a folder, not a disk; remove it and retry", vhd),
+        )),
         Ok(m) => Ok(Some(m.len())),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Failure::Error(format!("can't check {}: {}", vhd, e))),
+        Err(e) => Err(Failure::error(
+            io_shown(&e, &p.vhd, 0),
+            format!("can't check {}: {}", vhd, e),
+        )),
     }
 }
 
@@ -76,7 +82,12 @@ pub(super) fn decide(
         }
     }
     if in_place.is_some() && !d.overwrite && !d.upgrade {
-        return Err(Failure::Error(format!(
+        let vhd = p.vhd.display().to_string();
+        let shown = Shown::DiskExists {
+            disk: name_of(&vhd).to_string(),
+            folder: folder_of(&vhd).to_string(),
+        };
+        return Err(Failure::error(shown, format!(
             "{} already exists; pass OVERWRITEVHD=1 to replace it (setup.exe OVERWRITEVHD=1 or msiexec /i <package>.msi OVERWRITEVHD=1)",
             p.vhd.display()
         )));
@@ -143,7 +154,16 @@ fn missing(d: &StageData, disk_in_place: bool) -> Failure {
         ),
         None => String::new(),
     };
-    Failure::Error(format!(
+    let shown = match &d.delta {
+        Some(_) if disk_in_place => Shown::DeltaBaseMissing {
+            package: name_of(&d.msi).to_string(),
+            folder: folder_of(&d.vhd).to_string(),
+            full_sidecar: name_of(&d.sidecar).to_string(),
+            package_file: name_of(&d.msi).to_string(),
+        },
+        _ => unreadable(d),
+    };
+    Failure::error(shown, format!(
         "can't open the workspace disk sidecar {}{}. It must be in the same folder as the package {}. {}",
         d.sidecar,
         delta,
@@ -174,10 +194,10 @@ pub fn check(
             return Ok(plan::FULL);
         }
         Err(e) => {
-            return Err(Failure::Error(format!(
-                "{} (CustomActionData was \"{}\")",
-                e, custom_action_data
-            ))
+            return Err(Failure::error(
+                Shown::package_damaged(&msi_in(custom_action_data)),
+                format!("{} (CustomActionData was \"{}\")", e, custom_action_data),
+            )
             .report_as(action, host))
         }
     };
@@ -249,7 +269,7 @@ fn keep_through_upgrade(
             ));
             Ok(plan::FULL)
         }
-        Err(e) => Err(Failure::Error(format!(
+        Err(e) => Err(Failure::error(unreadable(d), format!(
             "can't keep the disk {} through the upgrade (linking it to {} failed: {}), and the full sidecar {} is not there to stage it again; put it next to the package {} and try again",
             p.vhd.display(),
             p.keep.display(),

@@ -9,11 +9,13 @@ use crate::data::StageData;
 use crate::fsx;
 use crate::gzip::GzReader;
 use crate::parallel::Sidecar;
+use crate::shown::{folder_of, name_of, Shown};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use wspack_contract::chunks::ChunkTable;
+use wspack_contract::data::stage_key;
 use wspack_contract::delta::DeltaTable;
 use wspack_contract::plan as names;
 use wspack_contract::stage::{copy_verified, to_hex, StageError};
@@ -28,13 +30,19 @@ to a local disk and install from there (as SCCM does), or make the share readabl
 /// the message is reported once, prefixed with `StageVhd: `.
 #[derive(Debug)]
 pub(super) enum Failure {
-    /// An error (shown to the user): the install fails and rolls back.
-    Error(String),
+    /// An error: what the person sees, and the technical line for the log. The
+    /// install fails and rolls back.
+    Error(Box<Shown>, String),
     /// The user cancelled (a log line).
     Cancelled(String),
 }
 
 impl Failure {
+    /// An error: `shown` to the person, `detail` to the log.
+    pub(super) fn error(shown: Shown, detail: String) -> Failure {
+        Failure::Error(Box::new(shown), detail)
+    }
+
     /// Reports the failure and returns the custom action's exit code.
     fn report(self, host: &mut dyn Host) -> u32 {
         self.report_as(wspack_contract::STAGE_VHD, host)
@@ -43,8 +51,8 @@ impl Failure {
     /// The same, for another action.
     pub(super) fn report_as(self, action: &str, host: &mut dyn Host) -> u32 {
         match self {
-            Failure::Error(msg) => {
-                host.error(&format!("{}: {}", action, msg));
+            Failure::Error(shown, msg) => {
+                host.fail(&shown, &format!("{}: {}", action, msg));
                 ERROR_INSTALL_FAILURE
             }
             Failure::Cancelled(msg) => {
@@ -56,29 +64,46 @@ impl Failure {
 }
 
 fn journal_failure(p: &Paths, e: io::Error) -> Failure {
-    Failure::Error(format!(
-        "can't write the journal {}: {}",
-        p.journal.display(),
-        e
-    ))
+    Failure::error(
+        io_shown(&e, &p.journal, 0),
+        format!("can't write the journal {}: {}", p.journal.display(), e),
+    )
 }
 
 /// StageVhd: inflates the sidecar into place. Returns the custom action's exit code.
 pub fn stage(custom_action_data: &str, host: &mut dyn Host) -> u32 {
     match StageData::parse(custom_action_data) {
         Ok(d) => stage_parsed(&d, host),
-        Err(e) => Failure::Error(format!(
-            "{} (CustomActionData was \"{}\")",
-            e, custom_action_data
-        ))
+        Err(e) => Failure::error(
+            Shown::package_damaged(&msi_in(custom_action_data)),
+            format!("{} (CustomActionData was \"{}\")", e, custom_action_data),
+        )
         .report(host),
     }
+}
+
+/// The package's path from CustomActionData that did not parse, if it names one.
+pub(super) fn msi_in(custom_action_data: &str) -> String {
+    let prefix = format!("{}=", stage_key::MSI);
+    custom_action_data
+        .split('|')
+        .find_map(|f| f.strip_prefix(prefix.as_str()))
+        .unwrap_or("")
+        .to_string()
+}
+
+/// What an I/O error on one of StageVhd's files means to a person.
+pub(super) fn io_shown(e: &io::Error, path: &Path, size: u64) -> Shown {
+    Shown::from_io(e, &path.display().to_string(), size)
 }
 
 /// StageVhd with parsed data.
 pub fn stage_parsed(d: &StageData, host: &mut dyn Host) -> u32 {
     match stage_steps(d, host) {
         Ok(()) => ERROR_SUCCESS,
+        Err(Failure::Error(shown, msg)) => {
+            Failure::error(shown.with_disk_size(d.expected.size), msg).report(host)
+        }
         Err(f) => f.report(host),
     }
 }
@@ -206,12 +231,15 @@ fn unkeep(p: &Paths, host: &mut dyn Host) -> Result<Option<Journal>, Failure> {
     }
     let mut journal = begin_journal(p, false)?;
     fsx::rename_noreplace(&p.keep, &p.vhd).map_err(|e| {
-        Failure::Error(format!(
-            "can't rename {} back to {}: {}",
-            p.keep.display(),
-            p.vhd.display(),
-            e
-        ))
+        Failure::error(
+            io_shown(&e, &p.vhd, 0),
+            format!(
+                "can't rename {} back to {}: {}",
+                p.keep.display(),
+                p.vhd.display(),
+                e
+            ),
+        )
     })?;
     if let Err(e) = journal.note("unkept") {
         let _ = fsx::rename_noreplace(&p.vhd, &p.keep);
@@ -245,11 +273,19 @@ fn refuse_a_disk_set_aside(p: &Paths) -> Result<(), Failure> {
             vhd
         )
     };
-    Err(Failure::Error(format!(
-        "{} holds a disk that an earlier install set aside and did not delete; {}",
-        p.old.display(),
-        what_to_do
-    )))
+    let shown = Shown::DiskSetAside {
+        set_aside: name_of(&p.old.display().to_string()).to_string(),
+        disk: name_of(&d_vhd(p)).to_string(),
+        folder: folder_of(&d_vhd(p)).to_string(),
+    };
+    Err(Failure::error(
+        shown,
+        format!(
+            "{} holds a disk that an earlier install set aside and did not delete; {}",
+            p.old.display(),
+            what_to_do
+        ),
+    ))
 }
 
 fn open_sidecar(d: &StageData) -> Result<File, Failure> {
@@ -259,11 +295,27 @@ fn open_sidecar(d: &StageData) -> Result<File, Failure> {
         } else {
             format!(" It must be in the same folder as the package {}.", d.msi)
         };
-        Failure::Error(format!(
-            "can't open the workspace disk sidecar {}: {}.{} {}",
-            d.sidecar, e, beside, SIDECAR_ACCESS_HINT
-        ))
+        Failure::error(
+            unreadable(d),
+            format!(
+                "can't open the workspace disk sidecar {}: {}.{} {}",
+                d.sidecar, e, beside, SIDECAR_ACCESS_HINT
+            ),
+        )
     })
+}
+
+/// The sidecar can't be read where the package says it is.
+pub(super) fn unreadable(d: &StageData) -> Shown {
+    Shown::SidecarMissing {
+        sidecar: name_of(&d.sidecar).to_string(),
+        package: if d.msi.is_empty() {
+            "the package".to_string()
+        } else {
+            name_of(&d.msi).to_string()
+        },
+        folder: folder_of(&d.sidecar).to_string(),
+    }
 }
 
 /// Folders above `file` that do not exist yet, outermost first.
@@ -288,11 +340,10 @@ fn begin_journal(p: &Paths, existing: bool) -> Result<Journal, Failure> {
     for dir in &dirs {
         if let Err(e) = fs::create_dir(dir) {
             if e.kind() != io::ErrorKind::AlreadyExists {
-                return Err(Failure::Error(format!(
-                    "can't create the folder {}: {}",
-                    dir.display(),
-                    e
-                )));
+                return Err(Failure::error(
+                    io_shown(&e, dir, 0),
+                    format!("can't create the folder {}: {}", dir.display(), e),
+                ));
             }
         }
     }
@@ -316,12 +367,15 @@ fn move_existing_aside(
     host: &mut dyn Host,
 ) -> Result<(), Failure> {
     if let Err(e) = fsx::rename_noreplace(&p.vhd, &p.old) {
-        return Err(Failure::Error(format!(
-            "can't move the existing disk {} aside to {}: {} (is the workspace running?)",
-            p.vhd.display(),
-            p.old.display(),
-            e
-        )));
+        return Err(Failure::error(
+            io_shown(&e, &p.vhd, 0),
+            format!(
+                "can't move the existing disk {} aside to {}: {} (is the workspace running?)",
+                p.vhd.display(),
+                p.old.display(),
+                e
+            ),
+        ));
     }
     if let Err(e) = journal.note("moved-old") {
         // Undo now: without the note, rollback would not put it back.
@@ -343,16 +397,24 @@ fn create_tmp(p: &Paths, size: u64) -> Result<File, Failure> {
         .write(true)
         .create_new(true)
         .open(&p.tmp)
-        .map_err(|e| Failure::Error(format!("can't create {}: {}", p.tmp.display(), e)))?;
+        .map_err(|e| {
+            Failure::error(
+                io_shown(&e, &p.tmp, size),
+                format!("can't create {}: {}", p.tmp.display(), e),
+            )
+        })?;
     if let Err(e) = file.set_len(size) {
         drop(file);
         let _ = fsx::remove_file(&p.tmp);
-        return Err(Failure::Error(format!(
-            "can't reserve {} bytes for {}: {}",
-            size,
-            p.tmp.display(),
-            e
-        )));
+        return Err(Failure::error(
+            io_shown(&e, &p.tmp, size),
+            format!(
+                "can't reserve {} bytes for {}: {}",
+                size,
+                p.tmp.display(),
+                e
+            ),
+        ));
     }
     Ok(file)
 }
@@ -519,18 +581,18 @@ fn copy_failure(
             mib(reported_ticks * 1024),
             cleanup
         )),
-        StageError::Io(e) if write_failed => Failure::Error(format!(
+        StageError::Io(e) if write_failed => Failure::error(io_shown(&e, &p.tmp, d.expected.size), format!(
             "can't write {}: {} ({})",
             p.tmp.display(),
             e,
             cleanup
         )),
-        StageError::Io(e) => Failure::Error(format!(
+        StageError::Io(e) => Failure::error(damaged(d), format!(
             "the workspace disk sidecar {} is damaged or truncated: {}; copy it again from the build output ({})",
             d.sidecar, e, cleanup
         )),
         e @ StageError::SizeMismatch { .. } | e @ StageError::HashMismatch { .. } => {
-            Failure::Error(format!(
+            Failure::error(damaged(d), format!(
                 "the workspace disk from {} does not match this package: {}; the sidecar is damaged or from another build ({})",
                 d.sidecar, e, cleanup
             ))
@@ -538,16 +600,32 @@ fn copy_failure(
     }
 }
 
+/// The sidecar (or the file that holds it) is damaged or from another build.
+pub(super) fn damaged(d: &StageData) -> Shown {
+    Shown::Damaged {
+        sidecar: name_of(&d.sidecar).to_string(),
+        folder: folder_of(&d.sidecar).to_string(),
+    }
+}
+
+/// `<vhd>` as a string, for messages.
+fn d_vhd(p: &Paths) -> String {
+    p.vhd.display().to_string()
+}
+
 /// Renames the verified temp file to `<vhd>` (never replacing) and notes `placed`.
 fn place(p: &Paths, journal: &mut Journal) -> Result<(), Failure> {
     if let Err(e) = fsx::rename_noreplace(&p.tmp, &p.vhd) {
         let _ = fsx::remove_file(&p.tmp);
-        return Err(Failure::Error(format!(
-            "can't rename {} to {}: {}",
-            p.tmp.display(),
-            p.vhd.display(),
-            e
-        )));
+        return Err(Failure::error(
+            io_shown(&e, &p.vhd, 0),
+            format!(
+                "can't rename {} to {}: {}",
+                p.tmp.display(),
+                p.vhd.display(),
+                e
+            ),
+        ));
     }
     if let Err(e) = journal.note("placed") {
         // The disk is in place but rollback would not know: undo and fail.
@@ -597,7 +675,7 @@ fn clear_leftover_journal(p: &Paths, host: &mut dyn Host) -> Result<(), Failure>
             .open(&p.journal)
             .is_ok();
         if !emptied {
-            return Err(Failure::Error(format!(
+            return Err(Failure::error(io_shown(&e, &p.journal, 0), format!(
                     "can't delete {}, left by an earlier install: {}; delete it (keep {}) and run the install again",
                     p.journal.display(),
                     e,

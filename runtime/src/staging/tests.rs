@@ -1,6 +1,7 @@
 use super::finish::is_ancestor_of;
 use super::*;
 use crate::gzip::{gzip_bytes, GzReader};
+use crate::shown::Shown;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +12,8 @@ use wspack_contract::stage::to_hex;
 struct Rec {
     logs: Vec<String>,
     errors: Vec<String>,
+    /// What a person was shown, one per error.
+    shown: Vec<Shown>,
     ticks: u64,
     statuses: usize,
     /// Cancel once this many ticks were reported.
@@ -29,7 +32,8 @@ impl Host for Rec {
     fn log(&mut self, m: &str) {
         self.logs.push(m.to_string());
     }
-    fn error(&mut self, m: &str) {
+    fn fail(&mut self, shown: &Shown, m: &str) {
+        self.shown.push(shown.clone());
         self.errors.push(m.to_string());
     }
     fn tick(&mut self, t: u64) -> bool {
@@ -177,6 +181,13 @@ fn an_existing_disk_needs_overwritevhd() {
         "{}",
         h.all()
     );
+    assert_eq!(
+        h.shown,
+        [Shown::DiskExists {
+            disk: "ws.vhd".into(),
+            folder: t.path("ProgramData/Medv/Workspace")
+        }]
+    );
     assert_eq!(rollback(&cad, &mut h), 0);
     assert_eq!(
         fs::read(t.path("ProgramData/Medv/Workspace/ws.vhd")).unwrap(),
@@ -239,6 +250,11 @@ fn a_wrong_hash_or_size_fails_and_leaves_nothing() {
         "{}",
         h.all()
     );
+    let damaged = Shown::Damaged {
+        sidecar: "ws.medv".into(),
+        folder: t.path("out"),
+    };
+    assert_eq!(h.shown, [damaged]);
     assert_eq!(leftovers(&t), vec!["ws.vhd.wspack-journal"]);
     assert_eq!(rollback(&bad_hash, &mut h), 0);
     assert!(!t.0.join("ProgramData").exists());
@@ -275,6 +291,13 @@ fn a_damaged_or_missing_sidecar_fails_with_the_path() {
         h.all()
     );
     assert!(h.errors[0].contains(&medv), "{}", h.all());
+    assert_eq!(
+        h.shown,
+        [Shown::Damaged {
+            sidecar: "ws.medv".into(),
+            folder: t.path("out"),
+        }]
+    );
     assert_eq!(rollback(&cad, &mut h), 0);
 
     fs::remove_file(&medv).unwrap();
@@ -291,6 +314,14 @@ fn a_damaged_or_missing_sidecar_fails_with_the_path() {
         h.all()
     );
     assert!(h.errors[0].ends_with(SIDECAR_ACCESS_HINT), "{}", h.all());
+    assert_eq!(
+        h.shown,
+        [Shown::SidecarMissing {
+            sidecar: "ws.medv".into(),
+            package: "ws.msi".into(),
+            folder: t.path("out"),
+        }]
+    );
     assert!(
         h.errors[0].contains("copy the package folder to a local disk"),
         "{}",
@@ -447,6 +478,14 @@ fn a_leftover_moved_old_journal_with_both_disks_fails_and_keeps_both() {
         "{}",
         h.all()
     );
+    assert_eq!(
+        h.shown,
+        [Shown::DiskSetAside {
+            set_aside: "ws.vhd.wspack-old".into(),
+            disk: "ws.vhd".into(),
+            folder: t.path("ProgramData/Medv/Workspace"),
+        }]
+    );
     assert!(
         h.errors[0].contains(&format!("move it back to {} or delete it", vhd)),
         "{}",
@@ -542,6 +581,12 @@ fn bad_custom_action_data_fails_clearly() {
         h.errors[0].starts_with("StageVhd: CustomActionData has no \"vhd=\""),
         "{}",
         h.all()
+    );
+    assert_eq!(
+        h.shown,
+        [Shown::PackageDamaged {
+            package: "a.msi".into()
+        }]
     );
     assert_eq!(rollback("", &mut h), 1603);
 }

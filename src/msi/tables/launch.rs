@@ -3,10 +3,10 @@
 //! is beside the Registry row it finds, in [`super::registry`]).
 
 use super::property::{
-    MEDVHOST_PROPERTY, NEWER_PROPERTY, PRIVILEGED, PRODUCT_NAME, PROGRAM_FILES64_FOLDER,
-    SAVED_DIR_PROPERTY, VERSION_NT, VERSION_NT64,
+    INSTALLED_VERSION_PROPERTY, MEDVHOST_PROPERTY, NEWER_PROPERTY, PRIVILEGED, PRODUCT_NAME,
+    PRODUCT_VERSION, PROGRAM_FILES64_FOLDER, SAVED_DIR_PROPERTY, VERSION_NT, VERSION_NT64,
 };
-use super::registry::SAVED_DIR_SIGNATURE;
+use super::registry::{SAVED_DIR_SIGNATURE, SAVED_VERSION_SIGNATURE};
 use super::schema::{key, optional_count, s, TableData};
 use msi::{Category, Column, Value};
 
@@ -47,9 +47,19 @@ pub fn launch_conditions() -> Vec<(String, String)> {
             PRIVILEGED.to_string(),
             format!("[{PRODUCT_NAME}] must be installed by an administrator."),
         ),
+        // The installed version is named when it remembered it (every package
+        // since the value was added); else the message says "a newer version".
         (
-            format!("NOT {NEWER_PROPERTY}"),
-            format!("A newer version of [{PRODUCT_NAME}] is already installed. Uninstall it first to install this version."),
+            format!("NOT {NEWER_PROPERTY} OR NOT {INSTALLED_VERSION_PROPERTY}"),
+            format!(
+                "[{PRODUCT_NAME}] [{v}] is already installed, which is newer than this package ([{PRODUCT_VERSION}]). \
+                 To install [{PRODUCT_VERSION}], uninstall [{v}] first in Programs and Features.",
+                v = INSTALLED_VERSION_PROPERTY
+            ),
+        ),
+        (
+            format!("NOT {NEWER_PROPERTY} OR {INSTALLED_VERSION_PROPERTY}"),
+            format!("A newer version of [{PRODUCT_NAME}] is already installed. To install [{PRODUCT_VERSION}], uninstall it first in Programs and Features."),
         ),
     ]
 }
@@ -73,11 +83,12 @@ fn launch_condition_table() -> TableData {
 }
 
 /// Finds the MED-V host agent, so that an install with UI can start it (MED-V
-/// did), and the INSTALLDIR an earlier install remembered.
+/// did), and the INSTALLDIR and version an earlier install remembered.
 fn app_search_table() -> TableData {
     let rows = vec![
         vec![s(MEDVHOST_PROPERTY), s(MEDVHOST_SIGNATURE)],
         vec![s(SAVED_DIR_PROPERTY), s(SAVED_DIR_SIGNATURE)],
+        vec![s(INSTALLED_VERSION_PROPERTY), s(SAVED_VERSION_SIGNATURE)],
     ];
     TableData::new("AppSearch", app_search_columns(), rows)
 }

@@ -29,6 +29,9 @@ properties! {
     NEWER_PROPERTY = "WSPACK_NEWER_FOUND";
     /// Set by AppSearch to the remembered INSTALLDIR (when that folder exists).
     SAVED_DIR_PROPERTY = "WSPACK_SAVEDDIR";
+    /// Set by AppSearch to the version the installed package of this workspace
+    /// remembered (the downgrade message names it).
+    INSTALLED_VERSION_PROPERTY = "WSPACK_INSTALLED_VERSION";
     /// Set by AppSearch to the host agent's path when it is installed.
     MEDVHOST_PROPERTY = "MEDVHOSTEXE";
 

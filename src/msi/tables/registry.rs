@@ -1,8 +1,8 @@
 //! Registry: one row per policy value (HKLM, 64-bit view, below the policy's
-//! root key), plus the remembered INSTALLDIR that RegLocator finds again.
+//! root key), plus the remembered INSTALLDIR and version that RegLocator finds again.
 
 use super::files::COMPONENT;
-use super::property::INSTALLDIR;
+use super::property::{INSTALLDIR, PRODUCT_VERSION};
 use super::schema::{key, opt, reference, s, TableData};
 use crate::msi::format::{encode_value, escape_formatted};
 use crate::msi::PackageSpec;
@@ -13,12 +13,20 @@ use msi::{Category, Column, Value};
 pub const ROOT_HKLM: i32 = 2;
 /// RegLocator.Type: 0 (a folder that exists) + 16 (the 64-bit view).
 const LOCATE_FOLDER_64BIT: i32 = 16;
+/// RegLocator.Type: 2 (the value as it is) + 16 (the 64-bit view).
+const LOCATE_RAW_64BIT: i32 = 18;
 /// The value that remembers INSTALLDIR.
 const SAVED_DIR_VALUE: &str = "InstallDir";
 /// The Registry row that remembers INSTALLDIR: the component's key path.
 pub const REMEMBER_DIR_ROW: &str = "RegRememberInstallDir";
 /// The RegLocator (and AppSearch) signature that finds the remembered INSTALLDIR.
 pub const SAVED_DIR_SIGNATURE: &str = "SavedInstallDir";
+/// The value that remembers the installed version (ProductVersion).
+const SAVED_VERSION_VALUE: &str = "Version";
+/// The Registry row that remembers the installed version.
+const REMEMBER_VERSION_ROW: &str = "RegRememberVersion";
+/// The RegLocator (and AppSearch) signature that finds the installed version.
+pub const SAVED_VERSION_SIGNATURE: &str = "SavedVersion";
 
 /// Registry and RegLocator.
 pub fn registry_tables(spec: &PackageSpec) -> Vec<TableData> {
@@ -56,6 +64,7 @@ fn registry_table(spec: &PackageSpec) -> TableData {
         .map(|(index, value)| policy_row(index, value))
         .collect();
     rows.push(saved_dir_row(&spec.policy.workspace));
+    rows.push(saved_version_row(&spec.policy.workspace));
     TableData::new("Registry", columns, rows)
 }
 
@@ -83,6 +92,18 @@ fn saved_dir_row(ws: &Workspace) -> Vec<Value> {
     ]
 }
 
+/// The installed version, so that an older package's refusal can name it.
+fn saved_version_row(ws: &Workspace) -> Vec<Value> {
+    vec![
+        s(REMEMBER_VERSION_ROW),
+        Value::Int(ROOT_HKLM),
+        s(saved_dir_key(ws)),
+        s(SAVED_VERSION_VALUE),
+        s(format!("[{PRODUCT_VERSION}]")),
+        s(COMPONENT),
+    ]
+}
+
 fn reg_locator_table(ws: &Workspace) -> TableData {
     let columns = vec![
         key("Signature_"),
@@ -94,14 +115,24 @@ fn reg_locator_table(ws: &Workspace) -> TableData {
             .string(255),
         Column::build("Type").nullable().range(0, 18).int16(),
     ];
-    let row = vec![
-        s(SAVED_DIR_SIGNATURE),
-        Value::Int(ROOT_HKLM),
-        s(saved_dir_key(ws)),
-        s(SAVED_DIR_VALUE),
-        Value::Int(LOCATE_FOLDER_64BIT),
+    let locate = |signature: &str, value: &str, kind: i32| {
+        vec![
+            s(signature),
+            Value::Int(ROOT_HKLM),
+            s(saved_dir_key(ws)),
+            s(value),
+            Value::Int(kind),
+        ]
+    };
+    let rows = vec![
+        locate(SAVED_DIR_SIGNATURE, SAVED_DIR_VALUE, LOCATE_FOLDER_64BIT),
+        locate(
+            SAVED_VERSION_SIGNATURE,
+            SAVED_VERSION_VALUE,
+            LOCATE_RAW_64BIT,
+        ),
     ];
-    TableData::new("RegLocator", columns, vec![row])
+    TableData::new("RegLocator", columns, rows)
 }
 
 /// Where the package remembers INSTALLDIR (HKLM, 64-bit view), by workspace.

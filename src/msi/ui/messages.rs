@@ -98,23 +98,25 @@ const ERRORS: &[(i32, &str)] = &[
     (1333, "Failed to correctly patch [2] file: CRC error."),
     (1334, "The file '[2]' cannot be installed because the file cannot be found in cabinet file '[3]'. This could indicate a network error, an error reading from the CD-ROM, or a problem with this package."),
     (1335, "The cabinet file '[2]' required for this installation is corrupt and cannot be used. This could indicate a network error, an error reading from the CD-ROM, or a problem with this package."),
-    (SIDECAR_MISSING, "[WspackSidecar] must be next to [WspackPackageName] in [SourceDir]. Copy it there and open the package again. Nothing was changed."),
-    (DISK_EXISTS, "[INSTALLDIR] already holds a workspace disk, [WspackVhdName]. Open the package again and choose Replace, or move that disk away first. Nothing was changed."),
-    (DISK_DAMAGED, "[WspackSidecar] is damaged or belongs to another package. Copy the package folder again from where you got it, then open the package again. Nothing was changed."),
-    (DISK_IN_USE, "The workspace disk [WspackVhdName] in [INSTALLDIR] is in use. Close MED-V and any program using the workspace, then try again."),
-    (NO_SPACE, "There is not enough free space in [INSTALLDIR] for the workspace disk ([WspackDiskSizeText]). Free some space or choose another folder, then try again."),
+    (SIDECAR_MISSING, "[2] must be next to [3] in [4], and the installer could not read it there. Copy [2] into that folder. If the folder is on a network share or a mapped drive, copy the whole package folder to this computer and run it from there. Nothing was changed."),
+    (DISK_EXISTS, "[3] already holds a workspace disk, [2]. Open the package again and choose Replace, or move [2] out of that folder first. Nothing was changed."),
+    (DISK_DAMAGED, "[2] in [3] is damaged or belongs to another package. Copy the package folder again from where you got it, then open the package again. Nothing was changed."),
+    (DISK_IN_USE, "[2] in [3] is in use. Close MED-V and any program using the workspace, then try again. Nothing was changed."),
+    (NO_SPACE, "There is not enough free space in [2] for the workspace disk ([3]). Free some space or choose another folder, then try again. Nothing was changed."),
+    (ACCESS_DENIED, "Windows did not let the installer write [2] in [3]. Choose another folder, or ask your administrator for access to this one, then try again. Nothing was changed."),
+    (PACKAGE_DAMAGED, "The installation package [2] is damaged. Get it again from whoever gave it to you, then open it again. Nothing was changed."),
+    (WRITE_FAILED, "Windows could not write [2]. The installation log has the details. Try again; if it fails again, give the log to your administrator."),
+    (DISK_SET_ASIDE, "An earlier installation left a workspace disk set aside in [4] as [2]. Keep the disk you want as [3] and delete the other one (or move it elsewhere), then open the package again. Nothing was changed."),
+    (DELTA_BASE_MISSING, "[2] updates the workspace disk already on this computer, but the disk in [3] is not the version it updates. Put [4] (the full disk) next to [5] and try again. Nothing was changed."),
+    (BASE_CHANGED, "The workspace disk [2] in [3] was changed after it was installed, so [4] cannot update it. Put [5] (the full disk) next to [4] and try again. Nothing was changed."),
 ];
 
-/// The package's own messages (Error numbers a custom action can show by number).
-pub const SIDECAR_MISSING: i32 = 25001;
-/// The disk is already in INSTALLDIR.
-pub const DISK_EXISTS: i32 = 25002;
-/// The sidecar does not inflate to the package's disk.
-pub const DISK_DAMAGED: i32 = 25003;
-/// The disk to replace is open.
-pub const DISK_IN_USE: i32 = 25004;
-/// Not enough room for the disk.
-pub const NO_SPACE: i32 = 25005;
+/// The package's own messages (numbers 25000 and up): the runtime shows them by
+/// number, with every name as an argument ([`wspack_contract::messages`]).
+use wspack_contract::messages::{
+    ACCESS_DENIED, BASE_CHANGED, DELTA_BASE_MISSING, DISK_DAMAGED, DISK_EXISTS, DISK_IN_USE,
+    DISK_SET_ASIDE, NO_SPACE, PACKAGE_DAMAGED, SIDECAR_MISSING, WRITE_FAILED,
+};
 
 /// TextStyle, UIText and Error.
 pub fn message_tables() -> Vec<TableData> {
@@ -175,4 +177,46 @@ fn error_table() -> TableData {
         .map(|&(n, text)| vec![Value::Int(n), s(text)])
         .collect();
     TableData::new("Error", columns, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The `[n]` and `[Name]` references of a template.
+    fn references(text: &str) -> Vec<&str> {
+        text.split('[')
+            .skip(1)
+            .filter_map(|part| part.split(']').next())
+            .collect()
+    }
+
+    #[test]
+    fn the_packages_messages_take_every_name_from_the_runtime() {
+        for &(number, args) in wspack_contract::messages::ARGS {
+            let (_, text) = ERRORS
+                .iter()
+                .find(|(n, _)| *n == number)
+                .unwrap_or_else(|| panic!("no Error row {number}"));
+            // Deferred actions can't rely on [Property]: only the record's fields.
+            let fields: BTreeSet<usize> = references(text)
+                .iter()
+                .map(|r| r.parse().unwrap_or_else(|_| panic!("{number}: [{r}]")))
+                .collect();
+            let expected: BTreeSet<usize> = (2..args.len() + 2).collect();
+            assert_eq!(fields, expected, "{number}: {text}");
+            for internal in [
+                "StageVhd",
+                "CustomActionData",
+                "OVERWRITEVHD",
+                "LocalSystem",
+                "error",
+                "wspack",
+            ] {
+                assert!(!text.contains(internal), "{number} says {internal}");
+            }
+            assert!(text.ends_with('.'), "{number}: a sentence");
+        }
+    }
 }

@@ -22,7 +22,6 @@ mod messages;
 mod text;
 
 pub use actions::{schedule, size_text};
-pub use messages::{DISK_DAMAGED, DISK_EXISTS, DISK_IN_USE, NO_SPACE, SIDECAR_MISSING};
 
 use super::tables::TableData;
 use super::PackageSpec;

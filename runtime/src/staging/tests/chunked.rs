@@ -88,6 +88,13 @@ fn a_damaged_chunk_is_named_and_nothing_is_left() {
     );
     assert!(h.errors[0].contains("removed"), "{}", h.all());
     assert_eq!(h.errors.len(), 1, "{}", h.all());
+    assert_eq!(
+        h.shown,
+        [Shown::Damaged {
+            sidecar: "ws.medv".into(),
+            folder: t.path("out"),
+        }]
+    );
     assert_eq!(leftovers(&t), vec!["ws.vhd.wspack-journal"]);
     assert_eq!(rollback(&cad, &mut h), 0, "{}", h.all());
     assert!(!t.0.join("ProgramData").exists());
@@ -178,6 +185,10 @@ fn a_table_that_does_not_fit_the_package_fails_before_anything_changes() {
         "{}",
         h.all()
     );
+    let damaged = Shown::PackageDamaged {
+        package: "ws.msi".into(),
+    };
+    assert_eq!(h.shown, [damaged.clone(), damaged]);
     assert!(!t.0.join("ProgramData").exists());
     assert_eq!(rollback(&cad, &mut h), 0);
 }

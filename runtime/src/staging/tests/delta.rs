@@ -5,6 +5,7 @@ use super::*;
 use crate::data::StageData;
 use crate::parallel::tests::make_delta;
 use crate::parallel::Sidecar;
+use crate::shown::{folder_of, name_of};
 use crate::staging::delta::{read_table, write_disk};
 use stage_vhd::Failure;
 use wspack_contract::delta::{DeltaTable, Source};
@@ -58,8 +59,12 @@ impl Setup {
     }
 
     fn error(&self, h: &mut Rec) -> String {
+        self.failure(h).1
+    }
+
+    fn failure(&self, h: &mut Rec) -> (Shown, String) {
         match self.write(h) {
-            Err(Failure::Error(m)) => m,
+            Err(Failure::Error(shown, m)) => (*shown, m),
             other => panic!("{:?}", other),
         }
     }
@@ -86,7 +91,7 @@ fn the_table_comes_from_the_package_and_must_fit_it() {
     ] {
         h.delta = Some(bytes);
         match read_table(&s.d, &mut h) {
-            Err(Failure::Error(m)) => {
+            Err(Failure::Error(_, m)) => {
                 assert!(m.contains("(Binary row WspackDelta) does not fit"), "{}", m);
                 assert!(m.contains(&why), "{}", m);
             }
@@ -133,7 +138,17 @@ fn a_changed_staged_disk_asks_for_the_full_sidecar() {
     assert!(!s.p.tmp.exists());
     base.push(0);
     fs::write(&s.p.old, &base).unwrap();
-    let e = s.error(&mut Rec::default());
+    let (shown, e) = s.failure(&mut Rec::default());
+    let vhd = s.p.vhd.display().to_string();
+    assert_eq!(
+        shown,
+        Shown::BaseChanged {
+            disk: name_of(&vhd).into(),
+            folder: folder_of(&vhd).into(),
+            package: name_of(&s.d.msi).into(),
+            full_sidecar: name_of(&s.d.sidecar).into(),
+        }
+    );
     assert!(e.contains("but the disk this delta applies to is"), "{}", e);
 }
 

@@ -59,6 +59,14 @@ fn a_missing_sidecar_is_refused_before_anything_is_written() {
     assert_eq!(check(&cad, true, &mut h), Ok(names::MISSING));
     assert_eq!(check(&cad, false, &mut h), Err(ERROR_INSTALL_FAILURE));
     assert!(h.errors[0].contains("ws.medv"), "{}", h.all());
+    assert_eq!(
+        h.shown,
+        [Shown::SidecarMissing {
+            sidecar: "ws.medv".into(),
+            package: "ws.msi".into(),
+            folder: t.path("out"),
+        }]
+    );
     assert!(!t.0.join("ProgramData").exists());
     // Another disk in place, no upgrade: refused too, and kept.
     fs::create_dir_all(t.path("ProgramData/Medv/Workspace")).unwrap();
@@ -66,7 +74,40 @@ fn a_missing_sidecar_is_refused_before_anything_is_written() {
     let mut h = Rec::default();
     assert_eq!(check(&cad, false, &mut h), Err(ERROR_INSTALL_FAILURE));
     assert!(h.errors[0].contains("already exists"), "{}", h.all());
+    assert_eq!(
+        h.shown,
+        [Shown::DiskExists {
+            disk: "ws.vhd".into(),
+            folder: t.path("ProgramData/Medv/Workspace"),
+        }]
+    );
     assert_eq!(fs::read(t.path(VHD)).unwrap(), b"another disk");
+}
+
+#[test]
+fn an_update_without_its_base_asks_for_the_full_disk() {
+    let t = Tmp::new();
+    let base = disk(6 * CHUNK + 11, 59);
+    let new = disk(6 * CHUNK + 11, 61);
+    let (delta, table) = make_delta(&base, &new, CHUNK);
+    let extra = format!("|upgrade={{OLD}}|delta={}", t.path("out/ws.delta.medv"));
+    let (cad, mut h) = in_place(&t, &new, false, &extra);
+    // Another version's disk in place (not the delta's base size), no full sidecar.
+    fs::write(t.path(VHD), b"another version").unwrap();
+    fs::write(t.path("out/ws.delta.medv"), &delta).unwrap();
+    h.delta = Some(table.encode());
+    assert_eq!(check(&cad, false, &mut h), Err(ERROR_INSTALL_FAILURE));
+    assert!(h.errors[0].contains("can't be used either"), "{}", h.all());
+    assert_eq!(
+        h.shown,
+        [Shown::DeltaBaseMissing {
+            package: "ws.msi".into(),
+            folder: t.path("ProgramData/Medv/Workspace"),
+            full_sidecar: "ws.medv".into(),
+            package_file: "ws.msi".into(),
+        }]
+    );
+    assert_eq!(fs::read(t.path(VHD)).unwrap(), b"another version");
 }
 
 #[test]
@@ -115,6 +156,11 @@ fn an_upgrade_builds_the_new_disk_from_the_disk_in_place_and_the_delta() {
     damaged[mid] ^= 1;
     fs::write(t.path("out/ws.delta.medv"), &damaged).unwrap();
     assert_eq!(stage(&cad, &mut h), ERROR_INSTALL_FAILURE, "{}", h.all());
+    let delta_damaged = Shown::Damaged {
+        sidecar: "ws.delta.medv".into(),
+        folder: t.path("out"),
+    };
+    assert_eq!(h.shown, [delta_damaged]);
     assert_eq!(rollback(&cad, &mut h), 0, "{}", h.all());
     assert_eq!(fs::read(t.path(VHD)).unwrap(), base);
     assert_eq!(leftovers(&t), vec!["ws.vhd"]);
