@@ -289,17 +289,17 @@ fn replace_a_disk_already_there(screen: &Screen, wine: &Wine, pkg: &Package, msi
 /// Scenario 6: the package without its sidecar: a page that names the file and the
 /// folder, then the cancelled page; nothing is installed.
 fn missing_sidecar(screen: &Screen, wine: &Wine, pkg: &Package, work: &Path) {
-    let lone = work.join("lone");
+    // A capital after the backslash: OCR read `\lone` as "tione". The temp
+    // folder's random name changes the line breaks, so only short runs of words
+    // are asked for.
+    let lone = work.join("PackageAlone");
     fs::create_dir_all(&lone).unwrap();
     fs::copy(pkg.dir.join("contoso.msi"), lone.join("contoso.msi")).unwrap();
     let msi = wine.win_path(&lone.join("contoso.msi"));
     let run = screen.msiexec(wine, &["/i", &msi]);
     let folder = wine.win_path(&lone);
     let last = folder.rsplit('\\').next().unwrap();
-    screen.page(
-        &["contoso.me", "must be next to contoso.msi in", last],
-        "sidecar-missing",
-    );
+    screen.page(&["contoso.me", "must be next to", last], "sidecar-missing");
     screen.key("Return");
     screen.page(&["cancelled", "not changed"], "");
     screen.key("Return");
