@@ -158,7 +158,7 @@ impl Setup {
             &self.t.path("base.vhd"),
             delta,
             &self.table,
-            &out,
+            Some(&out),
             whole,
             jobs,
             &mut |b| {
@@ -317,7 +317,11 @@ fn cancel_stops_stage_delta() {
         let staged = s.staged();
         let unwritten = &staged[(20 + 2 * jobs) * CHUNK..];
         assert!(unwritten.iter().all(|&b| b == 0), "jobs {}", jobs);
-        assert!(staged[..20 * CHUNK] == s.new[..20 * CHUNK]);
+        // Progress counts chunks as they are written, in any order: 20 of them are.
+        let written = (0..200)
+            .filter(|&i| staged[i * CHUNK..(i + 1) * CHUNK] == s.new[i * CHUNK..(i + 1) * CHUNK])
+            .count();
+        assert!(written >= 20, "jobs {}: {} chunks written", jobs, written);
     }
 }
 
