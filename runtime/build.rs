@@ -30,7 +30,7 @@ fn compile_libdeflate() {
         .opt_level(2)
         .debug(false)
         .warnings(false)
-        .flag(&format!(
+        .flag(format!(
             "-ffile-prefix-map={}=/wspack/runtime",
             dir.display()
         ))
