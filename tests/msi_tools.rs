@@ -364,6 +364,7 @@ fn remove_file_reserve_cost_upgrade_and_launch_tables() {
             "RemoveFileVhdJournal\tWorkspacePolicy\tCONT~162.WSP|contoso-fin.vhd.wspack-journal\tINSTALLDIR\t2",
             "RemoveFileVhdOld\tWorkspacePolicy\tCONT~490.WSP|contoso-fin.vhd.wspack-old\tINSTALLDIR\t2",
             "RemoveFileVhdTmp\tWorkspacePolicy\tCONT~C72.WSP|contoso-fin.vhd.wspack-tmp\tINSTALLDIR\t2",
+            "RemoveFileVhdUndo\tWorkspacePolicy\tCONT~221.WSP|contoso-fin.vhd.wspack-undo\tINSTALLDIR\t2",
             "RemoveFolder1Install\tWorkspacePolicy\t\tINSTALLDIR\t2",
             "RemoveFolder2Medv\tWorkspacePolicy\t\tMedvDir\t2",
         ]),

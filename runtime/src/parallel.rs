@@ -313,7 +313,8 @@ pub fn verify_file(
 }
 
 /// Stages the new disk of the delta `table` into the file `out` (already the
-/// table's disk size long) on `jobs` threads: each chunk from the base disk `base`
+/// table's disk size long; `None`: every chunk is checked, nothing written) on
+/// `jobs` threads: each chunk from the base disk `base`
 /// (raw bytes, [`ChunkFailure::BaseMismatch`] / [`ChunkFailure::ReadBase`] if
 /// wrong) or from its gzip member in `delta` ([`ChunkFailure::Damaged`] /
 /// [`ChunkFailure::Mismatch`] / [`ChunkFailure::Read`]), its SHA-256 checked, and
@@ -326,7 +327,7 @@ pub fn stage_delta(
     base: &Path,
     delta: &Sidecar,
     table: &DeltaTable,
-    out: &Path,
+    out: Option<&Path>,
     whole_sha256: &[u8; 32],
     jobs: usize,
     progress: &mut dyn FnMut(u64) -> bool,
@@ -358,7 +359,7 @@ pub fn stage_delta(
         members: Some(delta),
         raw: Some(base),
         raw_is_base: true,
-        out: Some(out),
+        out,
         whole: Some(whole_sha256),
     };
     engine::run(&plan, jobs, progress)?;

@@ -10,6 +10,7 @@
 //! | `created` / `replaced` | before anything else | – | – |
 //! | `moved-old` | after renaming the existing disk to `<vhd>.wspack-old` | renames it back (after removing the new disk) | deletes `<vhd>.wspack-old` |
 //! | `unkept` | after renaming `<vhd>.wspack-keep` (the old version's disk, which its removal deleted as `<vhd>`) back to `<vhd>` | – (the old disk stays at `<vhd>`; Windows' rollback of the old version's removal puts its own copy of the same file there too) | – |
+//! | `patching` | before a delta is applied to `<vhd>` in place (each changed chunk's old bytes go to `<vhd>.wspack-undo`, synced, before the chunk is overwritten) | writes the old bytes back from the undo file, deletes it | deletes the undo file |
 //! | `placed` | after renaming `<vhd>.wspack-tmp` to `<vhd>` | deletes `<vhd>` | – |
 //!
 //! Rollback also deletes `<vhd>.wspack-tmp` (ours by name); both remove the journal.
@@ -28,7 +29,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use wspack_contract::data::{stage_key, Fields};
-use wspack_contract::{JOURNAL_SUFFIX, KEEP_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
+use wspack_contract::{JOURNAL_SUFFIX, KEEP_SUFFIX, OLD_SUFFIX, TMP_SUFFIX, UNDO_SUFFIX};
 
 mod chunked;
 mod delta;
@@ -36,6 +37,7 @@ mod existing;
 mod finish;
 pub mod plan;
 mod stage_vhd;
+mod undo;
 
 pub use finish::{commit, rollback};
 pub use stage_vhd::{stage, stage_parsed, SIDECAR_ACCESS_HINT};
@@ -84,6 +86,8 @@ pub struct Paths {
     /// `<vhd>.wspack-keep`: the disk in place, linked by CheckStageVhd before the
     /// old version's removal deletes `<vhd>`.
     pub keep: PathBuf,
+    /// `<vhd>.wspack-undo`: what a delta applied in place overwrote.
+    pub undo: PathBuf,
 }
 
 impl Paths {
@@ -96,6 +100,7 @@ impl Paths {
             old: with(OLD_SUFFIX),
             journal: with(JOURNAL_SUFFIX),
             keep: with(KEEP_SUFFIX),
+            undo: with(UNDO_SUFFIX),
         }
     }
 }

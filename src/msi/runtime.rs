@@ -50,7 +50,7 @@ pub const PROP_VHD_NAME: &str = "WspackVhdName";
 /// Name of the custom action that stages the disk; `wspack inspect` reports the
 /// package as staging the disk when this action is in InstallExecuteSequence.
 pub const STAGE_ACTION: &str = contract::STAGE_VHD;
-pub use contract::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
+pub use contract::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX, UNDO_SUFFIX};
 
 /// Rows the runtime adds to the MSI.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -60,5 +60,8 @@ pub const OLD_SUFFIX: &str = ".wspack-old";
 /// an upgrade keeps it or updates it by a delta: the old version's removal deletes
 /// `<vhd>`, the disk's bytes stay under this name until StageVhd renames it back.
 pub const KEEP_SUFFIX: &str = ".wspack-keep";
+/// Suffix of the undo file of a delta applied in place: the bytes each changed
+/// chunk held before, which a rollback writes back.
+pub const UNDO_SUFFIX: &str = ".wspack-undo";
 /// Suffix of the journal that tells rollback and commit what staging did.
 pub const JOURNAL_SUFFIX: &str = ".wspack-journal";

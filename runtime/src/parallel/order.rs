@@ -33,17 +33,17 @@ impl Gate {
     /// Waits until chunk `index` may start; false if `stop` was raised meanwhile.
     pub(super) fn wait_for(&self, index: usize, stop: &AtomicBool) -> bool {
         let mut hashed = lock(&self.hashed);
-        // Stop is checked first on every wake-up: chunks hashed after a cancel
-        // still open the gate, and must not let a waiting worker start.
-        loop {
+        // A worker already holding its index goes on once the window allows it,
+        // even after a stop: a chunk below a damaged one still gets checked, so the
+        // lowest damaged chunk is the one reported. It holds one index at most, so
+        // after a stop at most `window + workers` chunks past the hashed ones run.
+        while index >= hashed.saturating_add(self.window) {
             if stop.load(Ordering::Relaxed) {
                 return false;
             }
-            if index < hashed.saturating_add(self.window) {
-                return true;
-            }
             hashed = self.changed.wait(hashed).unwrap_or_else(|e| e.into_inner());
         }
+        true
     }
 
     fn advance(&self, hashed: usize) {

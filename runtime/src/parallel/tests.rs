@@ -158,7 +158,7 @@ impl Setup {
             &self.t.path("base.vhd"),
             delta,
             &self.table,
-            &out,
+            Some(&out),
             whole,
             jobs,
             &mut |b| {
@@ -312,12 +312,16 @@ fn cancel_stops_stage_delta() {
         assert!(matches!(r, Err(ChunkFailure::Cancelled)), "{:?}", r);
         assert_eq!(*seen.last().unwrap(), 20 * CHUNK as u64);
         assert_eq!(seen.len(), 20);
-        // Workers stop within the window: no chunk from 2 × jobs past the 20
-        // hashed ones was written.
+        // Workers stop within the window (2 × jobs) plus the one index each may
+        // hold: no chunk from 3 × jobs past the 20 hashed ones was written.
         let staged = s.staged();
-        let unwritten = &staged[(20 + 2 * jobs) * CHUNK..];
+        let unwritten = &staged[(20 + 3 * jobs) * CHUNK..];
         assert!(unwritten.iter().all(|&b| b == 0), "jobs {}", jobs);
-        assert!(staged[..20 * CHUNK] == s.new[..20 * CHUNK]);
+        // Progress counts chunks as they are written, in any order: 20 of them are.
+        let written = (0..200)
+            .filter(|&i| staged[i * CHUNK..(i + 1) * CHUNK] == s.new[i * CHUNK..(i + 1) * CHUNK])
+            .count();
+        assert!(written >= 20, "jobs {}: {} chunks written", jobs, written);
     }
 }
 

@@ -8,14 +8,14 @@
 
 use super::chunked::TableRow;
 use super::stage_vhd::{io_shown, mib, Failure, Progress};
-use super::{Host, Paths};
+use super::{undo, Host, Journal, Paths};
 use crate::data::StageData;
 use crate::fsx;
 use crate::parallel::{self, ChunkFailure, Sidecar};
 use crate::shown::{folder_of, name_of, Shown};
 use std::fs::File;
 use std::path::Path;
-use wspack_contract::delta::{DeltaTable, DELTA_TABLE_BINARY};
+use wspack_contract::delta::{DeltaTable, Source, DELTA_TABLE_BINARY};
 
 /// The package's delta table, checked against the disk it promises; `None` for a
 /// package without one (built without `--base`), or when the package can't be
@@ -65,7 +65,7 @@ pub(super) fn write_disk(
         base,
         &delta,
         table,
-        &p.tmp,
+        Some(&p.tmp),
         &d.expected.sha256,
         threads,
         &mut |b| progress.update(b),
@@ -85,6 +85,77 @@ pub(super) fn write_disk(
             Err(files.failure(e, progress.reported_ticks))
         }
     }
+}
+
+/// Whether the delta can be applied to `<vhd>` in place: the new disk has the
+/// base's size and every unchanged chunk sits where it sat in the base (as
+/// `wspack build --base` makes them). Otherwise the new disk is built in a
+/// temporary file ([`write_disk`]).
+pub(super) fn fits_in_place(d: &StageData, table: &DeltaTable) -> bool {
+    table.base_size == d.expected.size
+        && table.chunks.iter().all(|c| match c.source {
+            Source::Base { offset } => offset == c.disk_offset,
+            Source::Delta { .. } => true,
+        })
+}
+
+/// Applies the delta to the disk in place, writing only the changed chunks: a
+/// temporary copy would write the whole disk again, as long as a full install.
+/// First every chunk of the new disk (unchanged ones read from `<vhd>`, changed
+/// ones inflated from the delta) and the whole new disk's SHA-256 are checked
+/// without writing; then, for each changed chunk, its old bytes go to
+/// `<vhd>.wspack-undo` (synced) before the chunk is overwritten, so a rollback
+/// (journal `patching`) can write them back. Returns what was verified, for the log.
+pub(super) fn patch_in_place(
+    d: &StageData,
+    p: &Paths,
+    delta: Sidecar,
+    table: &DeltaTable,
+    journal: &mut Journal,
+    host: &mut dyn Host,
+) -> Result<String, Failure> {
+    let mut progress = Progress::new(host, &p.vhd, d.expected.size);
+    if !progress.start() {
+        return Err(Failure::Cancelled(
+            "cancelled by the user before staging began".to_string(),
+        ));
+    }
+    let threads = parallel::threads();
+    let checked = parallel::stage_delta(
+        &p.vhd,
+        &delta,
+        table,
+        None,
+        &d.expected.sha256,
+        threads,
+        &mut |b| progress.update(b),
+    );
+    if let Err(e) = checked {
+        let files = Files {
+            base: &p.vhd,
+            delta: delta.path,
+            d,
+            p,
+        };
+        return Err(files.failure(e, progress.reported_ticks));
+    }
+    journal
+        .note("patching")
+        .map_err(|e| super::stage_vhd::journal_failure(p, e))?;
+    let patched = undo::patch(&p.vhd, &p.undo, delta.path, table).map_err(|e| {
+        Failure::error(
+            io_shown(&e, &p.vhd, 0),
+            format!("can't update {} in place: {}", p.vhd.display(), e),
+        )
+    })?;
+    Ok(format!(
+        "{} of {} chunks from the delta {} written in place (old bytes in {}), every chunk and the whole disk verified first, {} threads",
+        patched,
+        table.chunks.len(),
+        delta.path.display(),
+        p.undo.display(),
+        threads
+    ))
 }
 
 /// The files a failure names.

@@ -63,6 +63,36 @@ pub(super) fn is_ancestor_of(dir: &Path, vhd: &Path) -> bool {
     !dir.as_os_str().is_empty() && vhd.ancestors().skip(1).any(|a| a == dir)
 }
 
+/// Writes back the chunks a delta applied in place overwrote, then deletes the
+/// undo file. False (reported) if the disk could not be restored: the journal and
+/// the undo file then stay for an admin.
+fn undo_patch(p: &Paths, host: &mut dyn Host) -> bool {
+    match super::undo::restore(&p.vhd, &p.undo) {
+        Ok(n) => {
+            host.log(&format!(
+                "StageVhdRollback: wrote {} chunks of {} back from {}",
+                n,
+                p.vhd.display(),
+                p.undo.display()
+            ));
+            let _ = fsx::remove_file(&p.undo);
+            true
+        }
+        Err(e) => {
+            host.fail(
+                &not_undone(&p.vhd),
+                &format!(
+                    "StageVhdRollback: can't write {} back from {}: {}",
+                    p.vhd.display(),
+                    p.undo.display(),
+                    e
+                ),
+            );
+            false
+        }
+    }
+}
+
 /// StageVhdRollback: undoes what the journal says StageVhd did.
 pub fn rollback(custom_action_data: &str, host: &mut dyn Host) -> u32 {
     match vhd_from(custom_action_data) {
@@ -94,6 +124,9 @@ fn rollback_paths(p: &Paths, host: &mut dyn Host) -> u32 {
                 &format!("StageVhdRollback: can't delete {}: {}", p.tmp.display(), e),
             )
         }
+    }
+    if has("patching") && ok {
+        ok = undo_patch(p, host);
     }
     if has("placed") {
         match fsx::remove_file(&p.vhd) {
@@ -177,6 +210,15 @@ pub fn commit(custom_action_data: &str, host: &mut dyn Host) -> u32 {
         Ok(l) => l,
         Err(code) => return code,
     };
+    if lines.iter().any(|l| l == "patching") {
+        if let Err(e) = fsx::remove_file(&p.undo) {
+            host.log(&format!(
+                "StageVhdCommit: can't delete {}: {}; the install succeeded, delete it by hand",
+                p.undo.display(),
+                e
+            ));
+        }
+    }
     if lines.iter().any(|l| l == "moved-old") {
         match fsx::remove_file(&p.old) {
             Ok(_) => host.log(&format!(

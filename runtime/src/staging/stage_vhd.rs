@@ -63,7 +63,7 @@ impl Failure {
     }
 }
 
-fn journal_failure(p: &Paths, e: io::Error) -> Failure {
+pub(super) fn journal_failure(p: &Paths, e: io::Error) -> Failure {
     Failure::error(
         io_shown(&e, &p.journal, 0),
         format!("can't write the journal {}: {}", p.journal.display(), e),
@@ -154,11 +154,22 @@ fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
         Some(j) => j,
         None => begin_journal(&p, in_place.is_some())?,
     };
+    let started = Instant::now();
+    if let Source::Delta(t, path) = &source {
+        if delta::fits_in_place(d, t) {
+            let delta = Sidecar {
+                path: Path::new(path),
+                window: None,
+            };
+            let how = delta::patch_in_place(d, &p, delta, t, &mut journal, host)?;
+            log_staged(d, &p, &how, started, host);
+            return Ok(());
+        }
+    }
     if in_place.is_some() {
         move_existing_aside(&p, &mut journal, host)?;
     }
     let file = create_tmp(&p, d.expected.size)?;
-    let started = Instant::now();
     let how = match source {
         // The disk in place was the delta's base; it is at <vhd>.wspack-old now.
         Source::Delta(t, path) => {
@@ -175,6 +186,12 @@ fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
         }
     };
     place(&p, &mut journal)?;
+    log_staged(d, &p, &how, started, host);
+    Ok(())
+}
+
+/// The log line of a staged disk: how it was made and verified, how fast.
+fn log_staged(d: &StageData, p: &Paths, how: &str, started: Instant, host: &mut dyn Host) {
     let secs = started.elapsed().as_secs_f64();
     let size = d.expected.size;
     host.log(&format!(
@@ -186,7 +203,6 @@ fn stage_steps(d: &StageData, host: &mut dyn Host) -> Result<(), Failure> {
         secs,
         size as f64 / 1048576.0 / secs.max(0.001)
     ));
-    Ok(())
 }
 
 /// What the new disk is written from.
@@ -656,15 +672,17 @@ fn clear_leftover_journal(p: &Paths, host: &mut dyn Host) -> Result<(), Failure>
         p.tmp.display(),
         p.vhd.display()
     ));
-    match fsx::remove_file(&p.tmp) {
-        Ok(true) => host.log(&format!("StageVhd: deleted {}", p.tmp.display())),
-        Ok(false) => {}
-        // Harmless: StageVhd deletes it again before writing, and fails there if it can't.
-        Err(e) => host.log(&format!(
-            "StageVhd: can't delete {} yet: {}",
-            p.tmp.display(),
-            e
-        )),
+    for leftover in [&p.tmp, &p.undo] {
+        match fsx::remove_file(leftover) {
+            Ok(true) => host.log(&format!("StageVhd: deleted {}", leftover.display())),
+            Ok(false) => {}
+            // Harmless: StageVhd deletes them again before writing, and fails there if it can't.
+            Err(e) => host.log(&format!(
+                "StageVhd: can't delete {} yet: {}",
+                leftover.display(),
+                e
+            )),
+        }
     }
     if let Err(e) = fsx::remove_file(&p.journal) {
         // Rollback of this install must not act on the earlier install's journal:

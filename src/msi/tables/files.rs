@@ -5,7 +5,7 @@ use super::property::{COMMON_APP_DATA_FOLDER, INSTALLDIR, TARGETDIR};
 use super::registry::REMEMBER_DIR_ROW;
 use super::schema::{condition, key, opt, reference, s, TableData};
 use crate::msi::codes::{self, guid, Codes};
-use crate::msi::runtime::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX};
+use crate::msi::runtime::{JOURNAL_SUFFIX, OLD_SUFFIX, TMP_SUFFIX, UNDO_SUFFIX};
 use crate::msi::short_name::short_long;
 use crate::msi::PackageSpec;
 use msi::{Category, Column, Value};
@@ -197,6 +197,7 @@ fn remove_file_table(internal_name: &str) -> TableData {
         ("RemoveFileVhdJournal", Some(JOURNAL_SUFFIX), INSTALLDIR),
         ("RemoveFileVhdOld", Some(OLD_SUFFIX), INSTALLDIR),
         ("RemoveFileVhdTmp", Some(TMP_SUFFIX), INSTALLDIR),
+        ("RemoveFileVhdUndo", Some(UNDO_SUFFIX), INSTALLDIR),
         // Folders last, innermost first (keys sort in this order).
         ("RemoveFolder1Install", None, INSTALLDIR),
         ("RemoveFolder2Medv", None, MEDV_DIR),

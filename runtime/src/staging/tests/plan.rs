@@ -174,3 +174,46 @@ fn an_upgrade_builds_the_new_disk_from_the_disk_in_place_and_the_delta() {
     assert_eq!(fs::read(t.path(VHD)).unwrap(), new);
     assert_eq!(leftovers(&t), vec!["ws.vhd"]);
 }
+
+#[test]
+fn a_delta_applied_in_place_is_written_back_by_its_undo_file() {
+    use crate::staging::undo;
+    let t = Tmp::new();
+    let base = disk(8 * CHUNK, 59);
+    let mut new = base.clone();
+    for i in [1, 4, 7] {
+        new[i * CHUNK + 9] ^= 0x11;
+    }
+    let (delta, table) = make_delta(&base, &new, CHUNK);
+    let (vhd, undo_file, delta_file) = (t.0.join("ws.vhd"), t.0.join("ws.undo"), t.0.join("d"));
+    fs::write(&vhd, &base).unwrap();
+    fs::write(&delta_file, &delta).unwrap();
+    assert_eq!(
+        undo::patch(&vhd, &undo_file, &delta_file, &table).unwrap(),
+        3
+    );
+    assert_eq!(fs::read(&vhd).unwrap(), new);
+    assert_eq!(undo::restore(&vhd, &undo_file).unwrap(), 3);
+    assert_eq!(fs::read(&vhd).unwrap(), base);
+
+    // A crash while the last record was written: that chunk was not overwritten
+    // yet, and the cut record is ignored.
+    undo::patch(&vhd, &undo_file, &delta_file, &table).unwrap();
+    let saved = fs::read(&undo_file).unwrap();
+    fs::write(&undo_file, &saved[..saved.len() - 100]).unwrap();
+    let mut two_chunks = new.clone();
+    two_chunks[7 * CHUNK..8 * CHUNK].copy_from_slice(&base[7 * CHUNK..8 * CHUNK]);
+    fs::write(&vhd, &two_chunks).unwrap();
+    assert_eq!(undo::restore(&vhd, &undo_file).unwrap(), 2);
+    assert_eq!(fs::read(&vhd).unwrap(), base);
+    // No undo file: nothing was overwritten.
+    fs::remove_file(&undo_file).unwrap();
+    assert_eq!(undo::restore(&vhd, &undo_file).unwrap(), 0);
+    // A record that does not fit the disk is refused, not applied.
+    let mut forged = (base.len() as u64).to_le_bytes().to_vec();
+    forged.extend_from_slice(&8u64.to_le_bytes());
+    forged.extend_from_slice(&[0; 8]);
+    fs::write(&undo_file, forged).unwrap();
+    assert!(undo::restore(&vhd, &undo_file).is_err());
+    assert_eq!(fs::read(&vhd).unwrap(), base);
+}
