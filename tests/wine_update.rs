@@ -1,6 +1,6 @@
 //! Changing a deployed workspace under Wine's msiexec: a policy-only version keeps
 //! the staged disk (same file, bytes and time) and installs from the MSI alone; a
-//! delta version builds the new disk from the staged one plus `<name>.delta.medv`;
+//! delta version updates the staged disk in place from `<name>.delta.medv`;
 //! the delta alone is refused where its base is not installed; a damaged delta or
 //! a failed policy-only upgrade leaves the installed version as it was.
 //!
@@ -234,6 +234,18 @@ fn policy_only_and_delta_updates() {
     );
     assert_eq!(leftovers(&wine), Vec::<String>::new());
     reinstall_v2(&wine, &only_msi, &work, &disk_a, before);
+
+    // A delta upgrade that fails after the delta was written in place: the
+    // rollback writes the old chunks back from the undo file.
+    let failing = failing_copy(&work, &v3, "v3-failing", &[&msi, &delta]);
+    let (run, _) = install(&wine, &failing, "v3 failing after the delta");
+    assert!(!run.log_says_success(), "{}", run.log);
+    assert!(run.log.contains("written in place"), "{}", run.log);
+    assert!(run.log.contains("back from"), "{}", run.log);
+    assert_eq!(identity(&staged(&wine)).0, before.0, "the same file");
+    assert_eq!(sha256_file(&staged(&wine)), sha256_file(&disk_a));
+    assert_eq!(leftovers(&wine), Vec::<String>::new());
+    reinstall_v2(&wine, &only_msi, &work, &disk_a, identity(&staged(&wine)));
 
     // v3 from the MSI and the delta alone.
     let with_delta = work.folder_with(&v3, "v3-delta", &[&msi, &delta]);
