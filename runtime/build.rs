@@ -1,3 +1,7 @@
+//! Compiles libdeflate's inflate (`libdeflate/`, C, for every target: the DLL and the
+//! native tests use it), with no debug info and the checkout path mapped away so
+//! the DLL's bytes don't depend on where the sources sit.
+//!
 //! Links setup.exe's resources (version, manifest, icon from `res/`) when building
 //! for Windows: fills the version into `res/setup.rc`, compiles it with mingw's
 //! windres (`WINDRES` overrides the program) and passes the object to setup.exe's
@@ -8,6 +12,32 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn main() {
+    compile_libdeflate();
+    link_setup_resources();
+}
+
+fn compile_libdeflate() {
+    println!("cargo:rerun-if-changed=libdeflate");
+    let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let lib = dir.join("libdeflate").join("lib");
+    cc::Build::new()
+        .files([
+            lib.join("deflate_decompress.c"),
+            lib.join("utils.c"),
+            lib.join("x86").join("cpu_features.c"),
+        ])
+        .include(dir.join("libdeflate"))
+        .opt_level(2)
+        .debug(false)
+        .warnings(false)
+        .flag(format!(
+            "-ffile-prefix-map={}=/wspack/runtime",
+            dir.display()
+        ))
+        .compile("deflate");
+}
+
+fn link_setup_resources() {
     println!("cargo:rerun-if-changed=res");
     println!("cargo:rerun-if-env-changed=WINDRES");
     if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("windows") {

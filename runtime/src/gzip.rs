@@ -270,34 +270,31 @@ impl<R: Read> Read for GzReader<R> {
 /// Inflates one whole gzip member held in memory (`member`: header, deflate data,
 /// CRC-32 and ISIZE trailer, nothing after it) straight into `out`, which must have
 /// room for at least one byte more than the member should hold, so that a member
-/// that inflates to more shows. Returns the bytes written. Decoding into one flat
-/// buffer lets miniz_oxide take its fast path, several times faster than the
-/// streaming reader's 32 KiB ring buffer.
+/// that inflates to more shows. Returns the bytes written (all of `out` when the
+/// member holds more). One call of libdeflate's whole-buffer inflate: about twice
+/// miniz_oxide's speed, and four times the streaming reader's.
 pub fn inflate_member(member: &[u8], out: &mut [u8]) -> io::Result<usize> {
-    use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
-    use miniz_oxide::inflate::TINFLStatus;
     let start = member_header_len(member)?;
     if member.len() < start + 8 {
         return Err(invalid("the gzip member is truncated (no trailer)".into()));
     }
     let (deflate, trailer) = member[start..].split_at(member.len() - start - 8);
-    let mut state = Box::new(DecompressorOxide::new());
-    let flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-    let (status, used, written) = decompress(&mut state, deflate, out, 0, flags);
-    match status {
-        TINFLStatus::Done if used == deflate.len() => {}
-        TINFLStatus::Done => {
+    let mut inflated = Inflater::new()?.inflate(deflate, out)?;
+    if let Inflated::Filled = inflated {
+        // libdeflate reads a truncated stream on as if zeros followed; only
+        // miniz_oxide tells a member that holds more from one cut short.
+        inflated = inflate_with_miniz(deflate, out)?;
+    }
+    let written = match inflated {
+        Inflated::Whole { used, written } if used == deflate.len() => written,
+        Inflated::Whole { used, .. } => {
             return Err(invalid(format!(
                 "its deflate data ends {} bytes before its trailer",
-                deflate.len() - used
+                deflate.len().saturating_sub(used)
             )))
         }
-        TINFLStatus::HasMoreOutput => return Ok(written),
-        TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress => {
-            return Err(invalid("its deflate data is truncated".into()))
-        }
-        other => return Err(invalid(format!("corrupt deflate data ({:?})", other))),
-    }
+        Inflated::Filled => return Ok(out.len()),
+    };
     let mut crc = crc32fast::Hasher::new();
     crc.update(&out[..written]);
     let want_crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
@@ -316,6 +313,109 @@ pub fn inflate_member(member: &[u8], out: &mut [u8]) -> io::Result<usize> {
         )));
     }
     Ok(written)
+}
+
+/// Inflates the raw deflate stream `deflate` into `out` with miniz_oxide.
+fn inflate_with_miniz(deflate: &[u8], out: &mut [u8]) -> io::Result<Inflated> {
+    use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
+    use miniz_oxide::inflate::TINFLStatus;
+    let mut state = Box::new(DecompressorOxide::new());
+    let flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+    match decompress(&mut state, deflate, out, 0, flags) {
+        (TINFLStatus::Done, used, written) => Ok(Inflated::Whole { used, written }),
+        (TINFLStatus::HasMoreOutput, _, _) => Ok(Inflated::Filled),
+        (TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress, _, _) => {
+            Err(invalid("its deflate data is truncated".into()))
+        }
+        (other, _, _) => Err(invalid(format!("corrupt deflate data ({:?})", other))),
+    }
+}
+
+/// What one raw deflate inflate gave.
+enum Inflated {
+    /// The stream ended: `used` input bytes gave `written` output bytes.
+    Whole { used: usize, written: usize },
+    /// The output buffer filled before the stream ended.
+    Filled,
+}
+
+/// The three functions of libdeflate's API (`libdeflate/libdeflate.h`) the runtime
+/// calls; build.rs compiles and links the C library.
+mod libdeflate {
+    use std::os::raw::{c_uint, c_void};
+
+    /// `struct libdeflate_decompressor`, opaque.
+    #[repr(C)]
+    pub struct Decompressor {
+        _private: [u8; 0],
+    }
+
+    /// `enum libdeflate_result`.
+    pub const SUCCESS: c_uint = 0;
+    pub const INSUFFICIENT_SPACE: c_uint = 3;
+
+    extern "C" {
+        pub fn libdeflate_alloc_decompressor() -> *mut Decompressor;
+        pub fn libdeflate_free_decompressor(d: *mut Decompressor);
+        pub fn libdeflate_deflate_decompress_ex(
+            d: *mut Decompressor,
+            input: *const c_void,
+            in_nbytes: usize,
+            out: *mut c_void,
+            out_nbytes_avail: usize,
+            actual_in_nbytes_ret: *mut usize,
+            actual_out_nbytes_ret: *mut usize,
+        ) -> c_uint;
+    }
+}
+
+/// libdeflate's decompressor (about 10 KiB of tables), freed on drop.
+struct Inflater(*mut libdeflate::Decompressor);
+
+impl Inflater {
+    fn new() -> io::Result<Self> {
+        // SAFETY: no preconditions; a null result (out of memory) is checked.
+        let d = unsafe { libdeflate::libdeflate_alloc_decompressor() };
+        if d.is_null() {
+            return Err(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                "out of memory for the inflater",
+            ));
+        }
+        Ok(Inflater(d))
+    }
+
+    /// Inflates the raw deflate stream at the start of `deflate` into `out`.
+    fn inflate(&mut self, deflate: &[u8], out: &mut [u8]) -> io::Result<Inflated> {
+        let (mut used, mut written) = (0usize, 0usize);
+        // SAFETY: both slices are valid for their lengths, the decompressor is ours
+        // alone, and libdeflate reads and writes only inside the given lengths.
+        let result = unsafe {
+            libdeflate::libdeflate_deflate_decompress_ex(
+                self.0,
+                deflate.as_ptr().cast(),
+                deflate.len(),
+                out.as_mut_ptr().cast(),
+                out.len(),
+                &mut used,
+                &mut written,
+            )
+        };
+        match result {
+            libdeflate::SUCCESS => Ok(Inflated::Whole { used, written }),
+            libdeflate::INSUFFICIENT_SPACE => Ok(Inflated::Filled),
+            _ => Err(invalid(
+                "corrupt or truncated deflate data in the gzip member".into(),
+            )),
+        }
+    }
+}
+
+impl Drop for Inflater {
+    fn drop(&mut self) {
+        // SAFETY: allocated by libdeflate_alloc_decompressor, freed once.
+        unsafe { libdeflate::libdeflate_free_decompressor(self.0) }
+    }
 }
 
 /// The length of the gzip member header at the start of `member`.
