@@ -69,7 +69,7 @@ echo
 echo "== results ($gib GiB fixed disk, $(nproc) cores, best of $runs)"
 for log in "$work"/install-*.log; do
   # Wine writes the log in ANSI (Windows in UTF-16): dropping NULs reads both.
-  tr -d '\000\r' < "$log" | grep -a "wspack StageVhd" | tail -1 || true
+  tr -d '\000\r' < "$log" | grep -a "wspack StageVhd: staged" | tail -1 || true
 done
 awk -v w="$best_wine" -v p="$best_pigz" 'BEGIN {
   printf "wine msiexec /i /qn          %6.2f s\n", w
