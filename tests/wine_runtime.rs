@@ -187,21 +187,7 @@ fn make_disk(path: &Path, variant: bool) {
     for (i, b) in raw[start..end].iter_mut().enumerate() {
         *b = content[i % content.len()];
     }
-    let raw_path = path.with_extension("raw");
-    fs::write(&raw_path, &raw).unwrap();
-    qemu_img(&[
-        "convert",
-        "-q",
-        "-f",
-        "raw",
-        "-O",
-        "vpc",
-        "-o",
-        "subformat=fixed",
-        raw_path.to_str().unwrap(),
-        path.to_str().unwrap(),
-    ]);
-    fs::remove_file(raw_path).unwrap();
+    support::fixed_vhd_from_raw(path, &raw);
 }
 
 fn qemu_img(args: &[&str]) -> String {

@@ -83,28 +83,7 @@ fn make_disk(path: &Path, mib: usize, seed: u64) {
         x ^= x << 17;
         chunk.copy_from_slice(&x.to_le_bytes());
     }
-    let raw_path = path.with_extension("raw");
-    fs::write(&raw_path, raw).unwrap();
-    let out = Command::new("qemu-img")
-        .args([
-            "convert",
-            "-q",
-            "-f",
-            "raw",
-            "-O",
-            "vpc",
-            "-o",
-            "subformat=fixed",
-        ])
-        .args([&raw_path, path])
-        .output()
-        .expect("run qemu-img (qemu-utils)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    fs::remove_file(raw_path).unwrap();
+    support::fixed_vhd_from_raw(path, &raw);
 }
 
 fn workspace_dir(wine: &Wine) -> PathBuf {

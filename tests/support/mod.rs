@@ -178,6 +178,28 @@ pub fn random_fixed_vhd(path: &Path, mib: u64) {
     dd_random(path, 0, mib - 1);
 }
 
+/// A fixed VHD at `path` holding `raw` (a whole number of MiB) as its data, made
+/// by qemu-img from a raw image written beside it and removed after.
+pub fn fixed_vhd_from_raw(path: &Path, raw: &[u8]) {
+    require_tool("qemu-img", "qemu-utils");
+    let raw_path = path.with_extension("raw");
+    std::fs::write(&raw_path, raw).unwrap();
+    ok(std::process::Command::new("qemu-img")
+        .args([
+            "convert",
+            "-q",
+            "-f",
+            "raw",
+            "-O",
+            "vpc",
+            "-o",
+            "subformat=fixed",
+        ])
+        .arg(&raw_path)
+        .arg(path));
+    std::fs::remove_file(raw_path).unwrap();
+}
+
 /// Overwrites `count` MiB of `file` at MiB `seek` with random bytes, in place.
 pub fn dd_random(file: &Path, seek: u64, count: u64) {
     ok(std::process::Command::new("dd")
