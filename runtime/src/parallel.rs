@@ -28,7 +28,7 @@ use std::fmt;
 use std::io;
 use std::path::Path;
 use wspack_contract::chunks::ChunkTable;
-use wspack_contract::delta::{DeltaTable, Source};
+use wspack_contract::delta::{DeltaChunk, DeltaTable, Source};
 use wspack_contract::stage::to_hex;
 
 /// At most this many worker threads, whatever the machine has.
@@ -260,14 +260,7 @@ pub fn stage_chunks(
         whole: None,
     };
     engine::run(&plan, jobs, progress)?;
-    let found = length(sidecar).map_err(ChunkFailure::Read)?;
-    if found != table.sidecar_size() {
-        return Err(ChunkFailure::Trailing {
-            expected: table.sidecar_size(),
-            found,
-        });
-    }
-    Ok(())
+    require_end(sidecar, table.sidecar_size())
 }
 
 /// Checks the existing disk file `path` against `table` on `jobs` threads,
@@ -282,13 +275,7 @@ pub fn verify_file(
     jobs: usize,
     progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<(), ChunkFailure> {
-    let found = std::fs::metadata(path).map_err(ChunkFailure::Read)?.len();
-    if found != table.disk_size() {
-        return Err(ChunkFailure::Size {
-            expected: table.disk_size(),
-            found,
-        });
-    }
+    require_size(path, table.disk_size(), ChunkFailure::Read)?;
     let job = |i: usize| {
         let c = &table.chunks[i];
         Job {
@@ -332,27 +319,8 @@ pub fn stage_delta(
     jobs: usize,
     progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<(), ChunkFailure> {
-    let found = std::fs::metadata(base)
-        .map_err(ChunkFailure::ReadBase)?
-        .len();
-    if found != table.base_size {
-        return Err(ChunkFailure::Size {
-            expected: table.base_size,
-            found,
-        });
-    }
-    let job = |i: usize| {
-        let c = &table.chunks[i];
-        Job {
-            disk_offset: c.disk_offset,
-            disk_len: c.disk_len,
-            from: match c.source {
-                Source::Base { offset } => Origin::Raw { offset },
-                Source::Delta { offset, len } => Origin::Member { offset, len },
-            },
-            sha256: c.sha256,
-        }
-    };
+    require_size(base, table.base_size, ChunkFailure::ReadBase)?;
+    let job = |i: usize| delta_job(&table.chunks[i]);
     let plan = Plan {
         count: table.chunks.len(),
         job: &job,
@@ -367,14 +335,47 @@ pub fn stage_delta(
     if table.delta_size == 0 && !crate::fsx::exists(delta.path) {
         return Ok(());
     }
-    let found = length(delta).map_err(ChunkFailure::Read)?;
-    if found != table.delta_size {
-        return Err(ChunkFailure::Trailing {
-            expected: table.delta_size,
-            found,
-        });
+    require_end(delta, table.delta_size)
+}
+
+/// Where a chunk of a delta's new disk comes from: the base disk at its offset,
+/// or its gzip member in the delta file.
+fn delta_job(c: &DeltaChunk) -> Job {
+    Job {
+        disk_offset: c.disk_offset,
+        disk_len: c.disk_len,
+        from: match c.source {
+            Source::Base { offset } => Origin::Raw { offset },
+            Source::Delta { offset, len } => Origin::Member { offset, len },
+        },
+        sha256: c.sha256,
     }
-    Ok(())
+}
+
+/// `file` must be `expected` bytes long ([`ChunkFailure::Size`]); `unreadable`
+/// says which file could not be looked at.
+fn require_size(
+    file: &Path,
+    expected: u64,
+    unreadable: fn(io::Error) -> ChunkFailure,
+) -> Result<(), ChunkFailure> {
+    let found = std::fs::metadata(file).map_err(unreadable)?.len();
+    if found == expected {
+        Ok(())
+    } else {
+        Err(ChunkFailure::Size { expected, found })
+    }
+}
+
+/// Nothing may follow the last gzip member: `file` must end at `expected`
+/// ([`ChunkFailure::Trailing`]).
+fn require_end(file: &Sidecar, expected: u64) -> Result<(), ChunkFailure> {
+    let found = length(file).map_err(ChunkFailure::Read)?;
+    if found == expected {
+        Ok(())
+    } else {
+        Err(ChunkFailure::Trailing { expected, found })
+    }
 }
 
 #[cfg(test)]

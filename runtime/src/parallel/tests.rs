@@ -38,7 +38,8 @@ impl Drop for Tmp {
     }
 }
 
-fn disk(n: usize, seed: u8) -> Vec<u8> {
+/// Test disk bytes: a pattern of `seed`, with every fifth byte zero.
+pub(crate) fn disk(n: usize, seed: u8) -> Vec<u8> {
     (0..n)
         .map(|i| {
             if i % 5 == 0 {
@@ -483,18 +484,7 @@ fn bench_delta_whole_hash() {
             .set_len(table.disk_size())
             .unwrap();
         let started = Instant::now();
-        let job = |i: usize| {
-            let c = &table.chunks[i];
-            Job {
-                disk_offset: c.disk_offset,
-                disk_len: c.disk_len,
-                from: match c.source {
-                    Source::Base { offset } => Origin::Raw { offset },
-                    Source::Delta { offset, len } => Origin::Member { offset, len },
-                },
-                sha256: c.sha256,
-            }
-        };
+        let job = |i: usize| super::delta_job(&table.chunks[i]);
         let plan = Plan {
             count: table.chunks.len(),
             job: &job,

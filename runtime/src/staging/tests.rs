@@ -1,6 +1,7 @@
 use super::finish::is_ancestor_of;
 use super::*;
 use crate::gzip::{gzip_bytes, GzReader};
+use crate::parallel::tests::disk;
 use crate::shown::Shown;
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -91,18 +92,6 @@ impl Drop for Tmp {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.0);
     }
-}
-
-fn disk(n: usize, seed: u8) -> Vec<u8> {
-    (0..n)
-        .map(|i| {
-            if i % 5 == 0 {
-                0
-            } else {
-                (i as u8).wrapping_mul(seed) ^ (i >> 9) as u8
-            }
-        })
-        .collect()
 }
 
 /// Writes the sidecar for `data` and returns StageVhd's CustomActionData.
