@@ -15,23 +15,12 @@
 #   WSPACK_ONLY=1  skip pigz; only wspack's times and RSS (for the 8 GiB RSS check)
 set -euo pipefail
 gib=${1:-4}
-here=$(cd "$(dirname "$0")/.." && pwd)
-bench_dir=${BENCH_DIR:-/work/bench-data}
+source "$(dirname "$0")/common.sh"
 runs=${RUNS:-2}
 kind=${KIND:-fixed}
 jobs=$(nproc)
-for tool in qemu-img pigz sha256sum /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
-done
-make_vhd=$here/bench/make-vhd.sh
-
-mkdir -p "$bench_dir"
-disk=$bench_dir/disk${gib}-${kind}.vhd
-if [[ ! -s $disk ]]; then
-  echo "== making $disk ($gib GiB, $kind)"
-  bash "$make_vhd" "$disk.tmp" "$gib" "$kind" >/dev/null
-  mv "$disk.tmp" "$disk"
-fi
+need qemu-img pigz sha256sum /usr/bin/time
+disk=$(cached_disk "$gib" "$kind")
 work=$bench_dir/run-$gib-$kind
 rm -rf "$work"; mkdir -p "$work"
 cat > "$work/ws.toml" <<EOF

@@ -14,19 +14,10 @@
 # Environment: BENCH_DIR (default /work/bench-data), RUNS (default 2).
 set -euo pipefail
 gib=${1:-2}
-here=$(cd "$(dirname "$0")/.." && pwd)
-bench_dir=${BENCH_DIR:-/work/bench-data}
+source "$(dirname "$0")/common.sh"
 runs=${RUNS:-2}
-for tool in qemu-img pigz sha256sum wine wineserver wineboot; do
-  command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
-done
-mkdir -p "$bench_dir"
-disk=$bench_dir/disk${gib}-fixed.vhd
-if [[ ! -s $disk ]]; then
-  echo "== making $disk ($gib GiB, fixed)"
-  bash "$here/bench/make-vhd.sh" "$disk.tmp" "$gib" fixed >/dev/null
-  mv "$disk.tmp" "$disk"
-fi
+need qemu-img pigz sha256sum wine wineserver wineboot
+disk=$(cached_disk "$gib" fixed)
 work=$bench_dir/install-$gib
 rm -rf "$work"; mkdir -p "$work"
 cat > "$work/ws.toml" <<EOF

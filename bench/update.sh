@@ -13,18 +13,9 @@
 # Environment: BENCH_DIR (default /work/bench-data).
 set -euo pipefail
 gib=${1:-2}
-here=$(cd "$(dirname "$0")/.." && pwd)
-bench_dir=${BENCH_DIR:-/work/bench-data}
-for tool in qemu-img sha256sum wine wineserver wineboot dd; do
-  command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
-done
-mkdir -p "$bench_dir"
-disk=$bench_dir/disk${gib}-fixed.vhd
-if [[ ! -s $disk ]]; then
-  echo "== making $disk ($gib GiB, fixed)"
-  bash "$here/bench/make-vhd.sh" "$disk.tmp" "$gib" fixed >/dev/null
-  mv "$disk.tmp" "$disk"
-fi
+source "$(dirname "$0")/common.sh"
+need qemu-img sha256sum wine wineserver wineboot dd
+disk=$(cached_disk "$gib" fixed)
 work=$bench_dir/update-$gib
 rm -rf "$work"; mkdir -p "$work"
 cp "$disk" "$work/disk-b.vhd"
