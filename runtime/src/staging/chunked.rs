@@ -106,13 +106,7 @@ pub(super) fn write_disk(
     host: &mut dyn Host,
 ) -> Result<String, Failure> {
     let mut progress = Progress::new(host, &p.vhd, d.expected.size);
-    if !progress.start() {
-        drop(file);
-        let _ = fsx::remove_file(&p.tmp);
-        return Err(Failure::Cancelled(
-            "cancelled by the user before staging began".to_string(),
-        ));
-    }
+    let file = progress.start_writing(p, file)?;
     let threads = parallel::threads();
     // No FlushFileBuffers: it would make the install wait until the whole disk has
     // reached the device (measured under Wine: 3 to 9 s more per GiB); the

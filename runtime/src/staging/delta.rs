@@ -53,13 +53,7 @@ pub(super) fn write_disk(
     host: &mut dyn Host,
 ) -> Result<String, Failure> {
     let mut progress = Progress::new(host, &p.vhd, d.expected.size);
-    if !progress.start() {
-        drop(file);
-        let _ = fsx::remove_file(&p.tmp);
-        return Err(Failure::Cancelled(
-            "cancelled by the user before staging began".to_string(),
-        ));
-    }
+    let file = progress.start_writing(p, file)?;
     let threads = parallel::threads();
     let result = parallel::stage_delta(
         base,
@@ -115,11 +109,7 @@ pub(super) fn patch_in_place(
     host: &mut dyn Host,
 ) -> Result<String, Failure> {
     let mut progress = Progress::new(host, &p.vhd, d.expected.size);
-    if !progress.start() {
-        return Err(Failure::Cancelled(
-            "cancelled by the user before staging began".to_string(),
-        ));
-    }
+    progress.start()?;
     let threads = parallel::threads();
     let checked = parallel::stage_delta(
         &p.vhd,

@@ -479,9 +479,27 @@ impl<'h> Progress<'h> {
         }
     }
 
-    pub(super) fn start(&mut self) -> bool {
-        self.host
-            .status(&format!("{}: 0 of {} MiB", self.name, mib(self.size)))
+    /// Shows "<name>: 0 of <m> MiB"; a Cancel there stops before anything is written.
+    pub(super) fn start(&mut self) -> Result<(), Failure> {
+        let text = format!("{}: 0 of {} MiB", self.name, mib(self.size));
+        if self.host.status(&text) {
+            Ok(())
+        } else {
+            Err(Failure::Cancelled(
+                "cancelled by the user before staging began".to_string(),
+            ))
+        }
+    }
+
+    /// [`Progress::start`] for a step that writes `<vhd>.wspack-tmp`: on a Cancel
+    /// it closes `file` (the temp file) and deletes it; otherwise hands it back.
+    pub(super) fn start_writing(&mut self, p: &Paths, file: File) -> Result<File, Failure> {
+        if let Err(f) = self.start() {
+            drop(file);
+            let _ = fsx::remove_file(&p.tmp);
+            return Err(f);
+        }
+        Ok(file)
     }
 
     pub(super) fn update(&mut self, bytes: u64) -> bool {
@@ -534,13 +552,7 @@ fn write_disk(
 ) -> Result<(), Failure> {
     let size = d.expected.size;
     let mut progress = Progress::new(host, &p.vhd, size);
-    if !progress.start() {
-        drop(file);
-        let _ = fsx::remove_file(&p.tmp);
-        return Err(Failure::Cancelled(
-            "cancelled by the user before staging began".to_string(),
-        ));
-    }
+    let file = progress.start_writing(p, file)?;
     let mut out = Marked {
         inner: file,
         failed: false,
